@@ -1,0 +1,81 @@
+"""The project's one error tree.
+
+    AteraMcpError                    base of everything this package raises on purpose
+    ├── ConfigError                  a bad ATERA_* setting; names the variable
+    ├── AteraError                   something went wrong talking to Atera (raised by client/)
+    │   ├── AuthError                401/403: the key was rejected; retrying will not help
+    │   ├── NotFoundError            404: the ticket, contact or customer does not exist
+    │   ├── ValidationError          400/422: Atera refused the request; carries Atera's message
+    │   ├── RateLimitedError         429 after the retries ran out; carries the wait in seconds
+    │   └── UpstreamError            5xx, timeouts, connection failures, unreadable answers
+    │       └── AmbiguousWriteError  a write was sent but its outcome is unknown; not replayed
+    └── RuleError                    a service-desk rule refused the change before anything
+                                     was sent (status transition, duplicate, overlap, ...)
+
+Messages are written for the model and the technician: one or two plain sentences, never a
+raw upstream body, never a credential. `server.py` turns every `AteraMcpError` into an MCP tool
+error in one place; anything else is a bug and stays one.
+
+This module imports nothing from the package.
+"""
+
+from __future__ import annotations
+
+
+class AteraMcpError(Exception):
+    """Base of every error this package raises deliberately."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(AteraMcpError):
+    """A setting is missing or invalid. The message names the environment variable."""
+
+
+class AteraError(AteraMcpError):
+    """A failure talking to Atera. `status` is the HTTP status when there was an answer."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AuthError(AteraError):
+    """Atera rejected the credential (401) or the operation is forbidden (403)."""
+
+
+class NotFoundError(AteraError):
+    """The addressed object does not exist in Atera."""
+
+
+class ValidationError(AteraError):
+    """Atera refused the request as invalid; the message carries Atera's reason."""
+
+
+class RateLimitedError(AteraError):
+    """Atera kept answering 429 until the retry budget ran out."""
+
+    def __init__(self, message: str, *, retry_after: float, status: int | None = 429) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class UpstreamError(AteraError):
+    """Atera failed (5xx), could not be reached, timed out, or answered something unreadable."""
+
+
+class AmbiguousWriteError(UpstreamError):
+    """A write reached the wire but no answer came back: it may or may not have been applied.
+
+    Such a request is never replayed automatically (Atera has no idempotency keys); the caller
+    must read back before trying again.
+    """
+
+
+class RuleError(AteraMcpError):
+    """A service-desk rule forbids the requested change; nothing was sent to Atera."""
