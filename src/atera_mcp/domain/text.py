@@ -1,0 +1,32 @@
+"""Free text that came from customers is data: clean it and bound it before a model reads it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Bidirectional overrides/isolates and zero-width characters can hide or reorder text
+# (prompt injection, "Trojan Source"); Cf is Unicode's "format" category that holds them.
+_KEEP = {"\n", "\t"}
+_HTML_TAG = re.compile(r"<[^>]+>")
+_BLANK_RUN = re.compile(r"\n{3,}")
+
+
+def clean_text(value: str | None, limit: int = 2000) -> str:
+    """Strip invisible, control and bidirectional characters; cut past `limit` with a marker."""
+    if not value:
+        return ""
+    kept = "".join(
+        ch
+        for ch in value
+        if ch in _KEEP or unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs")
+    )
+    kept = _BLANK_RUN.sub("\n\n", kept.replace("\r\n", "\n")).strip()
+    if len(kept) <= limit:
+        return kept
+    return f"{kept[:limit]}… [cut: {len(kept) - limit} more characters]"
+
+
+def strip_html(value: str | None) -> str:
+    """Plain text from Atera's CommentHtml when the plain comment is missing."""
+    return _HTML_TAG.sub("", value or "")

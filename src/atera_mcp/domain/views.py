@@ -1,0 +1,177 @@
+"""What the tools return to the model: compact, cleaned views of Atera's objects.
+
+Every tool result is a `ToolResult`: its JSON is the structured content, and `summary()` is the
+short text block sent beside it instead of a second copy of the JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from atera_mcp.domain.policy import StatusRules, response_due
+from atera_mcp.domain.text import clean_text
+from atera_mcp.domain.wire import TicketDto, UtcDateTime
+
+TITLE_LIMIT = 200
+DESCRIPTION_LIMIT = 4000
+COMMENT_LIMIT = 2000
+
+
+class View(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ToolResult(View):
+    """Base of every tool's return model."""
+
+    def summary(self) -> str:
+        raise NotImplementedError
+
+
+class Ref(View):
+    id: int | None = Field(description="Atera id")
+    name: str
+
+
+class PersonRef(View):
+    id: int | None = Field(description="Atera contact id (EndUserID or TechnicianContactID)")
+    name: str
+    email: str | None = None
+
+
+class CommentRef(View):
+    text: str
+    at: UtcDateTime | None = None
+
+
+class TicketSummary(View):
+    ticket_id: int
+    number: str | None = None
+    title: str
+    status: str
+    priority: str | None = None
+    type: str | None = None
+    impact: str | None = None
+    customer: Ref
+    end_user: PersonRef | None = None
+    technician: PersonRef | None = None
+    created_at: UtcDateTime | None = None
+    resolved_at: UtcDateTime | None = None
+    response_due: UtcDateTime | None = Field(
+        None, description="First response due under the priority's SLA"
+    )
+    overdue: bool = Field(
+        False,
+        description="Not resolved, and its first response or its close date is past due",
+    )
+
+    def line(self) -> str:
+        """One line for text summaries: `#4711 [Open/High] Outlook down (Acme) - Jane Tech`."""
+        who = f" - {self.technician.name}" if self.technician else " - unassigned"
+        late = " OVERDUE" if self.overdue else ""
+        return (
+            f"#{self.ticket_id} [{self.status}/{self.priority}]{late} {self.title} "
+            f"({self.customer.name}){who}"
+        )
+
+
+class TicketDetail(TicketSummary):
+    description: str = Field("", description="The original request (Atera FirstComment)")
+    source: str | None = None
+    close_due: UtcDateTime | None = None
+    first_response_at: UtcDateTime | None = None
+    last_end_user_comment: CommentRef | None = None
+    last_technician_comment: CommentRef | None = None
+    related_ticket_id: int | None = None
+    relation: str | None = None
+
+
+def _full_name(first: str | None, last: str | None) -> str:
+    return clean_text(" ".join(p for p in (first, last) if p), 120)
+
+
+def is_overdue(dto: TicketDto, rules: StatusRules, now: datetime) -> bool:
+    """Open or pending, and the first response (not yet given) or the close date is past due."""
+    base = rules.base_of(dto.ticket_status or "Open")
+    if base in ("Resolved", "Closed"):
+        return False
+    due = dto.first_response_due_date or (
+        response_due(dto.ticket_created_date, dto.ticket_priority)
+        if dto.ticket_created_date
+        else None
+    )
+    missed_response = due is not None and dto.technician_first_comment_date is None and due < now
+    missed_close = dto.closed_ticket_due_date is not None and dto.closed_ticket_due_date < now
+    return missed_response or missed_close
+
+
+def _summary_fields(dto: TicketDto, rules: StatusRules, now: datetime) -> dict[str, object]:
+    end_user = (
+        PersonRef(
+            id=dto.end_user_id,
+            name=_full_name(dto.end_user_first_name, dto.end_user_last_name),
+            email=dto.end_user_email,
+        )
+        if dto.end_user_id or dto.end_user_email
+        else None
+    )
+    technician = (
+        PersonRef(
+            id=dto.technician_contact_id,
+            name=clean_text(dto.technician_full_name, 120),
+            email=dto.technician_email,
+        )
+        if dto.technician_contact_id or dto.technician_email
+        else None
+    )
+    due = dto.first_response_due_date or (
+        response_due(dto.ticket_created_date, dto.ticket_priority)
+        if dto.ticket_created_date
+        else None
+    )
+    return {
+        "ticket_id": dto.ticket_id,
+        "number": dto.ticket_number,
+        "title": clean_text(dto.ticket_title, TITLE_LIMIT),
+        "status": dto.ticket_status or "Open",
+        "priority": dto.ticket_priority,
+        "type": dto.ticket_type,
+        "impact": dto.ticket_impact,
+        "customer": Ref(id=dto.customer_id, name=clean_text(dto.customer_name, 200)),
+        "end_user": end_user,
+        "technician": technician,
+        "created_at": dto.ticket_created_date,
+        "resolved_at": dto.ticket_resolved_date,
+        "response_due": due,
+        "overdue": is_overdue(dto, rules, now),
+    }
+
+
+def ticket_summary(dto: TicketDto, rules: StatusRules, now: datetime) -> TicketSummary:
+    return TicketSummary.model_validate(_summary_fields(dto, rules, now))
+
+
+def _comment(text: str | None, at: datetime | None) -> CommentRef | None:
+    return CommentRef(text=clean_text(text, COMMENT_LIMIT), at=at) if text else None
+
+
+def ticket_detail(dto: TicketDto, rules: StatusRules, now: datetime) -> TicketDetail:
+    return TicketDetail.model_validate(
+        {
+            **_summary_fields(dto, rules, now),
+            "description": clean_text(dto.first_comment, DESCRIPTION_LIMIT),
+            "source": dto.ticket_source,
+            "close_due": dto.closed_ticket_due_date,
+            "first_response_at": dto.technician_first_comment_date,
+            "last_end_user_comment": _comment(
+                dto.last_end_user_comment, dto.last_end_user_comment_timestamp
+            ),
+            "last_technician_comment": _comment(
+                dto.last_technician_comment, dto.last_technician_comment_timestamp
+            ),
+            "related_ticket_id": dto.related_ticket_id,
+            "relation": dto.relation_type if dto.relation_type not in (None, "None") else None,
+        }
+    )
