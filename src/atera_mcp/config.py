@@ -1,0 +1,186 @@
+"""Settings from ATERA_* environment variables, validated once at start.
+
+Every error names the variable and says what is valid. The API key is held as a SecretStr so
+it never shows in a repr, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+from atera_mcp.domain.directory import Technician
+from atera_mcp.domain.policy import BASE_STATUSES, BaseStatus
+from atera_mcp.errors import ConfigError
+
+DEFAULT_BASE_URL = "https://app.atera.com/api/v3"
+AuthMode = Literal["auto", "x-api-key", "bearer"]
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_key: SecretStr | None = None
+    base_url: str = DEFAULT_BASE_URL
+    auth: AuthMode = "auto"
+    technician_id: int | None = None
+    technician_email: str | None = None
+    technicians: tuple[Technician, ...] = ()
+    custom_statuses: Mapping[str, BaseStatus] = field(default_factory=dict)
+    read_only: bool = False
+    tools: frozenset[str] | None = None
+    rpm: int = 700
+    timeout: float = 30.0
+    connect_timeout: float = 10.0
+    max_retry_seconds: float = 60.0
+    time_zone: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Read and validate every ATERA_* variable; raise ConfigError naming the bad one."""
+        key = env.get("ATERA_API_KEY", "").strip()
+        return cls(
+            api_key=SecretStr(key) if key else None,
+            base_url=_url(env, "ATERA_BASE_URL", DEFAULT_BASE_URL),
+            auth=_auth(env),
+            technician_id=_int(env, "ATERA_TECHNICIAN_ID", None, minimum=1),
+            technician_email=_email(env, "ATERA_TECHNICIAN_EMAIL"),
+            technicians=parse_technicians(env.get("ATERA_TECHNICIANS", "")),
+            custom_statuses=parse_custom_statuses(env.get("ATERA_CUSTOM_STATUSES", "")),
+            read_only=_bool(env, "ATERA_READ_ONLY"),
+            tools=_tool_list(env),
+            rpm=_int(env, "ATERA_RPM", 700, minimum=0) or 0,
+            timeout=_seconds(env, "ATERA_TIMEOUT", 30.0),
+            connect_timeout=_seconds(env, "ATERA_CONNECT_TIMEOUT", 10.0),
+            max_retry_seconds=_seconds(env, "ATERA_MAX_RETRY_SECONDS", 60.0),
+            time_zone=env.get("ATERA_TIMEZONE", "").strip() or None,
+        )
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name, "").strip() or default
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL such as {default} (got '{raw}').")
+    return raw.rstrip("/")
+
+
+def _auth(env: Mapping[str, str]) -> AuthMode:
+    raw = env.get("ATERA_AUTH", "auto").strip().lower() or "auto"
+    if raw == "auto":
+        return "auto"
+    if raw == "x-api-key":
+        return "x-api-key"
+    if raw == "bearer":
+        return "bearer"
+    raise ConfigError(f"ATERA_AUTH must be one of auto, x-api-key, bearer (got '{raw}').")
+
+
+def _int(env: Mapping[str, str], name: str, default: int | None, *, minimum: int) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number >= {minimum} (got '{raw}').") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be a whole number >= {minimum} (got '{raw}').")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 600:
+        raise ConfigError(f"{name} must be a number of seconds between 0 and 600 (got '{raw}').")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false (got '{raw}').")
+
+
+def _email(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if raw and ("@" not in raw or " " in raw):
+        raise ConfigError(f"{name} must be an email address (got '{raw}').")
+    return raw or None
+
+
+def _tool_list(env: Mapping[str, str]) -> frozenset[str] | None:
+    raw = env.get("ATERA_TOOLS", "").strip()
+    if not raw:
+        return None
+    return frozenset(t.strip() for t in raw.replace(";", ",").split(",") if t.strip())
+
+
+def parse_custom_statuses(raw: str) -> dict[str, BaseStatus]:
+    """`Waiting on vendor=Pending; On hold=Pending` -> {name: base status}."""
+    result: dict[str, BaseStatus] = {}
+    for item in (p.strip() for p in raw.replace(";", ",").split(",")):
+        if not item:
+            continue
+        name, sep, base = (s.strip() for s in item.partition("="))
+        match = next((b for b in BASE_STATUSES if b.lower() == base.lower()), None)
+        if not sep or not name or match is None:
+            raise ConfigError(
+                "ATERA_CUSTOM_STATUSES entries look like 'Waiting on vendor=Pending', each "
+                f"mapped to one of {', '.join(BASE_STATUSES)} (got '{item}')."
+            )
+        if name.lower() in (b.lower() for b in BASE_STATUSES):
+            raise ConfigError(f"ATERA_CUSTOM_STATUSES cannot redefine the status '{name}'.")
+        result[name] = match
+    return result
+
+
+def parse_technicians(raw: str) -> tuple[Technician, ...]:
+    """`12=Jane Tech <jane@msp.com>; 13=Bob Admin` or a JSON list of {id, name, email}."""
+    raw = raw.strip()
+    if not raw:
+        return ()
+    if raw.startswith("["):
+        return _technicians_from_json(raw)
+    found: list[Technician] = []
+    for item in (p.strip() for p in raw.split(";")):
+        if not item:
+            continue
+        ident, sep, rest = (s.strip() for s in item.partition("="))
+        name, _, email = (s.strip() for s in rest.partition("<"))
+        email = email.rstrip(">").strip()
+        if not sep or not ident.isdigit() or not name or (email and "@" not in email):
+            raise ConfigError(
+                "ATERA_TECHNICIANS entries look like '12=Jane Tech <jane@msp.com>', separated "
+                f"by ';' (got '{item}')."
+            )
+        found.append(Technician(id=int(ident), name=name, email=email or None))
+    return tuple(found)
+
+
+def _technicians_from_json(raw: str) -> tuple[Technician, ...]:
+    try:
+        data = json.loads(raw)
+        return tuple(
+            Technician(id=int(t["id"]), name=str(t["name"]), email=t.get("email")) for t in data
+        )
+    except (ValueError, TypeError, KeyError):
+        raise ConfigError(
+            'ATERA_TECHNICIANS as JSON must be a list like [{"id": 12, "name": "Jane Tech", '
+            '"email": "jane@msp.com"}].'
+        ) from None

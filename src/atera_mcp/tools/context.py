@@ -1,0 +1,86 @@
+"""The one long-lived object every tool receives: the Atera client and what the rules need.
+
+`server.py` builds it in the MCP lifespan; tools are plain async functions taking it first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from atera_mcp.client import AteraClient
+from atera_mcp.config import Settings
+from atera_mcp.domain.directory import Technician, TechnicianDirectory
+from atera_mcp.domain.policy import StatusRules
+from atera_mcp.domain.timezones import zone_from_name
+from atera_mcp.domain.wire import TicketDto
+from atera_mcp.errors import RuleError
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ToolContext:
+    atera: AteraClient
+    settings: Settings
+    rules: StatusRules
+    directory: TechnicianDirectory
+    clock: Callable[[], datetime] = utc_now
+    _zone: ZoneInfo | None = field(default=None, init=False)
+
+    @classmethod
+    def create(
+        cls, atera: AteraClient, settings: Settings, clock: Callable[[], datetime] = utc_now
+    ) -> ToolContext:
+        return cls(
+            atera=atera,
+            settings=settings,
+            rules=StatusRules(dict(settings.custom_statuses)),
+            directory=TechnicianDirectory(settings.technicians),
+            clock=clock,
+        )
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    async def account_zone(self) -> ZoneInfo:
+        """The account's time zone: ATERA_TIMEZONE, else Atera's /account, else UTC."""
+        if self._zone is None:
+            zone = zone_from_name(self.settings.time_zone)
+            if zone is None:
+                account = await self.atera.get_account()
+                zone = zone_from_name(account.time_zone_name)
+            self._zone = zone or ZoneInfo("UTC")
+        return self._zone
+
+    def observe(self, ticket: TicketDto) -> TicketDto:
+        """Learn the ticket's technician for the directory; returns the ticket unchanged."""
+        self.directory.observe(
+            ticket.technician_contact_id, ticket.technician_full_name, ticket.technician_email
+        )
+        return ticket
+
+    def technician(self, ident: int | None, email: str | None, *, role: str) -> Technician:
+        """Resolve a technician by id or email, or the configured acting technician."""
+        if ident is None and not email:
+            ident, email = self.settings.technician_id, self.settings.technician_email
+            if ident is None and not email:
+                raise RuleError(
+                    f"No {role} was given and no acting technician is configured. Pass "
+                    "technician_id or technician_email (see list_technicians), or set "
+                    "ATERA_TECHNICIAN_ID."
+                )
+        found = self.directory.by_id(ident) if ident is not None else None
+        if found is None and email:
+            found = self.directory.by_email(email)
+        if found is None:
+            given = f"id {ident}" if ident is not None else f"email {email}"
+            raise RuleError(
+                f"Technician with {given} is not known. Known technicians: "
+                f"{self.directory.describe()}. Use list_technicians to see them all."
+            )
+        return found

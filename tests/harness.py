@@ -1,0 +1,73 @@
+"""Test wiring shared by tool and server tests: a seeded sandbox behind the real client.
+
+Everything goes through the same `AteraClient` production uses, over
+`sandbox_transport(app)` (httpx's ASGI transport), wrapped in the contract recorder so a test
+can assert that every request it caused was a real Atera operation with a valid body.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pydantic import SecretStr
+from starlette.applications import Starlette
+
+from atera_mcp.client import AteraClient
+from atera_mcp.config import Settings
+from atera_mcp.domain.directory import Technician
+from atera_mcp.sandbox import SANDBOX_TECHNICIANS, SandboxConfig, create_app, sandbox_transport
+from atera_mcp.tools.context import ToolContext
+from tests.contract.openapi_check import RecordingTransport
+
+API_KEY = "test-key-0123456789"
+BASE_URL = "https://sandbox.test/api/v3"
+# A fixed "now" keeps seeded data and every time rule deterministic.
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+
+TECHNICIANS = tuple(
+    Technician(id=t.id, name=f"{t.first_name} {t.last_name}", email=t.email)
+    for t in SANDBOX_TECHNICIANS
+)
+
+
+def settings(**changes: object) -> Settings:
+    base = Settings(
+        api_key=SecretStr(API_KEY),
+        base_url=BASE_URL,
+        technicians=TECHNICIANS,
+        technician_id=TECHNICIANS[0].id,
+        rpm=0,
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def sandbox_app(tickets: int = 300, seed: int = 1) -> Starlette:
+    return create_app(SandboxConfig(tickets=tickets, seed=seed, api_key=API_KEY, rpm=0, now=NOW))
+
+
+@dataclass
+class Rig:
+    """A sandbox app, the recording transport in front of it, and a ToolContext using both."""
+
+    app: Starlette
+    recorder: RecordingTransport
+    ctx: ToolContext
+
+
+def recording_transport(app: Starlette) -> RecordingTransport:
+    return RecordingTransport(sandbox_transport(app))
+
+
+@asynccontextmanager
+async def rig(app: Starlette | None = None, **setting_changes: object) -> AsyncIterator[Rig]:
+    app = app or sandbox_app()
+    recorder = recording_transport(app)
+    config = settings(**setting_changes)
+    async with AteraClient(
+        api_key=API_KEY, base_url=BASE_URL, rpm=0, transport=recorder
+    ) as atera:
+        yield Rig(app=app, recorder=recorder, ctx=ToolContext.create(atera, config, lambda: NOW))
