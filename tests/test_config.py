@@ -1,0 +1,72 @@
+"""Settings come from ATERA_* variables; a bad one is named in the error."""
+
+import pytest
+
+from atera_mcp.config import DEFAULT_BASE_URL, Settings
+from atera_mcp.errors import ConfigError
+
+
+def test_defaults_need_nothing_but_keep_the_key_secret() -> None:
+    settings = Settings.from_env({"ATERA_API_KEY": "abc123secret"})
+    assert settings.base_url == DEFAULT_BASE_URL
+    assert settings.rpm == 700
+    assert settings.auth == "auto"
+    assert "abc123secret" not in repr(settings)
+
+
+def test_every_setting_is_read() -> None:
+    settings = Settings.from_env(
+        {
+            "ATERA_API_KEY": "k",
+            "ATERA_BASE_URL": "https://api.atera.com/api/v3/",
+            "ATERA_AUTH": "Bearer",
+            "ATERA_TECHNICIAN_ID": "12",
+            "ATERA_TECHNICIAN_EMAIL": "jane@msp.example",
+            "ATERA_TECHNICIANS": "12=Jane Tech <jane@msp.example>; 13=Bob Admin",
+            "ATERA_CUSTOM_STATUSES": "Waiting on vendor=pending, On hold=Pending",
+            "ATERA_READ_ONLY": "yes",
+            "ATERA_TOOLS": "get_ticket, search_tickets",
+            "ATERA_RPM": "0",
+            "ATERA_TIMEOUT": "12.5",
+            "ATERA_TIMEZONE": "Europe/Berlin",
+        }
+    )
+    assert settings.base_url == "https://api.atera.com/api/v3"
+    assert settings.auth == "bearer"
+    assert settings.technician_id == 12
+    assert [(t.id, t.name, t.email) for t in settings.technicians] == [
+        (12, "Jane Tech", "jane@msp.example"),
+        (13, "Bob Admin", None),
+    ]
+    assert dict(settings.custom_statuses) == {"Waiting on vendor": "Pending", "On hold": "Pending"}
+    assert settings.read_only is True
+    assert settings.tools == {"get_ticket", "search_tickets"}
+    assert settings.rpm == 0
+    assert settings.timeout == 12.5
+    assert settings.time_zone == "Europe/Berlin"
+
+
+def test_technicians_may_be_given_as_json() -> None:
+    settings = Settings.from_env({"ATERA_TECHNICIANS": '[{"id": 5, "name": "Ann", "email": null}]'})
+    assert settings.technicians[0].name == "Ann"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ATERA_BASE_URL", "ftp://atera"),
+        ("ATERA_AUTH", "basic"),
+        ("ATERA_TECHNICIAN_ID", "jane"),
+        ("ATERA_TECHNICIAN_EMAIL", "not-an-email"),
+        ("ATERA_TECHNICIANS", "Jane Tech"),
+        ("ATERA_TECHNICIANS", "[{broken"),
+        ("ATERA_CUSTOM_STATUSES", "Waiting=Sleeping"),
+        ("ATERA_CUSTOM_STATUSES", "Open=Pending"),
+        ("ATERA_READ_ONLY", "maybe"),
+        ("ATERA_RPM", "-5"),
+        ("ATERA_TIMEOUT", "forever"),
+    ],
+)
+def test_a_bad_value_is_refused_with_the_variable_named(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({name: value})
