@@ -17,6 +17,7 @@ from atera_mcp.domain.wire import (
 )
 from atera_mcp.errors import NotFoundError, RuleError
 from atera_mcp.tools.comments import CommentView, comment_views
+from atera_mcp.tools.common import load_ticket
 from atera_mcp.tools.concurrency import gather
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.params import (
@@ -81,14 +82,6 @@ class LinkTicketsResult(ToolResult):
 
     def summary(self) -> str:
         return f"Ticket #{self.ticket_id} is now the {self.relation} of #{self.related_ticket_id}"
-
-
-async def load_ticket(ctx: ToolContext, ticket_id: int) -> TicketDto:
-    """The ticket as Atera has it now; a missing ticket is a plain 'not found'."""
-    try:
-        return ctx.observe(await ctx.atera.get_ticket(ticket_id))
-    except NotFoundError:
-        raise NotFoundError(f"Ticket {ticket_id} was not found.", status=404) from None
 
 
 async def get_ticket(
