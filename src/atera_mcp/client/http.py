@@ -1,0 +1,161 @@
+"""The transport core: one request with rate budget, retries and error mapping.
+
+`HttpCore.send` is the only place that calls httpx. It acquires the rate budget for every attempt,
+asks the pure retry policy what to do after each failure, sleeps through the injectable `sleep`,
+and hands any final failure to `mapping.to_error`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import anyio
+import httpx
+
+from atera_mcp import __version__
+from atera_mcp.client.auth import AteraAuth
+from atera_mcp.client.mapping import Call, classify, to_error
+from atera_mcp.client.ratelimit import RateBudget
+from atera_mcp.client.retry import (
+    Failure,
+    RetryPolicy,
+    decide,
+    is_replayable,
+    parse_retry_after,
+)
+
+logger = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+Params = Mapping[str, str | int | bool | None]
+USER_AGENT = f"atera-mcp/{__version__}"
+
+
+class HttpCore:
+    """Owns the `httpx.AsyncClient` and sends requests through the retry loop."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        auth: AteraAuth,
+        timeout: float,
+        connect_timeout: float,
+        policy: RetryPolicy,
+        budget: RateBudget | None,
+        transport: httpx.AsyncBaseTransport | None,
+        sleep: Sleep | None,
+    ) -> None:
+        url = httpx.URL(base_url)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError("base_url must be an absolute http(s) URL")
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth
+        self.policy = policy
+        self.budget = budget
+        self._sleep: Sleep = sleep if sleep is not None else anyio.sleep
+        self._clock = time.monotonic
+        self._jitter = random.random
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            auth=auth,
+            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        action: str,
+        params: Params | None = None,
+        json: Any = None,
+        subject: str | None = None,
+        replayable: bool | None = None,
+    ) -> httpx.Response:
+        """Send one logical request; return the successful response or raise an AteraError."""
+        call = Call(
+            method=method,
+            path=path,
+            action=action,
+            replayable=is_replayable(method) if replayable is None else replayable,
+            subject=subject,
+            redact=self.auth.redact,
+        )
+        query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
+        start = self._clock()
+        slept = 0.0
+        sent_without_answer = False
+        attempt = 0
+        while True:
+            attempt += 1
+            if self.budget is not None:
+                slept += await self.budget.acquire(self._sleep)
+            outcome: httpx.Response | httpx.HTTPError
+            try:
+                outcome = await self._http.request(method, path, params=query, json=json)
+            except httpx.HTTPError as exc:
+                outcome = exc
+            else:
+                logger.debug("Atera %s %s -> %s", method, path, outcome.status_code)
+                if outcome.is_success:
+                    return outcome
+                if outcome.status_code == 404 and method == "DELETE" and sent_without_answer:
+                    # An earlier attempt was sent but its answer lost: it most likely deleted it.
+                    return outcome
+            failure = classify(outcome)
+            retry_after = None
+            if isinstance(outcome, httpx.Response):
+                retry_after = parse_retry_after(outcome.headers.get("Retry-After"))
+            wait = None
+            if failure is not None:
+                # Count planned sleeps too, so an injected fake sleep still hits the time cap.
+                elapsed = max(self._clock() - start, slept)
+                wait = decide(
+                    self.policy,
+                    replayable=call.replayable,
+                    attempt=attempt,
+                    failure=failure,
+                    elapsed=elapsed,
+                    retry_after=retry_after,
+                    jitter=self._jitter(),
+                )
+            if wait is None:
+                error = to_error(outcome, call, attempts=attempt, retry_after=retry_after)
+                if isinstance(outcome, httpx.HTTPError):
+                    raise error from outcome
+                raise error
+            sent_without_answer |= failure is Failure.LOST
+            logger.info(
+                "Atera %s %s failed (%s, attempt %d of %d); retrying in %.2f s",
+                method,
+                path,
+                _describe(outcome),
+                attempt,
+                self.policy.max_attempts,
+                wait,
+            )
+            await self._sleep(wait)
+            slept += wait
+
+
+def _query_value(value: str | int | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _describe(outcome: httpx.Response | httpx.HTTPError) -> str:
+    if isinstance(outcome, httpx.Response):
+        return f"HTTP {outcome.status_code}"
+    return type(outcome).__name__
