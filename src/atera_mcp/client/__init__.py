@@ -1,0 +1,28 @@
+"""The only code that speaks HTTP to Atera's REST API v3.
+
+    AteraClient        typed async methods, one per endpoint (atera.py)
+    HttpCore           auth, rate budget, retry loop (http.py); errors mapped in mapping.py
+    RateBudget         the process-wide token bucket (ratelimit.py)
+    RetryPolicy        caps and backoff; `decide` is the pure retry rule (retry.py)
+    Collected          items gathered across pages, with Atera's total (paging.py)
+
+Tests inject `transport=httpx.MockTransport(handler)` (or an ASGITransport around the sandbox)
+and `sleep=` a fake that records waits; nothing here is monkeypatched.
+"""
+
+from atera_mcp.client.atera import DEFAULT_BASE_URL, AteraClient
+from atera_mcp.client.auth import AuthMode
+from atera_mcp.client.paging import Collected
+from atera_mcp.client.ratelimit import RateBudget, shared_budget
+from atera_mcp.client.retry import RetryPolicy, decide
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "AteraClient",
+    "AuthMode",
+    "Collected",
+    "RateBudget",
+    "RetryPolicy",
+    "decide",
+    "shared_budget",
+]
