@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import gzip
 import json
-from typing import Any
 
 import httpx
 import pytest
 
+from tests.contract.examples import BASE, DURATIONS, TICKET, page
 from tests.contract.openapi_check import (
     ContractChecker,
     RecordingTransport,
@@ -21,63 +21,7 @@ from tests.contract.openapi_check import (
     paging_violations,
 )
 
-BASE = "https://app.atera.com/api/v3"
 JSON = {"content-type": "application/json; charset=utf-8"}
-
-TICKET: dict[str, Any] = {
-    "TicketID": 1042,
-    "TicketTitle": "Printer offline on floor 2",
-    "TicketNumber": "1042",
-    "TicketPriority": "High",
-    "TicketImpact": "Minor",
-    "TicketStatus": "Open",
-    "TicketSource": "Email",
-    "TicketType": "Incident",
-    "EndUserID": 77,
-    "EndUserEmail": "dana@contoso.example",
-    "EndUserFirstName": "Dana",
-    "EndUserLastName": "Levi",
-    "EndUserPhone": None,
-    "TicketResolvedDate": None,
-    "TicketCreatedDate": "2026-06-01T09:15:00Z",
-    "TechnicianFirstCommentDate": "2026-06-01T09:40:12.1234567",
-    "FirstResponseDueDate": "2026-06-01T13:15:00",
-    "ClosedTicketDueDate": None,
-    "FirstComment": "The printer shows offline.",
-    "LastEndUserComment": None,
-    "LastEndUserCommentTimestamp": None,
-    "LastTechnicianComment": "Looking into it.",
-    "LastTechnicianCommentTimestamp": "2026-06-01T09:40:12Z",
-    "OnSiteDurationSeconds": None,
-    "CustomerID": 12,
-    "CustomerName": "Contoso",
-    "CustomerBusinessNumber": None,
-    "TechnicianContactID": 5,
-    "TechnicianFullName": "Sam Tech",
-    "TechnicianEmail": "sam@msp.example",
-    "ContractID": None,
-}
-DURATIONS = {
-    "OffSLADurationHours": 0.0,
-    "OffSiteDurationHours": 1.5,
-    "OnSLADurationHours": 1.5,
-    "OnSiteDurationHours": 0,
-    "TotalDurationHours": 1.5,
-    "ticketId": 1042,
-}
-
-
-def page(items: list[Any], **overrides: Any) -> dict[str, Any]:
-    envelope: dict[str, Any] = {
-        "items": items,
-        "page": 1,
-        "itemsInPage": 20,
-        "totalItemCount": len(items),
-        "totalPages": 1,
-        "prevLink": "",
-        "nextLink": "",
-    }
-    return envelope | overrides
 
 
 @pytest.fixture
