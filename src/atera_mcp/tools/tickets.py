@@ -148,16 +148,16 @@ async def _resolve_end_user(
         ) from None
     new_id = await ctx.atera.create_contact(
         CreateContactRequest(
-            Email=email, CustomerID=customer_id, Firstname=first_name, Lastname=last_name
+            email=email, customer_id=customer_id, firstname=first_name, lastname=last_name
         )
     )
     contact = ContactDto(
-        EndUserID=new_id,
-        CustomerID=customer_id,
-        CustomerName=customer.customer_name,
-        Firstname=first_name,
-        Lastname=last_name,
-        Email=email,
+        end_user_id=new_id,
+        customer_id=customer_id,
+        customer_name=customer.customer_name,
+        firstname=first_name,
+        lastname=last_name,
+        email=email,
     )
     return contact, True
 
