@@ -375,9 +375,10 @@ class ContractChecker:
         url: str,
         status: int,
         headers: Mapping[str, str],
-        body: bytes,
+        body_bytes: bytes,
     ) -> list[str]:
-        """Violations of a response to `method url`; `body` is the decoded body bytes."""
+        """Violations of a response to `method url`; `body_bytes` is the decoded body."""
+        body = body_bytes
         found = self.resolve(method, url)
         if isinstance(found, str):
             return [f"cannot check the response: {found}"]
