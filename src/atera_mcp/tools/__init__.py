@@ -10,11 +10,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from atera_mcp.domain.views import ToolResult
+from atera_mcp.tools.billing import get_billable
 from atera_mcp.tools.comments import add_comment, list_comments
 from atera_mcp.tools.directory import find_contacts, find_customers, list_technicians
 from atera_mcp.tools.search import search_tickets
 from atera_mcp.tools.tickets import create_ticket, get_ticket, link_tickets, update_ticket
-from atera_mcp.tools.time import get_billable, get_work_hours, log_hours
+from atera_mcp.tools.time import get_work_hours, log_hours
 
 ToolFn = Callable[..., Awaitable[ToolResult]]
 

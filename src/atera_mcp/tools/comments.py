@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Literal
+import base64
+import binascii
+from collections.abc import Iterable, Sequence
+from typing import Annotated, Literal
 
+from pydantic import Field
+
+from atera_mcp.domain.directory import Technician
 from atera_mcp.domain.text import clean_text, strip_html
-from atera_mcp.domain.views import COMMENT_LIMIT, View
-from atera_mcp.domain.wire import TicketCommentDto, UtcDateTime
+from atera_mcp.domain.views import COMMENT_LIMIT, ToolResult, View
+from atera_mcp.domain.wire import (
+    AddCommentToTicketModel,
+    TicketCommentDto,
+    UtcDateTime,
+)
+from atera_mcp.errors import RuleError
+from atera_mcp.tools.common import load_ticket
+from atera_mcp.tools.context import ToolContext
+from atera_mcp.tools.params import Cursor, Limit, TechnicianEmail, TechnicianId, TicketId
+
+# Comments are sorted locally (Atera documents no order), so the whole thread is read, up to this.
+MAX_COMMENTS = 1000
+_CURSOR_TAG = "c1"
 
 
 class CommentView(View):
@@ -37,3 +54,153 @@ def comment_views(
     """Newest first; internal notes dropped unless asked for."""
     kept = (c for c in items if include_internal or not c.is_internal)
     return sorted((comment_view(c) for c in kept), key=lambda v: v.at, reverse=True)
+
+
+class AddCommentResult(ToolResult):
+    ticket_id: int
+    comment: CommentView
+    read_back: bool = Field(description="False if Atera took it but it was not found on reading")
+
+    def summary(self) -> str:
+        kind = "internal note" if self.comment.internal else "customer-visible reply"
+        unread = "" if self.read_back else " (accepted, but not found when read back)"
+        return f"Added {kind} to #{self.ticket_id} as {self.comment.author}{unread}"
+
+
+class ListCommentsResult(ToolResult):
+    ticket_id: int
+    comments: list[CommentView]
+    total: int = Field(description="Comments matching include_internal")
+    next_cursor: str | None = None
+    complete: bool = Field(True, description=f"False if the ticket has over {MAX_COMMENTS}")
+
+    def summary(self) -> str:
+        more = " (more: pass next_cursor)" if self.next_cursor else ""
+        return f"{len(self.comments)} of {self.total} comments on #{self.ticket_id}{more}"
+
+
+def _encode_cursor(ticket_id: int, include_internal: bool, offset: int) -> str:
+    raw = f"{_CURSOR_TAG}:{ticket_id}:{int(include_internal)}:{offset}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, ticket_id: int, include_internal: bool) -> int:
+    """The offset a cursor points at; RuleError unless it came from this very listing."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        tag, ticket, internal, offset = raw.split(":")
+        valid = (
+            tag == _CURSOR_TAG
+            and int(ticket) == ticket_id
+            and internal == str(int(include_internal))
+            and int(offset) >= 0
+        )
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        valid = False
+    if not valid:
+        raise RuleError(
+            f"The cursor is not one list_comments returned for ticket {ticket_id} with "
+            f"include_internal={str(include_internal).lower()}. Pass that call's next_cursor "
+            "unchanged, or omit cursor to start from the newest comment."
+        )
+    return int(offset)
+
+
+def _observe_authors(ctx: ToolContext, items: Iterable[TicketCommentDto]) -> None:
+    for c in items:
+        if c.technician_contact_id:
+            name = " ".join(p for p in (c.first_name, c.last_name) if p)
+            ctx.directory.observe(c.technician_contact_id, name, c.email)
+
+
+def _same_text(stored: TicketCommentDto, sent: str) -> bool:
+    text = stored.comment or strip_html(stored.comment_html)
+    return " ".join(text.split()) == " ".join(sent.split())
+
+
+def _find_stored(
+    items: Sequence[TicketCommentDto], tech: Technician, internal: bool, text: str
+) -> TicketCommentDto | None:
+    """The newest comment by `tech` with this visibility, preferring one with the same text."""
+    mine = [c for c in items if c.technician_contact_id == tech.id and c.is_internal == internal]
+    same = [c for c in mine if _same_text(c, text)]
+    return max(same or mine, key=lambda c: c.date, default=None)
+
+
+async def add_comment(
+    ctx: ToolContext,
+    ticket_id: TicketId,
+    text: Annotated[str, Field(min_length=1, max_length=20000, description="Atera CommentText")],
+    internal: Annotated[
+        bool, Field(description="Atera IsInternal: true = technicians only, false = customer sees")
+    ],
+    technician_id: TechnicianId = None,
+    technician_email: TechnicianEmail = None,
+) -> AddCommentResult:
+    """Add a note to a ticket: internal (technicians only) or a reply the customer sees.
+
+    Comments cannot be edited or deleted, so decide `internal` deliberately. Public replies are
+    refused on Closed tickets. Returns the comment as Atera stored it."""
+    if not text.strip():
+        raise RuleError("The comment text is empty. Write what the comment should say.")
+    tech = ctx.technician(technician_id, technician_email, role="comment author")
+    ticket = await load_ticket(ctx, ticket_id)
+    if not internal and ctx.rules.base_of(ticket.ticket_status or "Open") == "Closed":
+        raise RuleError(
+            f"Ticket {ticket_id} is Closed, so the customer should not get a reply on it. Add an "
+            "internal note (internal=true), or open a new ticket for the customer."
+        )
+    author: dict[str, object] = {"TechnicianId": tech.id, "IsInternal": internal}
+    if tech.email:
+        author["TechnicianEmail"] = tech.email
+    body = AddCommentToTicketModel.model_validate(
+        {"CommentText": text, "TechnicianCommentDetails": author}
+    )
+    await ctx.atera.add_comment(ticket_id, body)
+    found = await ctx.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
+    _observe_authors(ctx, found.items)
+    stored = _find_stored(found.items, tech, internal, text)
+    if stored is not None:
+        return AddCommentResult(ticket_id=ticket_id, comment=comment_view(stored), read_back=True)
+    sent = CommentView(
+        at=ctx.now(),
+        author=tech.name,
+        author_email=tech.email,
+        author_kind="technician",
+        internal=internal,
+        text=clean_text(text, COMMENT_LIMIT),
+    )
+    return AddCommentResult(ticket_id=ticket_id, comment=sent, read_back=False)
+
+
+async def list_comments(
+    ctx: ToolContext,
+    ticket_id: TicketId,
+    include_internal: Annotated[
+        bool, Field(description="Include internal notes (Atera IsInternal)")
+    ] = True,
+    limit: Limit = 20,
+    cursor: Cursor | None = None,
+) -> ListCommentsResult:
+    """A ticket's comments, newest first, paged. get_ticket(include_comments) shows the latest
+    20 with the ticket; use this for older ones or to leave internal notes out."""
+    offset = 0 if cursor is None else _decode_cursor(cursor, ticket_id, include_internal)
+    found = await ctx.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
+    if not found.items:
+        await load_ticket(ctx, ticket_id)  # an unknown ticket is "not found", not "no comments"
+    _observe_authors(ctx, found.items)
+    views = comment_views(found.items, include_internal=include_internal)
+    if offset > len(views):
+        raise RuleError(
+            f"The cursor points past the end of ticket {ticket_id}'s {len(views)} comments. "
+            "Omit cursor to start from the newest comment."
+        )
+    page = views[offset : offset + limit]
+    end = offset + len(page)
+    return ListCommentsResult(
+        ticket_id=ticket_id,
+        comments=page,
+        total=len(views),
+        next_cursor=_encode_cursor(ticket_id, include_internal, end) if end < len(views) else None,
+        complete=found.complete,
+    )

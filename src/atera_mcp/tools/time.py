@@ -1,15 +1,41 @@
-"""Time tools: log_hours, get_work_hours, get_billable."""
+"""Time tools: log_hours, get_work_hours (get_billable lives in billing.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
 from pydantic import Field
 
-from atera_mcp.domain.views import View
-from atera_mcp.domain.wire import TicketDurationsDto, TicketWorkHoursSummaryDto
+from atera_mcp.domain.directory import Technician
+from atera_mcp.domain.text import clean_text
+from atera_mcp.domain.views import ToolResult, View
+from atera_mcp.domain.wire import (
+    CreateWorkHoursModel,
+    TicketDurationsDto,
+    TicketWorkHoursDto,
+    TicketWorkHoursSummaryDto,
+    UtcDateTime,
+)
+from atera_mcp.errors import RuleError
+from atera_mcp.tools.common import load_ticket
+from atera_mcp.tools.concurrency import gather
+from atera_mcp.tools.context import ToolContext
+from atera_mcp.tools.params import TechnicianEmail, TechnicianId, TicketId
+
+MAX_ENTRY = timedelta(hours=24)
+SHOWN_ENTRIES = 100  # get_work_hours lists at most the latest this many
 
 
 def _seconds(hours: float) -> int:
     return round(hours * 3600)
+
+
+def hours(seconds: float) -> float:
+    """Seconds as hours, rounded to 2 decimals for display."""
+    return round(seconds / 3600, 2)
 
 
 class TimeTotals(View):
@@ -47,4 +73,244 @@ def time_totals(summary: TicketWorkHoursSummaryDto) -> TimeTotals:
         non_billable_seconds=_seconds(n.total_duration_hours),
         on_site_seconds=_seconds(on_site),
         off_site_seconds=_seconds(off_site),
+    )
+
+
+class WorkEntry(View):
+    id: int | None = Field(description="Atera WorkHoursID")
+    start: UtcDateTime | None
+    end: UtcDateTime | None
+    minutes: float
+    technician: str
+    technician_id: int | None
+    billable: bool
+    on_site: bool
+    description: str | None = None
+
+
+def work_entry(dto: TicketWorkHoursDto, ctx: ToolContext) -> WorkEntry:
+    known = ctx.directory.by_id(dto.technician_contact_id) if dto.technician_contact_id else None
+    name = dto.technician_full_name or (known.name if known else None) or dto.technician_email
+    span = (
+        (dto.end_work_hour - dto.start_work_hour).total_seconds()
+        if dto.start_work_hour and dto.end_work_hour
+        else 0.0
+    )
+    return WorkEntry(
+        id=dto.work_hours_id,
+        start=dto.start_work_hour,
+        end=dto.end_work_hour,
+        minutes=round(span / 60, 2),
+        technician=clean_text(name, 120) or "unknown",
+        technician_id=dto.technician_contact_id,
+        billable=bool(dto.billiable),
+        on_site=bool(dto.on_customer_site),
+        description=clean_text(dto.description, 500) or None,
+    )
+
+
+class LogHoursResult(ToolResult):
+    ticket_id: int
+    entry: WorkEntry
+    read_back: bool = Field(description="False if Atera took it but it was not found on reading")
+    totals: TimeTotals
+
+    def summary(self) -> str:
+        kind = "billable" if self.entry.billable else "non-billable"
+        t = self.totals
+        return (
+            f"Logged {hours(self.entry.minutes * 60):g} h {kind} on #{self.ticket_id} for "
+            f"{self.entry.technician} (total now {t.billable_hours:g} h billable, "
+            f"{t.non_billable_hours:g} h non-billable)"
+        )
+
+
+class GetWorkHoursResult(ToolResult):
+    ticket_id: int
+    entries: list[WorkEntry] = Field(description=f"Oldest first; the latest {SHOWN_ENTRIES}")
+    entry_count: int
+    totals: TimeTotals
+
+    def summary(self) -> str:
+        return f"#{self.ticket_id}: {self.entry_count} time entries. {self.totals.line()}"
+
+
+def _observe(ctx: ToolContext, records: Sequence[TicketWorkHoursDto]) -> None:
+    for r in records:
+        ctx.directory.observe(r.technician_contact_id, r.technician_full_name, r.technician_email)
+
+
+def _as_utc(value: datetime, zone: ZoneInfo) -> datetime:
+    """A naive time is the account's local time (technicians speak local time)."""
+    aware = value.replace(tzinfo=zone) if value.tzinfo is None else value
+    return aware.astimezone(UTC).replace(microsecond=0)
+
+
+def _local(value: datetime, zone: ZoneInfo) -> str:
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _by(tech: Technician, record: TicketWorkHoursDto) -> bool:
+    if record.technician_contact_id is not None:
+        return record.technician_contact_id == tech.id
+    return bool(tech.email and (record.technician_email or "").casefold() == tech.email.casefold())
+
+
+def _check_overlap(
+    records: Sequence[TicketWorkHoursDto],
+    tech: Technician,
+    start: datetime,
+    end: datetime,
+    zone: ZoneInfo,
+    ticket_id: int,
+) -> None:
+    for r in records:
+        if not (_by(tech, r) and r.start_work_hour and r.end_work_hour):
+            continue
+        if r.start_work_hour < end and start < r.end_work_hour:
+            raise RuleError(
+                f"{tech.name} already has entry {r.work_hours_id} on ticket {ticket_id} from "
+                f"{_local(r.start_work_hour, zone)} to {_local(r.end_work_hour, zone)} ({zone.key})"
+                ", which overlaps this one. Entries cannot be deleted: check it is not the same "
+                "work, or pass allow_overlap=true."
+            )
+
+
+def _find_new(
+    records: Sequence[TicketWorkHoursDto],
+    before: set[int],
+    tech: Technician,
+    start: datetime,
+    end: datetime,
+) -> TicketWorkHoursDto | None:
+    new = [r for r in records if r.work_hours_id not in before and _by(tech, r)]
+    same = [r for r in new if r.start_work_hour == start and r.end_work_hour == end]
+    return max(same or new, key=lambda r: r.work_hours_id, default=None)
+
+
+async def _entries_and_totals(
+    ctx: ToolContext, ticket_id: int
+) -> tuple[list[TicketWorkHoursDto], TimeTotals]:
+    """The ticket's entries and Atera's totals, read at once."""
+    entries: list[TicketWorkHoursDto] = []
+    totals: list[TimeTotals] = []
+
+    async def read_entries() -> None:
+        entries.extend((await ctx.atera.work_hour_records(ticket_id)).items)
+
+    async def read_totals() -> None:
+        totals.append(time_totals(await ctx.atera.work_hours_summary(ticket_id)))
+
+    await gather(read_entries, read_totals)
+    return entries, totals[0]
+
+
+async def log_hours(
+    ctx: ToolContext,
+    ticket_id: TicketId,
+    start: Annotated[
+        datetime, Field(description="Atera StartWorkHour, ISO 8601; no offset = account time zone")
+    ],
+    billable: Annotated[bool, Field(description="Atera Billiable")],
+    end: Annotated[datetime | None, Field(description="Atera EndWorkHour (or duration)")] = None,
+    duration_minutes: Annotated[
+        int | None, Field(ge=1, le=1440, description="Minutes worked, instead of end")
+    ] = None,
+    on_site: Annotated[bool, Field(description="Atera OnCustomerSite")] = False,
+    description: Annotated[
+        str | None, Field(max_length=4000, description="Atera Description")
+    ] = None,
+    technician_id: TechnicianId = None,
+    technician_email: TechnicianEmail = None,
+    rate_id: Annotated[int | None, Field(ge=1, description="Atera RateID")] = None,
+    allow_overlap: Annotated[
+        bool, Field(description="Log even if it overlaps the technician's entry on this ticket")
+    ] = False,
+) -> LogHoursResult:
+    """Record time worked on a ticket. Entries cannot be edited or deleted, so check the times.
+
+    Refuses entries over 24 h, starting in the future, on Closed tickets, or overlapping the
+    same technician's entry. Returns the entry and the ticket's new totals."""
+    if (end is None) == (duration_minutes is None):
+        raise RuleError("Give either end or duration_minutes (exactly one of them).")
+    zone = await ctx.account_zone()
+    start_utc = _as_utc(start, zone)
+    end_utc = (
+        _as_utc(end, zone)
+        if end is not None
+        else start_utc + timedelta(minutes=duration_minutes or 0)
+    )
+    if end_utc <= start_utc:
+        raise RuleError(
+            f"The entry ends ({_local(end_utc, zone)}) before or when it starts "
+            f"({_local(start_utc, zone)}, {zone.key}). The end must be after the start."
+        )
+    if end_utc - start_utc > MAX_ENTRY:
+        raise RuleError(
+            "One entry can cover at most 24 hours. Log longer work as one entry per day."
+        )
+    if start_utc > ctx.now():
+        raise RuleError(
+            f"The entry starts in the future ({_local(start_utc, zone)} {zone.key}). Log time "
+            "once it has been worked; a time without an offset is read as account local time."
+        )
+    tech = ctx.technician(technician_id, technician_email, role="technician")
+    ticket = await load_ticket(ctx, ticket_id)
+    if ctx.rules.base_of(ticket.ticket_status or "Open") == "Closed":
+        raise RuleError(
+            f"Ticket {ticket_id} is Closed, so no more time can be logged on it. Log the time "
+            "on the open ticket for this work."
+        )
+    existing = (await ctx.atera.work_hour_records(ticket_id)).items
+    _observe(ctx, existing)
+    if not allow_overlap:
+        _check_overlap(existing, tech, start_utc, end_utc, zone, ticket_id)
+    fields: dict[str, object] = {
+        "StartWorkHour": start_utc,
+        "EndWorkHour": end_utc,
+        "TechnicianContactID": tech.id,
+        "Billiable": billable,
+        "OnCustomerSite": on_site,
+    }
+    if description:
+        fields["Description"] = description
+    if rate_id is not None:
+        fields["RateID"] = rate_id
+    await ctx.atera.add_work_hours(ticket_id, CreateWorkHoursModel.model_validate(fields))
+
+    after, new_totals = await _entries_and_totals(ctx, ticket_id)
+    stored = _find_new(after, {r.work_hours_id for r in existing}, tech, start_utc, end_utc)
+    if stored is not None:
+        entry = work_entry(stored, ctx)
+    else:
+        entry = WorkEntry(
+            id=None,
+            start=start_utc,
+            end=end_utc,
+            minutes=round((end_utc - start_utc).total_seconds() / 60, 2),
+            technician=tech.name,
+            technician_id=tech.id,
+            billable=billable,
+            on_site=on_site,
+            description=clean_text(description, 500) or None,
+        )
+    return LogHoursResult(
+        ticket_id=ticket_id, entry=entry, read_back=stored is not None, totals=new_totals
+    )
+
+
+async def get_work_hours(ctx: ToolContext, ticket_id: TicketId) -> GetWorkHoursResult:
+    """A ticket's time entries (who, when, billable, on site) and its totals. For totals only
+    use get_ticket(include_time); for many tickets or a billing period use get_billable."""
+    found, summary = await _entries_and_totals(ctx, ticket_id)
+    _observe(ctx, found)
+    ordered = sorted(
+        found,
+        key=lambda r: (r.start_work_hour or datetime.min.replace(tzinfo=UTC), r.work_hours_id),
+    )
+    return GetWorkHoursResult(
+        ticket_id=ticket_id,
+        entries=[work_entry(r, ctx) for r in ordered[-SHOWN_ENTRIES:]],
+        entry_count=len(found),
+        totals=summary,
     )
