@@ -14,7 +14,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
 
 Priority = Literal["Low", "Medium", "High", "Critical"]
 TicketType = Literal["Incident", "Problem", "Request", "Change"]
@@ -64,8 +72,10 @@ class RequestModel(BaseModel):
     )
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON body: Atera's field names, only the fields that were set."""
-        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        """The JSON body: Atera's field names, only the fields that were set to a value.
+
+        None is never sent: Atera's enums and author objects are not nullable."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude_none=True)
 
 
 T = TypeVar("T")
@@ -222,6 +232,14 @@ class AddCommentToTicketModel(RequestModel):
     enduser_comment_details: EnduserCommentDetails | None = Field(
         None, alias="EnduserCommentDetails"
     )
+
+    @model_validator(mode="after")
+    def _one_author(self) -> AddCommentToTicketModel:
+        if (self.technician_comment_details is None) == (self.enduser_comment_details is None):
+            raise ValueError(
+                "a comment needs exactly one of TechnicianCommentDetails or EnduserCommentDetails"
+            )
+        return self
 
 
 class CreateWorkHoursModel(RequestModel):
