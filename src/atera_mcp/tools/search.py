@@ -1,0 +1,356 @@
+"""search_tickets: Atera's own filters first, then exact local filtering over bounded reads.
+
+Atera's GET /tickets filters only by customer and one status; text, priority, technician,
+dates and SLA are checked here over what was read. A search reads at most SCAN_BUDGET tickets,
+so it never walks a 50,000-ticket account; when the budget stops a scan the result says so
+(`complete: false` and a note). What is returned is exact for what was scanned.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import partial
+from typing import Annotated
+
+import anyio
+from pydantic import Field
+
+from atera_mcp.domain.text import strip_html
+from atera_mcp.domain.views import TicketSummary, ToolResult, ticket_summary
+from atera_mcp.domain.wire import Page, TicketDto
+from atera_mcp.errors import RuleError
+from atera_mcp.tools.concurrency import gather
+from atera_mcp.tools.context import ToolContext
+from atera_mcp.tools.params import Cursor, Limit, TechnicianId
+from atera_mcp.tools.search_filters import (
+    Sort,
+    build_filter,
+    decode_cursor,
+    encode_cursor,
+    fingerprint,
+    sort_key,
+    terms_of,
+    text_score,
+    utc,
+)
+
+SCAN_BUDGET = 2000  # tickets read per search, at most (40 pages of 50)
+PAGE_SIZE = 50
+READ_CONCURRENCY = 4  # requests in flight at once for one search
+COMMENT_SEARCH_LIMIT = 50  # comments are read for at most this many candidate tickets
+COMMENTS_PER_TICKET = 100
+CUSTOMER_SCAN = 1000
+# /tickets/lastmodified with no modified_after: from before any Atera account existed.
+_FEED_START = datetime(2000, 1, 1, tzinfo=UTC)
+_WINDOW_PROBES = 8
+
+
+class SearchTicketsResult(ToolResult):
+    tickets: list[TicketSummary]
+    total: int = Field(description="Matches among the scanned tickets")
+    next_cursor: str | None = Field(None, description="Pass as cursor for the next page")
+    complete: bool = Field(description="False when unscanned tickets may also match")
+    scanned: int = Field(description="Tickets read from Atera")
+    note: str | None = None
+
+    def summary(self) -> str:
+        more = "; more with next_cursor" if self.next_cursor else ""
+        lines = [f"{len(self.tickets)} of {self.total} matching tickets{more}"]
+        lines += [t.line() for t in self.tickets]
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(lines)
+
+
+@dataclass
+class _Scan:
+    """What was read: tickets in source order, Atera's total for the sources, and coverage."""
+
+    tickets: list[TicketDto] = field(default_factory=list)
+    total: int = 0
+    complete: bool = True
+    since: datetime | None = None  # the /tickets/lastmodified window actually read
+    modified_rank: dict[int, int] = field(default_factory=dict)  # 0 = most recently modified
+
+
+def _unique(tickets: list[TicketDto]) -> list[TicketDto]:
+    # A ticket modified while pages are read can show up on two pages.
+    return list({t.ticket_id: t for t in reversed(tickets)}.values())[::-1]
+
+
+def _water_fill(wanted: list[int], budget: int) -> list[int]:
+    """Share `budget` pages: small needs are met in full, the rest split evenly. Pure."""
+    shares, left = [0] * len(wanted), budget
+    for done, index in enumerate(sorted(range(len(wanted)), key=wanted.__getitem__)):
+        shares[index] = min(wanted[index], left // (len(wanted) - done))
+        left -= shares[index]
+    return shares
+
+
+async def _read_tickets(
+    ctx: ToolContext, calls: list[tuple[int | None, str | None]], budget: int
+) -> _Scan:
+    """GET /tickets once per (customer, status), first pages first, sharing the page budget."""
+    limiter = anyio.CapacityLimiter(READ_CONCURRENCY)
+
+    async def page(call: tuple[int | None, str | None], number: int) -> Page[TicketDto]:
+        async with limiter:
+            return await ctx.atera.list_tickets_page(
+                page=number, items_in_page=PAGE_SIZE, customer_id=call[0], status=call[1]
+            )
+
+    firsts = await gather(*(partial(page, call, 1) for call in calls))
+    pages_left = [max(0, math.ceil(f.total_item_count / PAGE_SIZE) - 1) for f in firsts]
+    shares = _water_fill(pages_left, budget // PAGE_SIZE - len(calls))
+    rest: list[Callable[[], Awaitable[Page[TicketDto]]]] = [
+        partial(page, call, number)
+        for call, share in zip(calls, shares, strict=True)
+        for number in range(2, share + 2)
+    ]
+    later = iter(await gather(*rest))
+    items: list[TicketDto] = []
+    for first, share in zip(firsts, shares, strict=True):
+        items += first.items or []
+        for _ in range(share):
+            items += next(later).items or []
+    return _Scan(
+        tickets=_unique(items),
+        total=sum(f.total_item_count for f in firsts),
+        complete=shares == pages_left,
+    )
+
+
+async def _read_modified(ctx: ToolContext, since: datetime, budget: int) -> _Scan:
+    """GET /tickets/lastmodified from `since`; past the budget, the latest window that fits."""
+    probe = await ctx.atera.tickets_modified_since(since, max_items=PAGE_SIZE)
+    full_total, start = probe.total, since
+    if probe.total > budget:
+        # Bisect the window's start towards now until what was modified since then fits.
+        lo, hi, best = since, ctx.now(), None
+        for _ in range(_WINDOW_PROBES):
+            mid = lo + (hi - lo) / 2
+            count = (await ctx.atera.tickets_modified_since(mid, max_items=1)).total
+            if count > budget:
+                lo = mid
+            else:
+                hi, best = mid, mid
+                if count >= budget // 2:
+                    break
+        start = best or hi
+    found = probe
+    if not (start == since and probe.complete):
+        found = await ctx.atera.tickets_modified_since(start, max_items=budget)
+    tickets = _unique(found.items)
+    # The feed runs from the oldest modification to the newest.
+    rank = {t.ticket_id: len(tickets) - i for i, t in enumerate(tickets)}
+    return _Scan(
+        tickets=tickets,
+        total=max(full_total, found.total),
+        complete=start == since and found.complete,
+        since=start,
+        modified_rank=rank,
+    )
+
+
+async def _customer_ids(ctx: ToolContext, name: str) -> list[int]:
+    """Ids of every customer whose CustomerName contains `name`, ignoring case."""
+    found = await ctx.atera.list_customers(max_items=CUSTOMER_SCAN)
+    folded = name.strip().casefold()
+    ids = sorted(
+        c.customer_id
+        for c in found.items
+        if c.customer_id is not None and folded in (c.customer_name or "").casefold()
+    )
+    if ids:
+        return ids
+    names = [c.customer_name for c in found.items if c.customer_name]
+    close = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
+    hint = f"Close names: {', '.join(close)}." if close else "Use find_customers to look it up."
+    raise RuleError(f"No customer name contains '{name}'. {hint}")
+
+
+async def _comment_texts(ctx: ToolContext, tickets: list[TicketDto]) -> dict[int, str]:
+    """All comment text of each ticket (bounded per ticket), read a few tickets at a time."""
+    limiter = anyio.CapacityLimiter(READ_CONCURRENCY)
+
+    async def read(ticket_id: int) -> str:
+        async with limiter:
+            found = await ctx.atera.list_comments(ticket_id, max_items=COMMENTS_PER_TICKET)
+        for c in found.items:
+            name = " ".join(p for p in (c.first_name, c.last_name) if p)
+            if c.technician_contact_id:
+                ctx.directory.observe(c.technician_contact_id, name, c.email)
+        return "\n".join(c.comment or strip_html(c.comment_html) for c in found.items)
+
+    texts = await gather(*(partial(read, t.ticket_id) for t in tickets))
+    return {t.ticket_id: text for t, text in zip(tickets, texts, strict=True)}
+
+
+def _scan_note(scan: _Scan) -> str | None:
+    if scan.complete:
+        return None
+    read = len(scan.tickets)
+    if scan.since is not None:
+        when = scan.since.strftime("%Y-%m-%d %H:%M UTC")
+        return (
+            f"Scanned the {read:,} tickets modified since {when} of {scan.total:,}; "
+            "give a later modified_after or drop it to scan by customer and status."
+        )
+    return (
+        f"Scanned the newest {read:,} of {scan.total:,} tickets; "
+        "narrow by customer, status or modified_after."
+    )
+
+
+async def _scan(
+    ctx: ToolContext,
+    customer_ids: list[int] | None,
+    statuses: list[str],
+    since: datetime | None,
+    sort: Sort,
+) -> _Scan:
+    """Read the tickets the search needs through Atera's own filters, within the budget."""
+    if since is not None or sort == "recently_modified":
+        # Only the lastmodified feed knows modification times; it has no other filter.
+        return await _read_modified(ctx, since or _FEED_START, SCAN_BUDGET)
+    status_calls: list[str | None] = [*statuses] or [None]
+    customer_calls: list[int | None] = [*customer_ids] if customer_ids else [None]
+    calls = [(c, s) for c in customer_calls for s in status_calls]
+    if len(calls) > SCAN_BUDGET // PAGE_SIZE:
+        # Too many customers matched to read each on its own: filter them locally instead.
+        calls = [(None, s) for s in status_calls]
+    return await _read_tickets(ctx, calls, SCAN_BUDGET)
+
+
+def _fail_if_invalid(limit: int, sort: Sort, query: str | None, both_customers: bool) -> None:
+    if not 1 <= limit <= 50:
+        raise RuleError(f"limit must be between 1 and 50, not {limit}.")
+    if sort == "relevance" and not terms_of(query):
+        raise RuleError("sort=relevance needs a query; give one or sort by newest.")
+    if both_customers:
+        raise RuleError("Give customer_id or customer_name, not both.")
+
+
+async def search_tickets(
+    ctx: ToolContext,
+    query: Annotated[
+        str | None,
+        Field(max_length=300, description="Words in TicketTitle, FirstComment or comments"),
+    ] = None,
+    status: Annotated[
+        list[str] | None, Field(max_length=10, description="Atera TicketStatus, any of")
+    ] = None,
+    priority: Annotated[
+        list[str] | None,
+        Field(
+            max_length=4, description="Atera TicketPriority, any of: Critical, High, Medium, Low"
+        ),
+    ] = None,
+    type: Annotated[
+        str | None, Field(description="Atera TicketType: Incident, Problem, Request, Change")
+    ] = None,
+    customer_id: Annotated[int | None, Field(ge=1, description="Atera CustomerID")] = None,
+    customer_name: Annotated[
+        str | None, Field(min_length=1, max_length=200, description="Part of Atera CustomerName")
+    ] = None,
+    technician_id: TechnicianId = None,
+    technician_email: Annotated[
+        str | None, Field(max_length=254, description="Atera TechnicianEmail")
+    ] = None,
+    end_user_email: Annotated[
+        str | None, Field(max_length=254, description="Atera EndUserEmail")
+    ] = None,
+    created_after: Annotated[
+        datetime | None, Field(description="Atera TicketCreatedDate on/after (ISO 8601, UTC)")
+    ] = None,
+    created_before: Annotated[
+        datetime | None, Field(description="Atera TicketCreatedDate before (ISO 8601, UTC)")
+    ] = None,
+    modified_after: Annotated[
+        datetime | None, Field(description="Modified on/after (Atera tickets/lastmodified date)")
+    ] = None,
+    overdue: Annotated[
+        bool | None,
+        Field(description="Unresolved and past Atera FirstResponseDueDate/ClosedTicketDueDate"),
+    ] = None,
+    sort: Annotated[
+        Sort, Field(description="By TicketCreatedDate, TicketPriority, modification or query")
+    ] = "newest",
+    limit: Limit = 20,
+    cursor: Cursor | None = None,
+) -> SearchTicketsResult:
+    """Find tickets by words and by any field; filters combine with AND, list values with OR.
+
+    Use it before get_ticket or create_ticket. Reads a bounded number of tickets: when
+    complete is false, narrow by customer, status or modified_after."""
+    _fail_if_invalid(limit, sort, query, customer_id is not None and bool(customer_name))
+    terms = terms_of(query)
+    flt = build_filter(
+        ctx.rules,
+        status=status,
+        priority=priority,
+        type=type,
+        technician_id=technician_id,
+        technician_email=technician_email,
+        end_user_email=end_user_email,
+        created_after=created_after,
+        created_before=created_before,
+        overdue=overdue,
+    )
+    since = utc(modified_after)
+    owner = fingerprint(
+        {
+            "terms": terms,
+            "filter": repr(flt),
+            "customer": [customer_id, (customer_name or "").strip().casefold()],
+            "since": since,
+            "sort": sort,
+        }
+    )
+    offset = decode_cursor(cursor, owner) if cursor else 0
+    customer_ids = [customer_id] if customer_id is not None else None
+    if customer_name:
+        customer_ids = await _customer_ids(ctx, customer_name)
+    if customer_ids is not None:
+        flt = replace(flt, customer_ids=frozenset(customer_ids))
+    statuses = list(dict.fromkeys(ctx.rules.canonical(s) for s in status or ()))
+    scan = await _scan(ctx, customer_ids, statuses, since, sort)
+    now = ctx.now()
+    matched = [
+        t for t in map(ctx.observe, scan.tickets) if flt.matches(t, ctx.rules, now, ctx.directory)
+    ]
+    scores: dict[int, int] = {}
+    skipped = 0
+    if terms:
+        for t in matched:
+            scores[t.ticket_id] = text_score(terms, t.ticket_title or "", t.first_comment or "")
+        misses = [t for t in matched if not scores[t.ticket_id]]
+        if len(misses) <= COMMENT_SEARCH_LIMIT:
+            texts = await _comment_texts(ctx, misses)
+            for t in misses:
+                scores[t.ticket_id] = text_score(
+                    terms, t.ticket_title or "", t.first_comment or "", texts[t.ticket_id]
+                )
+        else:
+            skipped = len(misses)
+        matched = [t for t in matched if scores[t.ticket_id]]
+    ordered = sorted(matched, key=sort_key(sort, scores, scan.modified_rank))
+    end = offset + limit
+    notes = [_scan_note(scan)]
+    if skipped:
+        notes.append(
+            f"Comments were not searched: {skipped:,} tickets did not match on title or "
+            "description; narrow the search to have their comments searched too."
+        )
+    return SearchTicketsResult(
+        tickets=[ticket_summary(t, ctx.rules, now) for t in ordered[offset:end]],
+        total=len(ordered),
+        next_cursor=encode_cursor(end, owner) if end < len(ordered) else None,
+        complete=scan.complete and not skipped,
+        scanned=len(scan.tickets),
+        note=" ".join(n for n in notes if n) or None,
+    )
