@@ -1,0 +1,124 @@
+"""Deterministic seed data: the customers, contacts and tickets of a small MSP.
+
+Everything derives from `random.Random(seed)`, the ticket count and the `now` anchor, so the same
+inputs give identical data. Records are plain dataclasses; nothing here touches pydantic, which
+keeps 50,000 tickets within a few seconds.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from atera_mcp.sandbox import names
+from atera_mcp.sandbox.records import Contact, Customer, Ticket
+from atera_mcp.sandbox.seed_tickets import TicketSeeder
+from atera_mcp.sandbox.timeline import DayTable
+
+HISTORY_DAYS = 180
+MAX_CUSTOMERS = 240
+FIRST_CONTACT_ID = 1001
+
+
+@dataclass(slots=True)
+class SeedData:
+    customers: dict[int, Customer]
+    contacts: dict[int, Contact]
+    tickets: dict[int, Ticket]
+
+
+def customer_count(tickets: int) -> int:
+    """How many customers a sandbox of `tickets` tickets has: about 25 tickets each."""
+    return min(MAX_CUSTOMERS, max(len(names.CURATED_CUSTOMERS), tickets // 25))
+
+
+def generate(*, tickets: int, seed: int, now: datetime, zone: ZoneInfo) -> SeedData:
+    """Build the whole data set for (seed, tickets, now) in the account's time zone."""
+    rnd = random.Random(seed)
+    customers = _customers(rnd, customer_count(tickets), now)
+    contacts = _contacts(rnd, customers, now - timedelta(days=HISTORY_DAYS + 1))
+    days = DayTable(now, zone, HISTORY_DAYS)
+    seeder = TicketSeeder(rnd, now, days, list(customers.values()), contacts)
+    return SeedData(customers, contacts, seeder.build(tickets))
+
+
+def _customers(rnd: random.Random, count: int, now: datetime) -> dict[int, Customer]:
+    pairs = [(name, domain) for name, domain in names.CURATED_CUSTOMERS]
+    generated = [
+        (f"{prefix} {trade}", f"{_slug(prefix)}{tag}.{tld}")
+        for prefix in names.NAME_PREFIXES
+        for trade, tag, tld in names.NAME_TRADES
+    ]
+    pairs += rnd.sample(generated, max(0, count - len(pairs)))
+    customers: dict[int, Customer] = {}
+    for customer_id, (name, domain) in enumerate(pairs[:count], start=1):
+        city, state, zip_prefix, area = rnd.choice(names.CITIES)
+        created = now - timedelta(days=rnd.randint(200, 2400), minutes=rnd.randint(0, 1439))
+        customers[customer_id] = Customer(
+            id=customer_id,
+            name=name,
+            domain=domain,
+            phone=_phone(rnd, area),
+            address=f"{rnd.randint(10, 9899)} {rnd.choice(names.STREETS)}",
+            city=city,
+            state=state,
+            zip_code=f"{zip_prefix}{rnd.randint(1, 99):02d}",
+            business_number=f"{rnd.randint(10, 99)}-{rnd.randint(1000000, 9999999)}",
+            contract_id=5000 + customer_id if rnd.random() < 0.7 else None,
+            created_on=created,
+            last_modified=created + timedelta(days=rnd.randint(0, 150)),
+        )
+    return customers
+
+
+def _contacts(
+    rnd: random.Random, customers: dict[int, Customer], latest: datetime
+) -> dict[int, Contact]:
+    contacts: dict[int, Contact] = {}
+    next_id = FIRST_CONTACT_ID
+    for customer in customers.values():
+        area = customer.phone[1:4]
+        people = [(rnd.choice(names.FIRST_NAMES), rnd.choice(names.LAST_NAMES))]
+        people += [
+            (rnd.choice(names.FIRST_NAMES), rnd.choice(names.LAST_NAMES))
+            for _ in range(rnd.randint(3, 12) - 1)
+        ]
+        if customer.domain == "acme.com":
+            # Demos and the README rely on this exact person.
+            people[0] = ("John", "Smith")
+        seen: set[str] = set()
+        for index, (first, last) in enumerate(people):
+            local = _slug(first) + "." + _slug(last)
+            email = f"{local}@{customer.domain}"
+            suffix = 2
+            while email in seen:
+                email, suffix = f"{local}{suffix}@{customer.domain}", suffix + 1
+            seen.add(email)
+            created = customer.created_on + (latest - customer.created_on) * rnd.random() * 0.9
+            contacts[next_id] = Contact(
+                id=next_id,
+                customer_id=customer.id,
+                first_name=first,
+                last_name=last,
+                email=email,
+                phone=_phone(rnd, area) if rnd.random() < 0.85 else None,
+                mobile_phone=_phone(rnd, area) if rnd.random() < 0.5 else None,
+                job_title=names.JOB_TITLES[0] if index == 0 else rnd.choice(names.JOB_TITLES),
+                is_contact_person=index == 0,
+                created_on=created,
+                last_modified=created + (latest - created) * rnd.random(),
+            )
+            next_id += 1
+    return contacts
+
+
+def _phone(rnd: random.Random, area: str) -> str:
+    # 555-0100..0199 is the block reserved for fiction: realistic, and nobody's real number.
+    return f"({area}) 555-{rnd.randint(100, 199):04d}"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
