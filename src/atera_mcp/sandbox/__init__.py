@@ -1,0 +1,30 @@
+"""An Atera-compatible HTTP API (v3) with realistic seeded data, for demos, tests and benchmarks.
+
+    app = create_app(SandboxConfig(tickets=300, seed=1))
+    client = httpx.AsyncClient(transport=sandbox_transport(app), base_url=".../api/v3")
+    sandbox_state(app).faults.fail("POST", "/tickets", 503)
+
+The sandbox imports only `atera_mcp.domain` from the package: it is a stand-in for Atera, not a
+part of the server that talks to it.
+"""
+
+from atera_mcp.sandbox.app import create_app
+from atera_mcp.sandbox.config import SandboxConfig
+from atera_mcp.sandbox.faults import Faults, SandboxConnectionDropped
+from atera_mcp.sandbox.records import SANDBOX_TECHNICIANS, SandboxTechnician
+from atera_mcp.sandbox.serve import run_sandbox
+from atera_mcp.sandbox.state import SandboxState, sandbox_state
+from atera_mcp.sandbox.transport import sandbox_transport
+
+__all__ = [
+    "SANDBOX_TECHNICIANS",
+    "Faults",
+    "SandboxConfig",
+    "SandboxConnectionDropped",
+    "SandboxState",
+    "SandboxTechnician",
+    "create_app",
+    "run_sandbox",
+    "sandbox_state",
+    "sandbox_transport",
+]
