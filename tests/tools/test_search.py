@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import pytest
@@ -302,6 +303,19 @@ async def test_a_cursor_from_another_search_or_a_garbled_one_is_refused_plainly(
         assert same.tickets[0].ticket_id != first.tickets[0].ticket_id
 
 
+async def test_a_cursor_ignores_the_order_and_case_of_list_values() -> None:
+    async with rig() as r:
+        params: dict[str, Any] = {"status": ["Open", "Closed"], "priority": ["Low", "High"]}
+        first = await search_tickets(r.ctx, limit=3, **params)
+        assert first.next_cursor
+        swapped: dict[str, Any] = {"status": ["closed", "OPEN"], "priority": ["high", "low"]}
+        second = await search_tickets(r.ctx, limit=3, cursor=first.next_cursor, **swapped)
+        whole = await search_tickets(r.ctx, limit=6, **params)
+        assert [t.ticket_id for t in first.tickets + second.tickets] == [
+            t.ticket_id for t in whole.tickets
+        ]
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
@@ -369,3 +383,63 @@ async def test_only_real_atera_operations_are_requested() -> None:
         await search_tickets(r.ctx, modified_after=NOW - timedelta(days=1))
         assert_contract(r.recorder.records)
         assert all(re.fullmatch(r"GET /api/v3/(tickets|customers)(/.*)?", p) for p in paths(r))
+
+
+@cache
+def big_account() -> Any:
+    return sandbox_app(tickets=3000, seed=7)
+
+
+async def test_statuses_share_the_page_budget_so_small_ones_are_read_in_full() -> None:
+    async with rig(big_account()) as r:
+        tickets = await every_ticket(r)
+        open_ = [t for t in tickets if t.ticket_status == "Open"]
+        closed = [t for t in tickets if t.ticket_status == "Closed"]
+        assert len(open_) + len(closed) > SCAN_BUDGET
+        r.recorder.records.clear()
+        await search_tickets(r.ctx, status=["Open", "closed"], type="Request")
+        assert len(r.recorder.records) == SCAN_BUDGET // 50  # one search reads 40 pages
+        ids, first = await search_everything(r.ctx, status=["Open", "closed"], type="Request")
+        assert not first.complete
+        # Budgets are whole pages: every Open page, and Closed pages fill the rest, newest first.
+        open_pages = -(-len(open_) // 50)
+        scanned = open_ + closed[: 50 * (SCAN_BUDGET // 50 - open_pages)]
+        assert first.scanned == len(scanned)
+        assert first.note == (
+            f"Scanned the newest {len(scanned):,} of {len(open_) + len(closed):,} tickets; "
+            "narrow by customer, status or modified_after."
+        )
+        assert ids == newest([t for t in scanned if t.ticket_type == "Request"])
+
+
+async def test_a_name_matching_many_customers_is_filtered_locally_within_budget() -> None:
+    async with rig(big_account()) as r:
+        tickets = await every_ticket(r)
+        customers = (await r.ctx.atera.list_customers()).items
+        matching = {c.customer_id for c in customers if "a" in (c.customer_name or "").lower()}
+        assert len(matching) > SCAN_BUDGET // 50
+        ids, first = await search_everything(r.ctx, customer_name="A", priority=["critical"])
+        assert not first.complete
+        assert first.scanned == SCAN_BUDGET
+        scanned = tickets[:SCAN_BUDGET]
+        expected = [
+            t for t in scanned if t.customer_id in matching and t.ticket_priority == "Critical"
+        ]
+        assert ids == newest(expected)
+
+
+async def test_recently_modified_on_a_large_account_reads_the_latest_window_that_fits() -> None:
+    async with rig(big_account()) as r:
+        feed = (await r.ctx.atera.tickets_modified_since(datetime(2000, 1, 1, tzinfo=UTC))).items
+        assert len(feed) == 3000
+        r.recorder.records.clear()
+        ids, first = await search_everything(r.ctx, sort="recently_modified", priority=["High"])
+        assert not first.complete
+        assert SCAN_BUDGET // 2 <= first.scanned <= SCAN_BUDGET
+        assert first.note is not None
+        assert first.note.startswith(
+            f"Scanned the {first.scanned:,} most recently modified of 3,000 tickets (modified since"
+        )
+        window = feed[-first.scanned :]
+        assert ids == [t.ticket_id for t in reversed(window) if t.ticket_priority == "High"]
+        assert_contract(r.recorder.records)

@@ -197,8 +197,8 @@ def _scan_note(scan: _Scan) -> str | None:
     if scan.since is not None:
         when = scan.since.strftime("%Y-%m-%d %H:%M UTC")
         return (
-            f"Scanned the {read:,} tickets modified since {when} of {scan.total:,}; "
-            "give a later modified_after or drop it to scan by customer and status."
+            f"Scanned the {read:,} most recently modified of {scan.total:,} tickets "
+            f"(modified since {when}); give a later modified_after to search a window fully."
         )
     return (
         f"Scanned the newest {read:,} of {scan.total:,} tickets; "
@@ -305,7 +305,7 @@ async def search_tickets(
     owner = fingerprint(
         {
             "terms": terms,
-            "filter": repr(flt),
+            "filter": flt.identity(),
             "customer": [customer_id, (customer_name or "").strip().casefold()],
             "since": since,
             "sort": sort,

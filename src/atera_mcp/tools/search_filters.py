@@ -57,6 +57,13 @@ class TicketFilter:
     created_before: datetime | None = None
     overdue: bool | None = None
 
+    def identity(self) -> dict[str, object]:
+        """The filter as plain, order-independent values (sets sorted), for cursor checks."""
+        return {
+            name: sorted(value) if isinstance(value, frozenset) else value
+            for name, value in vars(self).items()
+        }
+
     def matches(
         self,
         dto: TicketDto,
