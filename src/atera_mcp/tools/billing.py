@@ -22,26 +22,14 @@ from atera_mcp.tools.time import hours
 
 MAX_PERIOD_DAYS = 366
 MAX_RECORDS = 10_000  # 200 pages of /workhours; past that the report says it is incomplete
-MAX_ROWS = 100  # per breakdown
+MAX_ROWS = 50  # per breakdown: the biggest first
 FEW_CUSTOMERS = 10  # up to this many names are read one by one, else one walk of /customers
 MAX_CUSTOMER_WALK = 5_000
 
 
-class BillableTime(View):
-    hours: float
-    seconds: int
-    on_site_hours: float
-    off_site_hours: float
-
-
-class TicketBillable(BillableTime):
-    ticket_id: int
-
-
 class TimeBucket(View):
-    id: int | None
-    name: str | None = Field(None, description="Customer or technician; for a ticket its customer")
-    entries: int
+    id: int | None = None
+    name: str = Field("", description="Customer or technician; for a ticket, its customer")
     billable_hours: float
     non_billable_hours: float
     on_site_hours: float
@@ -53,38 +41,23 @@ class TimeBucket(View):
 
 
 class GetBillableResult(ToolResult):
-    tickets: list[TicketBillable] | None = Field(None, description="Ticket mode: billable time")
-    tickets_total: BillableTime | None = None
-    missing_ticket_ids: list[int] | None = None
-    period_start: date | None = None
-    period_end: date | None = None
-    time_zone: str | None = None
-    totals: TimeBucket | None = None
-    by_customer: list[TimeBucket] | None = None
-    by_technician: list[TimeBucket] | None = None
-    by_ticket: list[TimeBucket] | None = None
+    period: str = Field("", description="Days reported and the account time zone")
+    totals: TimeBucket
+    by_ticket: list[TimeBucket]
+    by_customer: list[TimeBucket] = Field(default_factory=list)
+    by_technician: list[TimeBucket] = Field(default_factory=list)
+    missing_ticket_ids: list[int] = Field(default_factory=list)
     complete: bool = Field(True, description=f"False if over {MAX_RECORDS} entries or rows cut")
 
     def summary(self) -> str:
-        if self.tickets is not None and self.tickets_total is not None:
-            missing = (
-                f"; not found: {', '.join(map(str, self.missing_ticket_ids))}"
-                if self.missing_ticket_ids
-                else ""
-            )
-            return (
-                f"Billable time of {len(self.tickets)} tickets: {self.tickets_total.hours:g} h"
-                f"{missing}"
-            )
         t = self.totals
-        if t is None:
-            return "No billable time."
-        cut = "" if self.complete else " (incomplete: see complete)"
-        return (
-            f"{self.period_start} to {self.period_end} ({self.time_zone}): {t.billable_hours:g} h "
-            f"billable, {t.non_billable_hours:g} h non-billable in {t.entries} entries; "
-            f"{len(self.by_customer or [])} customers, {len(self.by_ticket or [])} tickets{cut}"
-        )
+        scope = self.period or f"{len(self.by_ticket)} tickets"
+        text = f"{scope}: {t.billable_hours:g} h billable, {t.non_billable_hours:g} h non-billable"
+        if self.period:
+            text += f"; {len(self.by_customer)} customers, {len(self.by_ticket)} tickets"
+        if self.missing_ticket_ids:
+            text += f"; not found: {', '.join(map(str, self.missing_ticket_ids))}"
+        return text + ("" if self.complete else " (incomplete: see complete)")
 
 
 @dataclass
@@ -92,15 +65,13 @@ class _Sum:
     """Exact seconds for one bucket."""
 
     id: int | None
-    name: str | None = None
-    entries: int = 0
+    name: str = ""
     billable: int = 0
     non_billable: int = 0
     on_site: int = 0
     off_site: int = 0
 
     def add(self, seconds: int, billable: bool, on_site: bool) -> None:
-        self.entries += 1
         if billable:
             self.billable += seconds
         else:
@@ -110,11 +81,19 @@ class _Sum:
         else:
             self.off_site += seconds
 
+    def add_hours(self, d: TicketDurationsDto, billable: bool) -> None:
+        """Atera's per-ticket totals, in hours, as whole seconds."""
+        on_site, off_site = (
+            round(d.on_site_duration_hours * 3600),
+            round(d.off_site_duration_hours * 3600),
+        )
+        self.add(on_site, billable, True)
+        self.add(off_site, billable, False)
+
     def view(self) -> TimeBucket:
         return TimeBucket(
             id=self.id,
             name=self.name,
-            entries=self.entries,
             billable_hours=hours(self.billable),
             non_billable_hours=hours(self.non_billable),
             on_site_hours=hours(self.on_site),
@@ -137,31 +116,31 @@ def _entry_seconds(r: WorkhourRecordDto) -> int:
     return max(0, int((r.end_work_hour - r.start_work_hour).total_seconds()))
 
 
-def _ticket_mode(ids: Sequence[int], found: Sequence[TicketDurationsDto]) -> GetBillableResult:
-    by_id = {d.ticket_id: d for d in found}
-    rows = [
-        TicketBillable(
-            ticket_id=i,
-            hours=round(d.total_duration_hours, 2),
-            seconds=round(d.total_duration_hours * 3600),
-            on_site_hours=round(d.on_site_duration_hours, 2),
-            off_site_hours=round(d.off_site_duration_hours, 2),
-        )
-        for i in ids
-        if (d := by_id.get(i)) is not None
-    ]
-    total = sum(by_id[r.ticket_id].total_duration_hours for r in rows)
-    on = sum(by_id[r.ticket_id].on_site_duration_hours for r in rows)
-    off = sum(by_id[r.ticket_id].off_site_duration_hours for r in rows)
+async def _ticket_mode(ctx: ToolContext, ids: Sequence[int]) -> GetBillableResult:
+    """Atera's bulk billable durations, plus each found ticket's non-billable time (Atera has
+    no bulk endpoint for that)."""
+    billable = {d.ticket_id: d for d in await ctx.atera.billable_durations(ids)}
+    found = [i for i in ids if i in billable]
+    non_billable: dict[int, TicketDurationsDto] = {}
+
+    def reader(ticket_id: int) -> Callable[[], Awaitable[None]]:
+        async def read() -> None:
+            non_billable[ticket_id] = await ctx.atera.non_billable_duration(ticket_id)
+
+        return read
+
+    await gather(*(reader(i) for i in found))
+    total, rows = _Sum(id=None), []
+    for i in found:
+        row = _Sum(id=i)
+        for durations, is_billable in ((billable[i], True), (non_billable[i], False)):
+            row.add_hours(durations, is_billable)
+            total.add_hours(durations, is_billable)
+        rows.append(row)
     return GetBillableResult(
-        tickets=rows,
-        tickets_total=BillableTime(
-            hours=round(total, 2),
-            seconds=round(total * 3600),
-            on_site_hours=round(on, 2),
-            off_site_hours=round(off, 2),
-        ),
-        missing_ticket_ids=[i for i in ids if i not in by_id],
+        totals=total.view(),
+        by_ticket=[r.view() for r in rows],
+        missing_ticket_ids=[i for i in ids if i not in billable],
     )
 
 
@@ -221,6 +200,7 @@ async def _period_mode(
     technicians: dict[int | None, _Sum] = {}
     tickets: dict[int | None, _Sum] = {}
     ticket_customer: dict[int, int | None] = {}
+    tech_names: dict[int | None, str] = {}
     for r in kept:
         ctx.directory.observe(r.technician_contact_id, r.technician_full_name, r.technician_email)
         seconds, billable, on_site = _entry_seconds(r), bool(r.billiable), bool(r.on_customer_site)
@@ -232,20 +212,20 @@ async def _period_mode(
         ):
             sums.setdefault(key, _Sum(id=key)).add(seconds, billable, on_site)
         ticket_customer[r.ticket_id] = r.customer_id
+        if r.technician_full_name:
+            tech_names[r.technician_contact_id] = r.technician_full_name
     names = await _customer_names(ctx, {i for i in customers if i is not None})
     for c in customers.values():
-        c.name = clean_text(names.get(c.id or 0), 200) or (f"Customer {c.id}" if c.id else None)
+        c.name = clean_text(names.get(c.id or 0), 200) or f"Customer {c.id}"
     for t in tickets.values():
         owner = customers.get(ticket_customer.get(t.id or 0))
-        t.name = owner.name if owner else None
+        t.name = owner.name if owner else ""
     for s in technicians.values():
         known = ctx.directory.by_id(s.id) if s.id is not None else None
-        s.name = clean_text(known.name if known else None, 120) or None
+        s.name = clean_text(tech_names.get(s.id) or (known.name if known else ""), 120)
     rows = [_rows(d.values()) for d in (customers, technicians, tickets)]
     return GetBillableResult(
-        period_start=start,
-        period_end=end,
-        time_zone=zone.key,
+        period=f"{start} to {end} ({zone.key})",
         totals=total.view(),
         by_customer=[s.view() for s in rows[0][:MAX_ROWS]],
         by_technician=[s.view() for s in rows[1][:MAX_ROWS]],
@@ -281,7 +261,7 @@ async def get_billable(
                 "them out or ask for a period instead."
             )
         ids = list(dict.fromkeys(ticket_ids))
-        return _ticket_mode(ids, await ctx.atera.billable_durations(ids))
+        return await _ticket_mode(ctx, ids)
     if period_start is None or period_end is None:
         raise RuleError(
             "Give ticket_ids (1-50), or a billing period as both period_start and period_end "

@@ -77,9 +77,9 @@ def time_totals(summary: TicketWorkHoursSummaryDto) -> TimeTotals:
 
 
 class WorkEntry(View):
-    id: int | None = Field(description="Atera WorkHoursID")
-    start: UtcDateTime | None
-    end: UtcDateTime | None
+    id: int | None = Field(description="Atera WorkHoursID; null if not found on reading back")
+    start: UtcDateTime
+    end: UtcDateTime
     minutes: float
     technician: str
     technician_id: int | None
@@ -88,14 +88,13 @@ class WorkEntry(View):
     description: str | None = None
 
 
-def work_entry(dto: TicketWorkHoursDto, ctx: ToolContext) -> WorkEntry:
+def work_entry(dto: TicketWorkHoursDto, ctx: ToolContext) -> WorkEntry | None:
+    """The entry as shown to the model; None for an entry without both times."""
+    if dto.start_work_hour is None or dto.end_work_hour is None:
+        return None
     known = ctx.directory.by_id(dto.technician_contact_id) if dto.technician_contact_id else None
     name = dto.technician_full_name or (known.name if known else None) or dto.technician_email
-    span = (
-        (dto.end_work_hour - dto.start_work_hour).total_seconds()
-        if dto.start_work_hour and dto.end_work_hour
-        else 0.0
-    )
+    span = (dto.end_work_hour - dto.start_work_hour).total_seconds()
     return WorkEntry(
         id=dto.work_hours_id,
         start=dto.start_work_hour,
@@ -112,7 +111,6 @@ def work_entry(dto: TicketWorkHoursDto, ctx: ToolContext) -> WorkEntry:
 class LogHoursResult(ToolResult):
     ticket_id: int
     entry: WorkEntry
-    read_back: bool = Field(description="False if Atera took it but it was not found on reading")
     totals: TimeTotals
 
     def summary(self) -> str:
@@ -122,6 +120,7 @@ class LogHoursResult(ToolResult):
             f"Logged {hours(self.entry.minutes * 60):g} h {kind} on #{self.ticket_id} for "
             f"{self.entry.technician} (total now {t.billable_hours:g} h billable, "
             f"{t.non_billable_hours:g} h non-billable)"
+            + ("" if self.entry.id is not None else "; accepted, but not found on reading back")
         )
 
 
@@ -280,9 +279,8 @@ async def log_hours(
 
     after, new_totals = await _entries_and_totals(ctx, ticket_id)
     stored = _find_new(after, {r.work_hours_id for r in existing}, tech, start_utc, end_utc)
-    if stored is not None:
-        entry = work_entry(stored, ctx)
-    else:
+    entry = work_entry(stored, ctx) if stored is not None else None
+    if entry is None:
         entry = WorkEntry(
             id=None,
             start=start_utc,
@@ -294,9 +292,7 @@ async def log_hours(
             on_site=on_site,
             description=clean_text(description, 500) or None,
         )
-    return LogHoursResult(
-        ticket_id=ticket_id, entry=entry, read_back=stored is not None, totals=new_totals
-    )
+    return LogHoursResult(ticket_id=ticket_id, entry=entry, totals=new_totals)
 
 
 async def get_work_hours(ctx: ToolContext, ticket_id: TicketId) -> GetWorkHoursResult:
@@ -310,7 +306,7 @@ async def get_work_hours(ctx: ToolContext, ticket_id: TicketId) -> GetWorkHoursR
     )
     return GetWorkHoursResult(
         ticket_id=ticket_id,
-        entries=[work_entry(r, ctx) for r in ordered[-SHOWN_ENTRIES:]],
+        entries=[e for r in ordered[-SHOWN_ENTRIES:] if (e := work_entry(r, ctx)) is not None],
         entry_count=len(found),
         totals=summary,
     )
