@@ -1,0 +1,154 @@
+"""The seeded data: deterministic, and shaped like a real MSP's desk."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from atera_mcp.sandbox import SANDBOX_TECHNICIANS
+from atera_mcp.sandbox.records import RESOLVED_STATUSES
+from atera_mcp.sandbox.seed import SeedData, customer_count, generate
+from tests.sandbox.helpers import NOW
+
+ZONE = ZoneInfo("America/New_York")
+SLA_HOURS = {"Critical": 1, "High": 4, "Medium": 8, "Low": 24}
+
+
+def seeded(tickets: int = 600, seed: int = 1) -> SeedData:
+    return generate(tickets=tickets, seed=seed, now=NOW, zone=ZONE)
+
+
+@pytest.fixture(scope="module")
+def data() -> SeedData:
+    return seeded()
+
+
+def test_the_same_inputs_give_identical_data() -> None:
+    assert seeded(300, 7) == seeded(300, 7)
+
+
+def test_a_different_seed_gives_different_data() -> None:
+    first, second = seeded(300, 1), seeded(300, 2)
+    assert [t.title for t in first.tickets.values()] != [t.title for t in second.tickets.values()]
+
+
+def test_acme_and_john_smith_are_always_there() -> None:
+    for seed in (1, 2, 3):
+        data = seeded(50, seed)
+        acme = data.customers[1]
+        assert (acme.name, acme.domain) == ("Acme Corporation", "acme.com")
+        john = data.contacts[1001]
+        assert (john.first_name, john.last_name, john.email, john.customer_id) == (
+            "John",
+            "Smith",
+            "john.smith@acme.com",
+            1,
+        )
+
+
+def test_six_technicians_with_msp_emails() -> None:
+    assert len(SANDBOX_TECHNICIANS) == 6
+    assert len({t.id for t in SANDBOX_TECHNICIANS}) == 6
+    assert all(t.email.endswith("@brightpath-it.com") for t in SANDBOX_TECHNICIANS)
+    assert SANDBOX_TECHNICIANS[0].full_name == "Maya Patel"
+
+
+def test_customers_scale_with_tickets_within_bounds() -> None:
+    assert customer_count(300) == 12
+    assert customer_count(5_000) == 200
+    assert customer_count(50_000) == 240
+
+
+def test_contacts_are_three_to_twelve_per_customer_at_its_domain(data: SeedData) -> None:
+    per_customer = Counter(c.customer_id for c in data.contacts.values())
+    assert set(per_customer) == set(data.customers)
+    assert all(3 <= n <= 12 for n in per_customer.values())
+    for contact in data.contacts.values():
+        assert contact.email.endswith("@" + data.customers[contact.customer_id].domain)
+    emails = [c.email for c in data.contacts.values()]
+    assert len(emails) == len(set(emails))
+
+
+def test_tickets_span_the_last_180_days_and_nothing_happens_after_now(data: SeedData) -> None:
+    for ticket in data.tickets.values():
+        assert NOW - timedelta(days=181) <= ticket.created <= NOW
+        assert ticket.modified <= NOW
+        assert all(ticket.created <= c.date <= NOW for c in ticket.comments)
+        assert all(ticket.created <= w.start < w.end <= NOW for w in ticket.work)
+
+
+def test_ticket_ids_follow_creation_time(data: SeedData) -> None:
+    created = [t.created for t in data.tickets.values()]
+    assert created == sorted(created)
+
+
+def test_comments_open_with_the_end_users_description_in_date_order(data: SeedData) -> None:
+    for ticket in data.tickets.values():
+        first = ticket.comments[0]
+        assert (first.text, first.end_user_id) == (ticket.description, ticket.end_user_id)
+        dates = [c.date for c in ticket.comments]
+        assert dates == sorted(dates)
+    kinds = Counter(
+        "internal" if c.is_internal else "tech" if c.technician_id else "user"
+        for t in data.tickets.values()
+        for c in t.comments
+    )
+    assert min(kinds.values()) > 50
+
+
+def test_work_entries_last_15_minutes_to_4_hours_and_never_overlap(data: SeedData) -> None:
+    entries = [w for t in data.tickets.values() for w in t.work]
+    assert len(entries) > 300
+    for ticket in data.tickets.values():
+        for entry in ticket.work:
+            assert timedelta(minutes=15) <= entry.end - entry.start <= timedelta(hours=4)
+        ordered = sorted(ticket.work, key=lambda w: w.start)
+        assert all(a.end <= b.start for a, b in itertools.pairwise(ordered))
+    billable = sum(w.billable for w in entries) / len(entries)
+    assert 0.55 < billable < 0.9
+    assert any(w.on_site for w in entries)
+
+
+def test_old_tickets_are_mostly_closed_and_recent_ones_mostly_open(data: SeedData) -> None:
+    old = [t for t in data.tickets.values() if NOW - t.created > timedelta(days=30)]
+    recent = [t for t in data.tickets.values() if NOW - t.created < timedelta(days=3)]
+    assert sum(t.status == "Closed" for t in old) / len(old) > 0.8
+    assert sum(t.status not in RESOLVED_STATUSES for t in recent) / len(recent) > 0.4
+
+
+def test_resolved_date_is_set_exactly_on_resolved_and_closed_tickets(data: SeedData) -> None:
+    for ticket in data.tickets.values():
+        assert (ticket.resolved is not None) == (ticket.status in RESOLVED_STATUSES)
+
+
+def test_due_dates_follow_the_priority_sla(data: SeedData) -> None:
+    for ticket in data.tickets.values():
+        sla = timedelta(hours=SLA_HOURS[ticket.priority])
+        assert ticket.first_response_due == ticket.created + sla
+        assert ticket.closed_due == ticket.created + 4 * sla
+
+
+def test_the_mix_reads_like_a_real_desk(data: SeedData) -> None:
+    tickets = list(data.tickets.values())
+    priorities = Counter(t.priority for t in tickets)
+    assert priorities["Medium"] > priorities["Critical"] > 0
+    assert {t.type for t in tickets} == {"Incident", "Problem", "Request", "Change"}
+    assert any(t.technician_id is None for t in tickets)
+    assert any(t.status not in ("Open", "Pending", "Resolved", "Closed") for t in tickets)
+    assert len({t.title for t in tickets}) > 200
+    assert any("Acme Corporation" in t.title or "ACME-" in t.title for t in tickets)
+
+
+def test_a_few_tickets_are_related_one_level_deep(data: SeedData) -> None:
+    children = [t for t in data.tickets.values() if t.parent_id is not None]
+    assert children
+    for child in children:
+        parent = data.tickets[child.parent_id or 0]
+        assert child.id in parent.child_ids
+        assert parent.parent_id is None
+        assert not child.child_ids
+        assert parent.customer_id == child.customer_id
