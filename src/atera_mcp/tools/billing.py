@@ -17,7 +17,7 @@ from atera_mcp.domain.wire import TicketDurationsDto, WorkhourRecordDto
 from atera_mcp.errors import NotFoundError, RuleError
 from atera_mcp.tools.concurrency import gather
 from atera_mcp.tools.context import ToolContext
-from atera_mcp.tools.params import TechnicianId, TicketId
+from atera_mcp.tools.params import TechnicianId
 from atera_mcp.tools.time import hours
 
 MAX_PERIOD_DAYS = 366
@@ -236,7 +236,11 @@ async def _period_mode(
 
 async def get_billable(
     ctx: ToolContext,
-    ticket_ids: Annotated[list[TicketId], Field(min_length=1, max_length=50)] | None = None,
+    ticket_ids: Annotated[
+        list[Annotated[int, Field(ge=1)]],
+        Field(min_length=1, max_length=50, description="Atera TicketIDs, 1-50"),
+    ]
+    | None = None,
     period_start: Annotated[
         date | None, Field(description="Atera startWorkhour: first day (account time zone)")
     ] = None,

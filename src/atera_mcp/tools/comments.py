@@ -59,7 +59,7 @@ def comment_views(
 class AddCommentResult(ToolResult):
     ticket_id: int
     comment: CommentView
-    read_back: bool = Field(description="False if Atera took it but it was not found on reading")
+    read_back: bool = Field(description="False: accepted but not found on reading back")
 
     def summary(self) -> str:
         kind = "internal note" if self.comment.internal else "customer-visible reply"

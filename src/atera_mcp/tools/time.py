@@ -38,14 +38,13 @@ def hours(seconds: float) -> float:
     return round(seconds / 3600, 2)
 
 
+# A ticket's time as Atera totals it, in hours and in seconds. (A comment, not a docstring:
+# the docstring would be repeated in every output schema that holds it.)
 class TimeTotals(View):
-    """A ticket's time as Atera totals it, in hours and in seconds."""
-
     billable_hours: float
     non_billable_hours: float
     on_site_hours: float
     off_site_hours: float
-    total_hours: float
     billable_seconds: int
     non_billable_seconds: int
     on_site_seconds: int = Field(description="Billable and non-billable time on site")
@@ -68,7 +67,6 @@ def time_totals(summary: TicketWorkHoursSummaryDto) -> TimeTotals:
         non_billable_hours=round(n.total_duration_hours, 4),
         on_site_hours=round(on_site, 4),
         off_site_hours=round(off_site, 4),
-        total_hours=round(b.total_duration_hours + n.total_duration_hours, 4),
         billable_seconds=_seconds(b.total_duration_hours),
         non_billable_seconds=_seconds(n.total_duration_hours),
         on_site_seconds=_seconds(on_site),
@@ -85,7 +83,7 @@ class WorkEntry(View):
     technician_id: int | None
     billable: bool
     on_site: bool
-    description: str | None = None
+    description: str = ""
 
 
 def work_entry(dto: TicketWorkHoursDto, ctx: ToolContext) -> WorkEntry | None:
@@ -104,7 +102,7 @@ def work_entry(dto: TicketWorkHoursDto, ctx: ToolContext) -> WorkEntry | None:
         technician_id=dto.technician_contact_id,
         billable=bool(dto.billiable),
         on_site=bool(dto.on_customer_site),
-        description=clean_text(dto.description, 500) or None,
+        description=clean_text(dto.description, 500),
     )
 
 
@@ -271,8 +269,8 @@ async def log_hours(
         "Billiable": billable,
         "OnCustomerSite": on_site,
     }
-    if description:
-        fields["Description"] = description
+    if description and description.strip():
+        fields["Description"] = description.strip()
     if rate_id is not None:
         fields["RateID"] = rate_id
     await ctx.atera.add_work_hours(ticket_id, CreateWorkHoursModel.model_validate(fields))
@@ -290,7 +288,7 @@ async def log_hours(
             technician_id=tech.id,
             billable=billable,
             on_site=on_site,
-            description=clean_text(description, 500) or None,
+            description=clean_text(description, 500),
         )
     return LogHoursResult(ticket_id=ticket_id, entry=entry, totals=new_totals)
 
