@@ -18,12 +18,8 @@ from atera_mcp.domain.views import is_overdue
 from atera_mcp.domain.wire import TicketDto
 from atera_mcp.errors import RuleError
 from atera_mcp.tools.context import ToolContext
-from atera_mcp.tools.search import (
-    COMMENT_SEARCH_LIMIT,
-    SCAN_BUDGET,
-    SearchTicketsResult,
-    search_tickets,
-)
+from atera_mcp.tools.search import COMMENT_SEARCH_LIMIT, SearchTicketsResult, search_tickets
+from atera_mcp.tools.search_scan import SCAN_BUDGET
 from tests.contract.openapi_check import assert_contract
 from tests.harness import NOW, Rig, rig, sandbox_app
 

@@ -9,10 +9,8 @@ so it never walks a 50,000-ticket account; when the budget stops a scan the resu
 from __future__ import annotations
 
 import difflib
-import math
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import datetime
 from functools import partial
 from typing import Annotated
 
@@ -21,7 +19,7 @@ from pydantic import Field
 
 from atera_mcp.domain.text import strip_html
 from atera_mcp.domain.views import TicketSummary, ToolResult, ticket_summary
-from atera_mcp.domain.wire import Page, TicketDto
+from atera_mcp.domain.wire import TicketDto
 from atera_mcp.errors import RuleError
 from atera_mcp.tools.concurrency import gather
 from atera_mcp.tools.context import ToolContext
@@ -37,16 +35,11 @@ from atera_mcp.tools.search_filters import (
     text_score,
     utc,
 )
+from atera_mcp.tools.search_scan import READ_CONCURRENCY, scan, scan_note
 
-SCAN_BUDGET = 2000  # tickets read per search, at most (40 pages of 50)
-PAGE_SIZE = 50
-READ_CONCURRENCY = 4  # requests in flight at once for one search
 COMMENT_SEARCH_LIMIT = 50  # comments are read for at most this many candidate tickets
 COMMENTS_PER_TICKET = 100
 CUSTOMER_SCAN = 1000
-# /tickets/lastmodified with no modified_after: from before any Atera account existed.
-_FEED_START = datetime(2000, 1, 1, tzinfo=UTC)
-_WINDOW_PROBES = 8
 
 
 class SearchTicketsResult(ToolResult):
@@ -64,96 +57,6 @@ class SearchTicketsResult(ToolResult):
         if self.note:
             lines.append(self.note)
         return "\n".join(lines)
-
-
-@dataclass
-class _Scan:
-    """What was read: tickets in source order, Atera's total for the sources, and coverage."""
-
-    tickets: list[TicketDto] = field(default_factory=list)
-    total: int = 0
-    complete: bool = True
-    since: datetime | None = None  # the /tickets/lastmodified window actually read
-    modified_rank: dict[int, int] = field(default_factory=dict)  # 0 = most recently modified
-
-
-def _unique(tickets: list[TicketDto]) -> list[TicketDto]:
-    # A ticket modified while pages are read can show up on two pages.
-    return list({t.ticket_id: t for t in reversed(tickets)}.values())[::-1]
-
-
-def _water_fill(wanted: list[int], budget: int) -> list[int]:
-    """Share `budget` pages: small needs are met in full, the rest split evenly. Pure."""
-    shares, left = [0] * len(wanted), budget
-    for done, index in enumerate(sorted(range(len(wanted)), key=wanted.__getitem__)):
-        shares[index] = min(wanted[index], left // (len(wanted) - done))
-        left -= shares[index]
-    return shares
-
-
-async def _read_tickets(
-    ctx: ToolContext, calls: list[tuple[int | None, str | None]], budget: int
-) -> _Scan:
-    """GET /tickets once per (customer, status), first pages first, sharing the page budget."""
-    limiter = anyio.CapacityLimiter(READ_CONCURRENCY)
-
-    async def page(call: tuple[int | None, str | None], number: int) -> Page[TicketDto]:
-        async with limiter:
-            return await ctx.atera.list_tickets_page(
-                page=number, items_in_page=PAGE_SIZE, customer_id=call[0], status=call[1]
-            )
-
-    firsts = await gather(*(partial(page, call, 1) for call in calls))
-    pages_left = [max(0, math.ceil(f.total_item_count / PAGE_SIZE) - 1) for f in firsts]
-    shares = _water_fill(pages_left, budget // PAGE_SIZE - len(calls))
-    rest: list[Callable[[], Awaitable[Page[TicketDto]]]] = [
-        partial(page, call, number)
-        for call, share in zip(calls, shares, strict=True)
-        for number in range(2, share + 2)
-    ]
-    later = iter(await gather(*rest))
-    items: list[TicketDto] = []
-    for first, share in zip(firsts, shares, strict=True):
-        items += first.items or []
-        for _ in range(share):
-            items += next(later).items or []
-    return _Scan(
-        tickets=_unique(items),
-        total=sum(f.total_item_count for f in firsts),
-        complete=shares == pages_left,
-    )
-
-
-async def _read_modified(ctx: ToolContext, since: datetime, budget: int) -> _Scan:
-    """GET /tickets/lastmodified from `since`; past the budget, the latest window that fits."""
-    probe = await ctx.atera.tickets_modified_since(since, max_items=PAGE_SIZE)
-    full_total, start = probe.total, since
-    if probe.total > budget:
-        # Bisect the window's start towards now until what was modified since then fits.
-        lo, hi, best = since, ctx.now(), None
-        for _ in range(_WINDOW_PROBES):
-            mid = lo + (hi - lo) / 2
-            count = (await ctx.atera.tickets_modified_since(mid, max_items=1)).total
-            if count > budget:
-                lo = mid
-            else:
-                hi, best = mid, mid
-                if count >= budget // 2:
-                    break
-        start = best or hi
-    found = probe
-    if not (start == since and probe.complete):
-        found = await ctx.atera.tickets_modified_since(start, max_items=budget)
-    tickets = _unique(found.items)
-    # The feed runs from the oldest modification to the newest.
-    rank = {t.ticket_id: len(tickets) - i for i, t in enumerate(tickets)}
-    return _Scan(
-        tickets=tickets,
-        total=max(full_total, found.total),
-        complete=start == since and found.complete,
-        since=start,
-        modified_rank=rank,
-    )
 
 
 async def _customer_ids(ctx: ToolContext, name: str) -> list[int]:
@@ -188,42 +91,6 @@ async def _comment_texts(ctx: ToolContext, tickets: list[TicketDto]) -> dict[int
 
     texts = await gather(*(partial(read, t.ticket_id) for t in tickets))
     return {t.ticket_id: text for t, text in zip(tickets, texts, strict=True)}
-
-
-def _scan_note(scan: _Scan) -> str | None:
-    if scan.complete:
-        return None
-    read = len(scan.tickets)
-    if scan.since is not None:
-        when = scan.since.strftime("%Y-%m-%d %H:%M UTC")
-        return (
-            f"Scanned the {read:,} most recently modified of {scan.total:,} tickets "
-            f"(modified since {when}); give a later modified_after to search a window fully."
-        )
-    return (
-        f"Scanned the newest {read:,} of {scan.total:,} tickets; "
-        "narrow by customer, status or modified_after."
-    )
-
-
-async def _scan(
-    ctx: ToolContext,
-    customer_ids: list[int] | None,
-    statuses: list[str],
-    since: datetime | None,
-    sort: Sort,
-) -> _Scan:
-    """Read the tickets the search needs through Atera's own filters, within the budget."""
-    if since is not None or sort == "recently_modified":
-        # Only the lastmodified feed knows modification times; it has no other filter.
-        return await _read_modified(ctx, since or _FEED_START, SCAN_BUDGET)
-    status_calls: list[str | None] = [*statuses] or [None]
-    customer_calls: list[int | None] = [*customer_ids] if customer_ids else [None]
-    calls = [(c, s) for c in customer_calls for s in status_calls]
-    if len(calls) > SCAN_BUDGET // PAGE_SIZE:
-        # Too many customers matched to read each on its own: filter them locally instead.
-        calls = [(None, s) for s in status_calls]
-    return await _read_tickets(ctx, calls, SCAN_BUDGET)
 
 
 def _fail_if_invalid(limit: int, sort: Sort, query: str | None, both_customers: bool) -> None:
@@ -318,10 +185,10 @@ async def search_tickets(
     if customer_ids is not None:
         flt = replace(flt, customer_ids=frozenset(customer_ids))
     statuses = list(dict.fromkeys(ctx.rules.canonical(s) for s in status or ()))
-    scan = await _scan(ctx, customer_ids, statuses, since, sort)
+    found = await scan(ctx, customer_ids, statuses, since, sort)
     now = ctx.now()
     matched = [
-        t for t in map(ctx.observe, scan.tickets) if flt.matches(t, ctx.rules, now, ctx.directory)
+        t for t in map(ctx.observe, found.tickets) if flt.matches(t, ctx.rules, now, ctx.directory)
     ]
     scores: dict[int, int] = {}
     skipped = 0
@@ -338,9 +205,9 @@ async def search_tickets(
         else:
             skipped = len(misses)
         matched = [t for t in matched if scores[t.ticket_id]]
-    ordered = sorted(matched, key=sort_key(sort, scores, scan.modified_rank))
+    ordered = sorted(matched, key=sort_key(sort, scores, found.modified_rank))
     end = offset + limit
-    notes = [_scan_note(scan)]
+    notes = [scan_note(found)]
     if skipped:
         notes.append(
             f"Comments were not searched: {skipped:,} tickets did not match on title or "
@@ -350,7 +217,7 @@ async def search_tickets(
         tickets=[ticket_summary(t, ctx.rules, now) for t in ordered[offset:end]],
         total=len(ordered),
         next_cursor=encode_cursor(end, owner) if end < len(ordered) else None,
-        complete=scan.complete and not skipped,
-        scanned=len(scan.tickets),
+        complete=found.complete and not skipped,
+        scanned=len(found.tickets),
         note=" ".join(n for n in notes if n) or None,
     )
