@@ -84,6 +84,18 @@ async def test_find_contacts_by_email_uses_ateras_email_filter() -> None:
         assert_contract(r.recorder.records)
 
 
+async def test_find_contacts_by_email_ignores_case() -> None:
+    async with rig() as r:
+        result = await find_contacts(r.ctx, email="JOHN.Smith@ACME.com")
+        assert [c.email for c in result.contacts] == ["john.smith@acme.com"]
+
+
+async def test_find_contacts_by_name_takes_last_name_first_with_punctuation() -> None:
+    async with rig() as r:
+        result = await find_contacts(r.ctx, name="Smith, John")
+        assert "John Smith" in [c.name for c in result.contacts]
+
+
 async def test_find_contacts_by_name_matches_first_last_and_full_name_in_any_case() -> None:
     async with rig() as r:
         everyone = await every_contact(r)

@@ -7,6 +7,7 @@ from configuration plus what reads reveal.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -21,6 +22,7 @@ from atera_mcp.tools.params import Limit
 CUSTOMER_SCAN = 1000  # customers read per find_customers, at most
 CONTACT_SCAN = 2000  # contacts read per find_contacts, at most
 TECHNICIAN_WARMUP = 50  # newest tickets read when no technician has been seen yet
+_WORD = re.compile(r"\w+")
 
 
 class CustomerView(View):
@@ -134,7 +136,8 @@ def _full_name(c: ContactDto) -> str:
 
 def _name_matches(c: ContactDto, terms: list[str]) -> bool:
     full = " ".join(p for p in (c.firstname, c.lastname) if p).casefold()
-    return all(term in full for term in terms)
+    squashed = "".join(_WORD.findall(full))  # "obrien" finds O'Brien
+    return all(term in full or term in squashed for term in terms)
 
 
 def _contact_view(c: ContactDto) -> ContactView:
@@ -161,7 +164,7 @@ async def find_contacts(
     Gives the EndUserID that create_ticket takes."""
     _limit(limit)
     email = (email or "").strip() or None
-    terms = (name or "").casefold().split()
+    terms = _WORD.findall((name or "").casefold())
     if email is None and not terms and customer_id is None:
         raise RuleError("Give at least one of email, name or customer_id to find contacts.")
     # Atera filters contacts by Email only; names and customers are matched over a walk.
