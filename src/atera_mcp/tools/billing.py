@@ -51,13 +51,17 @@ class GetBillableResult(ToolResult):
 
     def summary(self) -> str:
         t = self.totals
-        scope = self.period or f"{len(self.by_ticket)} tickets"
+        scope = self.period or _count(self.by_ticket, "ticket")
         text = f"{scope}: {t.billable_hours:g} h billable, {t.non_billable_hours:g} h non-billable"
         if self.period:
-            text += f"; {len(self.by_customer)} customers, {len(self.by_ticket)} tickets"
+            text += f"; {_count(self.by_customer, 'customer')}, {_count(self.by_ticket, 'ticket')}"
         if self.missing_ticket_ids:
             text += f"; not found: {', '.join(map(str, self.missing_ticket_ids))}"
-        return text + ("" if self.complete else " (incomplete: see complete)")
+        return text + ("" if self.complete else f" (incomplete, or rows cut to the top {MAX_ROWS})")
+
+
+def _count(rows: Sequence[object], noun: str) -> str:
+    return f"{len(rows)} {noun}{'' if len(rows) == 1 else 's'}"
 
 
 @dataclass
@@ -172,9 +176,10 @@ async def _period_mode(
     technician_id: int | None,
 ) -> GetBillableResult:
     zone: ZoneInfo = await ctx.account_zone()
+    known: dict[int, str] = {}
     if customer_id is not None:
         try:
-            await ctx.atera.get_customer(customer_id)
+            known[customer_id] = (await ctx.atera.get_customer(customer_id)).customer_name or ""
         except NotFoundError:
             raise RuleError(
                 f"Customer {customer_id} was not found. Use find_customers to get its id."
@@ -214,15 +219,15 @@ async def _period_mode(
         ticket_customer[r.ticket_id] = r.customer_id
         if r.technician_full_name:
             tech_names[r.technician_contact_id] = r.technician_full_name
-    names = await _customer_names(ctx, {i for i in customers if i is not None})
+    names = known or await _customer_names(ctx, {i for i in customers if i is not None})
     for c in customers.values():
         c.name = clean_text(names.get(c.id or 0), 200) or f"Customer {c.id}"
     for t in tickets.values():
         owner = customers.get(ticket_customer.get(t.id or 0))
         t.name = owner.name if owner else ""
     for s in technicians.values():
-        known = ctx.directory.by_id(s.id) if s.id is not None else None
-        s.name = clean_text(tech_names.get(s.id) or (known.name if known else ""), 120)
+        tech = ctx.directory.by_id(s.id) if s.id is not None else None
+        s.name = clean_text(tech_names.get(s.id) or (tech.name if tech else ""), 120)
     rows = [_rows(d.values()) for d in (customers, technicians, tickets)]
     return GetBillableResult(
         period=f"{start} to {end} ({zone.key})",
