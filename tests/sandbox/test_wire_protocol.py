@@ -193,3 +193,12 @@ async def test_json_answers_carry_the_aspnet_content_type(api: httpx.AsyncClient
     response = await api.get("/account")
     assert response.headers["content-type"] == "application/json; charset=utf-8"
     assert str(response.url).startswith(BASE)
+
+
+async def test_links_and_problems_echo_the_path_as_the_caller_spelled_it(
+    api: httpx.AsyncClient,
+) -> None:
+    listing = (await api.get("/tickets/noComments", params={"itemsInPage": 1})).json()
+    assert urlsplit(listing["nextLink"]).path == "/api/v3/tickets/noComments"
+    problem = (await api.get("/Tickets/424242")).json()
+    assert problem["instance"] == "/api/v3/Tickets/424242"

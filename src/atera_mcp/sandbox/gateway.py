@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atera_mcp.sandbox.faults import SandboxConnectionDropped
-from atera_mcp.sandbox.problems import problem_response
+from atera_mcp.sandbox.problems import SPELLED_PATH, problem_response
 from atera_mcp.sandbox.state import SandboxState
 
 
@@ -25,8 +25,10 @@ class Gateway:
             await self.app(scope, receive, send)
             return
         # ASP.NET routes ignore case and a trailing slash; Starlette would 404 or redirect.
-        path = scope["path"].lower().rstrip("/") or "/"
-        scope = {**scope, "path": path}
+        # Routing sees the folded path; answers (links, ProblemDetails) echo the caller's own.
+        spelled = scope["path"].rstrip("/") or "/"
+        path = spelled.lower()
+        scope = {**scope, "path": path, SPELLED_PATH: spelled}
         method: str = scope["method"]
         faults = self.state.faults
         if faults.delay > 0:
@@ -37,7 +39,7 @@ class Gateway:
             if failure.status == 401:
                 await Response(status_code=401)(scope, receive, send)
                 return
-            response = problem_response(failure.status, "Injected fault.", path, headers)
+            response = problem_response(failure.status, "Injected fault.", spelled, headers)
             await response(scope, receive, send)
             return
         key = _credential(Headers(scope=scope))
@@ -48,7 +50,7 @@ class Gateway:
         wait = self.state.limiter.admit(key)
         if wait is not None:
             detail = f"Too many requests: at most {self.state.limiter.limit} per minute."
-            response = problem_response(429, detail, path, {"Retry-After": str(wait)})
+            response = problem_response(429, detail, spelled, {"Retry-After": str(wait)})
             await response(scope, receive, send)
             return
         if faults.take_drop(method, path):

@@ -28,6 +28,12 @@ _TYPES = {
 }
 VALIDATION_TITLE = "One or more validation errors occurred."
 PROBLEM_JSON = "application/problem+json; charset=utf-8"
+# Scope key holding the request path as the caller spelled it (routing sees it case-folded).
+SPELLED_PATH = "atera_sandbox.spelled_path"
+
+
+def spelled_path(request: Request) -> str:
+    return str(request.scope.get(SPELLED_PATH, request.url.path))
 
 
 class ApiError(Exception):
@@ -80,7 +86,7 @@ def problem_response(
 async def render_api_error(request: Request, exc: Exception) -> Response:
     """Starlette exception handler for `ApiError`."""
     assert isinstance(exc, ApiError)
-    body = problem_body(exc.status, exc.detail, request.url.path)
+    body = problem_body(exc.status, exc.detail, spelled_path(request))
     if exc.errors:
         body["title"] = VALIDATION_TITLE
         body["errors"] = exc.errors

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from atera_mcp.domain.wire import Page, Result
+from atera_mcp.sandbox.problems import spelled_path
 from atera_mcp.sandbox.query import Query
 
 T = TypeVar("T")
@@ -62,4 +63,4 @@ def _link(request: Request, query: Query, page: int, size: int) -> str:
     kept = [(name, value) for name, value in query.pairs if name.lower() not in _PAGING]
     kept += [("page", str(page)), ("itemsInPage", str(size))]
     url = request.url
-    return f"{url.scheme}://{url.netloc}{url.path}?{urlencode(kept)}"
+    return f"{url.scheme}://{url.netloc}{spelled_path(request)}?{urlencode(kept)}"
