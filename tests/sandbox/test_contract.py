@@ -52,11 +52,11 @@ async def test_a_full_desk_session_honours_the_contract(app: Starlette) -> None:
         await api.get(f"/tickets/{ticket_id}/workhours")
         await api.get(f"/tickets/{ticket_id}/billableduration")
         await api.get(f"/tickets/{ticket_id}/nonbillableduration")
-        await api.post("/tickets/billableduration", json=[int(ticket_id), 10001])
+        await api.post("/tickets/billableduration", json=[int(ticket_id), 1])
         await api.get("/workhours", params={"startWorkhour": "2026-06-01", "includeRates": "true"})
         await api.post(
             f"/tickets/{ticket_id}/relations",
-            json={"RelatedTicketId": 10001, "RelationType": "Child"},
+            json={"RelatedTicketId": 1, "RelationType": "Child"},
         )
         await api.delete(f"/tickets/{ticket_id}/relations/Child")
         await api.get("/tickets/lastmodified", params={"date": "2026-06-01T00:00:00Z"})
@@ -70,6 +70,6 @@ async def test_refusals_honour_the_contract_too(app: Starlette) -> None:
     recorder = RecordingTransport(sandbox_transport(app))
     async with httpx.AsyncClient(transport=recorder, base_url=BASE) as api:
         await api.get("/tickets")  # no key: 401
-        await api.get("/tickets/10001", headers={"X-API-KEY": KEY})
+        await api.get("/tickets/1", headers={"X-API-KEY": KEY})
     assert [r.response.status_code for r in recorder.records] == [401, 200]
     assert_contract(recorder.records)

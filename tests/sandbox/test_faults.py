@@ -34,10 +34,10 @@ async def test_fail_sends_retry_after_when_given(app: Starlette, api: httpx.Asyn
 async def test_fail_matches_method_and_whole_path_segments(
     app: Starlette, api: httpx.AsyncClient
 ) -> None:
-    sandbox_state(app).faults.fail("GET", "/tickets/1000", 500)
-    assert (await api.put("/tickets/10001", json={})).status_code == 200  # other method
-    assert (await api.get("/tickets/10001")).status_code == 200  # /tickets/1000 is not a prefix
-    assert (await api.get("/tickets/1000/comments")).status_code == 500
+    sandbox_state(app).faults.fail("GET", "/tickets/1", 500)
+    assert (await api.put("/tickets/1", json={})).status_code == 200  # other method
+    assert (await api.get("/tickets/10")).status_code == 200  # /tickets/1 is not its prefix
+    assert (await api.get("/tickets/1/comments")).status_code == 500
 
 
 async def test_any_method_and_full_paths_are_accepted(

@@ -29,7 +29,7 @@ async def test_a_child_relation_shows_on_both_tickets_with_include_relations(
 
 
 async def test_relation_fields_are_absent_unless_asked_for(api: httpx.AsyncClient) -> None:
-    plain = await ticket(api, 10001)
+    plain = await ticket(api, 1)
     assert "RelationType" not in plain
     assert "RelatedTicketId" not in plain
     listed = (await api.get("/tickets", params={"includeRelations": "true"})).json()["items"]

@@ -112,15 +112,15 @@ async def test_omitted_billable_flag_defaults_to_false(api: httpx.AsyncClient) -
     [("2026-06-10T14:00:00Z", "2026-06-10T13:00:00Z"), ("2026-06-10T14:00:00Z",) * 2],
 )
 async def test_start_must_be_before_end(api: httpx.AsyncClient, start: str, end: str) -> None:
-    response = await api.post("/tickets/10001/workhours", json=entry(start, end))
+    response = await api.post("/tickets/1/workhours", json=entry(start, end))
     assert response.status_code == 400
     assert response.json()["detail"] == "StartWorkHour must be before EndWorkHour."
 
 
 async def test_the_technician_must_be_known_and_given(api: httpx.AsyncClient) -> None:
     body = entry("2026-06-10T13:00:00Z", "2026-06-10T14:00:00Z")
-    unknown = await api.post("/tickets/10001/workhours", json={**body, "TechnicianContactID": 7})
-    missing = await api.post("/tickets/10001/workhours", json={**body, "TechnicianContactID": None})
+    unknown = await api.post("/tickets/1/workhours", json={**body, "TechnicianContactID": 7})
+    missing = await api.post("/tickets/1/workhours", json={**body, "TechnicianContactID": None})
     assert unknown.status_code == missing.status_code == 400
     assert "TechnicianContactID 7" in unknown.json()["detail"]
     assert "TechnicianContactID or TechnicianEmail is required" in missing.json()["detail"]
@@ -136,18 +136,18 @@ async def test_a_rejected_entry_is_not_written(api: httpx.AsyncClient) -> None:
 
 async def test_bulk_billable_duration_answers_one_dto_per_ticket(api: httpx.AsyncClient) -> None:
     ticket_id = await logged_ticket(api)
-    response = await api.post("/tickets/billableduration", json=[ticket_id, 10001])
+    response = await api.post("/tickets/billableduration", json=[ticket_id, 1])
     assert response.status_code == 200
     answers = response.json()
-    assert [a["ticketId"] for a in answers] == [ticket_id, 10001]
+    assert [a["ticketId"] for a in answers] == [ticket_id, 1]
     assert answers[0]["TotalDurationHours"] == 1.75
 
 
 async def test_bulk_billable_duration_refuses_more_than_fifty_ids(api: httpx.AsyncClient) -> None:
-    response = await api.post("/tickets/billableduration", json=list(range(10001, 10052)))
+    response = await api.post("/tickets/billableduration", json=list(range(1, 52)))
     assert response.status_code == 400
     assert "50" in response.json()["detail"]
-    ok = await api.post("/tickets/billableduration", json=list(range(10001, 10051)))
+    ok = await api.post("/tickets/billableduration", json=list(range(1, 51)))
     assert len(ok.json()) == 50
 
 

@@ -2,7 +2,7 @@
 
 Rules match a method (or "*") and a path prefix. A prefix is given relative to `/api/v3`
 (`"/tickets"`) or in full, matches whole path segments (`/tickets/1` does not match
-`/tickets/10001`) and is compared case-insensitively, as Atera routes are.
+`/tickets/10`) and is compared case-insensitively, as Atera routes are.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from atera_mcp.sandbox.records import (
 from atera_mcp.sandbox.templates import Template
 from atera_mcp.sandbox.timeline import DayTable
 
-FIRST_TICKET_ID = 10001
+FIRST_TICKET_ID = 1  # a young account numbers its tickets from 1, in creation order
 HISTORY_DAYS = 180
 
 # (age limit in hours, status weights): young tickets are open, old ones closed.

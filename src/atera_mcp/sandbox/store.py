@@ -30,7 +30,7 @@ class SandboxStore:
         self.zone = zone
         self.technicians = {tech.id: tech for tech in SANDBOX_TECHNICIANS}
         self._technicians_by_email = {tech.email.lower(): tech for tech in SANDBOX_TECHNICIANS}
-        self._next_ticket_id = max(self.tickets, default=10000) + 1
+        self._next_ticket_id = max(self.tickets, default=0) + 1
         self._next_contact_id = max(self.contacts, default=1000) + 1
         self._next_work_id = max((entry.id for entry in self.work_entries()), default=0) + 1
         self._next_comment_id = sum(len(t.comments) for t in self.tickets.values()) + 1
