@@ -136,3 +136,21 @@ async def test_an_unknown_author_is_400(api: httpx.AsyncClient) -> None:
 async def test_commenting_on_an_unknown_ticket_is_404(api: httpx.AsyncClient) -> None:
     assert (await api.post("/tickets/424242/comments", json=by_tech("x"))).status_code == 404
     assert (await api.get("/tickets/424242/comments")).status_code == 404
+
+
+async def test_nested_author_fields_bind_case_insensitively_and_drop_unknowns(
+    api: httpx.AsyncClient,
+) -> None:
+    ticket_id = await new_ticket(api)
+    details = {"technicianid": TECH_ID, "isinternal": True, "Mood": "calm"}
+    body = {"commenttext": "Quiet note.", "technicianCommentDetails": details}
+    assert (await api.post(f"/tickets/{ticket_id}/comments", json=body)).status_code == 200
+    last = (await comments(api, ticket_id))[-1]
+    assert (last["Comment"], last["IsInternal"]) == ("Quiet note.", True)
+
+
+async def test_an_omitted_is_internal_flag_means_public(api: httpx.AsyncClient) -> None:
+    ticket_id = await new_ticket(api)
+    body = {"CommentText": "Hello.", "TechnicianCommentDetails": {"TechnicianId": TECH_ID}}
+    assert (await api.post(f"/tickets/{ticket_id}/comments", json=body)).status_code == 200
+    assert (await comments(api, ticket_id))[-1]["IsInternal"] is False

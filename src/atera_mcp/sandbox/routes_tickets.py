@@ -18,7 +18,7 @@ from atera_mcp.sandbox.state import request_state
 from atera_mcp.sandbox.ticket_rules import create_ticket, delete_ticket, update_ticket
 
 
-def _filtered(request: Request, query: Query, *, no_comments: bool = False) -> list[Ticket]:
+def _filtered(request: Request, query: Query, *, no_comments: bool) -> list[Ticket]:
     # Newest first (inferred: Atera documents no order for this list).
     customer_id = query.integer("customerId")
     status = query.text("ticketStatus")
@@ -32,19 +32,20 @@ def _filtered(request: Request, query: Query, *, no_comments: bool = False) -> l
     ]
 
 
-async def list_tickets(request: Request) -> Response:
+def _ticket_list(request: Request, *, no_comments: bool) -> Response:
     query, store = Query(request), request_state(request).store
     relations = query.flag("includeRelations")
-    items = _filtered(request, query)
+    items = _filtered(request, query, no_comments=no_comments)
     return paged(request, query, items, lambda t: dto.ticket(store, t, relations=relations))
+
+
+async def list_tickets(request: Request) -> Response:
+    return _ticket_list(request, no_comments=False)
 
 
 async def tickets_without_comments(request: Request) -> Response:
     """GET /tickets/noComments: nothing beyond the description yet."""
-    query, store = Query(request), request_state(request).store
-    relations = query.flag("includeRelations")
-    items = _filtered(request, query, no_comments=True)
-    return paged(request, query, items, lambda t: dto.ticket(store, t, relations=relations))
+    return _ticket_list(request, no_comments=True)
 
 
 async def last_modified(request: Request) -> Response:

@@ -115,6 +115,8 @@ async def all_work_hours(request: Request) -> Response:
     """GET /workhours: every entry in a period (account-local dates), across tickets."""
     query, store = Query(request), request_state(request).store
     start = query.local_datetime("startWorkhour", store.zone)
+    # Read literally, as ASP.NET parses it: a bare date is that day's midnight, so
+    # endWorkhour=2026-01-31 leaves out work done on the 31st. Clients must ask for the day after.
     end = query.local_datetime("endWorkhour", store.zone)
     rates = query.flag("includeRates")
     entries = sorted(
