@@ -67,7 +67,5 @@ async def rig(app: Starlette | None = None, **setting_changes: object) -> AsyncI
     app = app or sandbox_app()
     recorder = recording_transport(app)
     config = settings(**setting_changes)
-    async with AteraClient(
-        api_key=API_KEY, base_url=BASE_URL, rpm=0, transport=recorder
-    ) as atera:
+    async with AteraClient(api_key=API_KEY, base_url=BASE_URL, rpm=0, transport=recorder) as atera:
         yield Rig(app=app, recorder=recorder, ctx=ToolContext.create(atera, config, lambda: NOW))

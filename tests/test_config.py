@@ -40,7 +40,7 @@ def test_every_setting_is_read() -> None:
     ]
     assert dict(settings.custom_statuses) == {"Waiting on vendor": "Pending", "On hold": "Pending"}
     assert settings.read_only is True
-    assert settings.tools == {"get_ticket", "search_tickets"}
+    assert settings.tools == frozenset({"get_ticket", "search_tickets"})
     assert settings.rpm == 0
     assert settings.timeout == 12.5
     assert settings.time_zone == "Europe/Berlin"

@@ -34,8 +34,9 @@ class McpRig:
         """Call a tool that must succeed; return its structured content."""
         result = await self.call(name, **arguments)
         assert not result.is_error, text_of(result)
-        assert result.structured_content is not None
-        return result.structured_content
+        content: dict[str, Any] | None = result.structured_content
+        assert content is not None
+        return content
 
     async def refused(self, name: str, **arguments: Any) -> str:
         """Call a tool that must come back as a tool error; return its text."""
@@ -50,7 +51,7 @@ def text_of(result: CallToolResult) -> str:
 
 @asynccontextmanager
 async def mcp_rig(
-    mode: Mode = "auto", app: Starlette | None = None, **setting_changes: object
+    mode: Mode = "auto", app: Starlette | None = None, **setting_changes: Any
 ) -> AsyncIterator[McpRig]:
     app = app or sandbox_app()
     recorder = recording_transport(app)

@@ -4,6 +4,7 @@ nothing but protocol ever reaches stdout."""
 import json
 import os
 import sys
+from collections.abc import Mapping
 
 import anyio
 import pytest
@@ -37,7 +38,7 @@ async def test_the_official_client_lists_and_calls_tools_over_stdio() -> None:
             assert "Ticket 987654 was not found" in missing.content[0].model_dump()["text"]
 
 
-def _request(ident: int, method: str, params: dict[str, object]) -> bytes:
+def _request(ident: int, method: str, params: Mapping[str, object]) -> bytes:
     message = {"jsonrpc": "2.0", "id": ident, "method": method, "params": params}
     return (json.dumps(message) + "\n").encode()
 

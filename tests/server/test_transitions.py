@@ -2,9 +2,11 @@
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from atera_mcp.domain.policy import BASE_STATUSES
 from atera_mcp.sandbox import sandbox_transport
+from tests.contract.openapi_check import Exchange
 from tests.domain.test_policy import TABLE
 from tests.harness import API_KEY, BASE_URL, sandbox_app
 from tests.server.mcp_rig import mcp_rig
@@ -12,10 +14,10 @@ from tests.server.mcp_rig import mcp_rig
 TICKET = 1
 
 
-async def _force_status(app: object, status: str) -> None:
+async def _force_status(app: Starlette, status: str) -> None:
     """Set the status behind the server's back, as another technician in Atera's UI would."""
     async with httpx.AsyncClient(
-        transport=sandbox_transport(app),  # type: ignore[arg-type]
+        transport=sandbox_transport(app),
         base_url=BASE_URL,
         headers={"X-API-KEY": API_KEY},
     ) as raw:
@@ -23,11 +25,11 @@ async def _force_status(app: object, status: str) -> None:
         assert answer.status_code == 200
 
 
-def _writes(rig_records: list[object]) -> list[str]:
+def _writes(records: list[Exchange]) -> list[str]:
     return [
-        f"{r.request.method} {r.request.url.path}"  # type: ignore[attr-defined]
-        for r in rig_records
-        if r.request.method in ("PUT", "POST", "DELETE")  # type: ignore[attr-defined]
+        f"{r.request.method} {r.request.url.path}"
+        for r in records
+        if r.request.method in ("PUT", "POST", "DELETE")
     ]
 
 

@@ -44,7 +44,8 @@ async def open_outlook_ticket(rig: McpRig) -> dict[str, Any]:
         internal=False,
     )
     assert reply["comment"]["internal"] is False
-    return ticket
+    opened: dict[str, Any] = ticket
+    return opened
 
 
 @pytest.mark.anyio

@@ -9,15 +9,15 @@ from pydantic import BeforeValidator, Field
 from atera_mcp.domain.policy import fold_case
 from atera_mcp.domain.wire import IMPACTS, PRIORITIES, TICKET_TYPES, Impact, Priority, TicketType
 
-TicketId = Annotated[int, Field(ge=1, le=2**53, description="Atera TicketID")]
-TechnicianId = Annotated[int | None, Field(ge=1, le=2**53, description="Atera TechnicianContactID")]
+TicketId = Annotated[int, Field(ge=1, description="Atera TicketID")]
+TechnicianId = Annotated[int | None, Field(ge=1, description="Atera TechnicianContactID")]
 TechnicianEmail = Annotated[
     str | None, Field(max_length=254, description="Atera TechnicianEmail (instead of the id)")
 ]
 PriorityParam = Annotated[
     Priority,
     BeforeValidator(fold_case(PRIORITIES)),
-    Field(description="Atera TicketPriority: Critical=outage, High=major impact, Medium, Low"),
+    Field(description="Atera TicketPriority"),
 ]
 TypeParam = Annotated[
     TicketType, BeforeValidator(fold_case(TICKET_TYPES)), Field(description="Atera TicketType")

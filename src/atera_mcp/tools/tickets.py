@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field
+from pydantic import Field
 
 from atera_mcp.domain.views import TicketDetail, ToolResult, View, ticket_detail
 from atera_mcp.domain.wire import (
@@ -90,9 +90,8 @@ async def get_ticket(
     include_comments: Annotated[bool, Field(description="Add the comments, newest first")] = False,
     include_time: Annotated[bool, Field(description="Add the work-hour totals")] = False,
 ) -> GetTicketResult:
-    """One ticket in full: description, SLA dates, last replies; optionally comments and time.
-
-    Use search_tickets first when you only have words, a customer or a person."""
+    """One ticket in full (description, SLA dates, last replies), optionally with its comments
+    and time totals. Use search_tickets when you have no id."""
     result: dict[str, object] = {}
 
     async def comments() -> None:
@@ -191,7 +190,12 @@ async def create_ticket(
     impact: ImpactParam | None = None,
     end_user_id: Annotated[int | None, Field(ge=1, description="Atera EndUserID")] = None,
     end_user_email: Annotated[
-        EmailStr | None, Field(description="Atera EndUserEmail, when the id is not known")
+        str | None,
+        Field(
+            pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+            max_length=254,
+            description="Atera EndUserEmail, when the id is not known",
+        ),
     ] = None,
     end_user_first_name: Annotated[
         str | None, Field(max_length=100, description="Atera Firstname, for a new contact")
@@ -208,11 +212,9 @@ async def create_ticket(
         bool, Field(description="Create even if the same open ticket exists from <24 h ago")
     ] = False,
 ) -> CreateTicketResult:
-    """Open a ticket for an end user. Find the contact first (find_contacts); pick the priority
-    from the impact (Critical: outage, High: many users, Medium: one user, Low: minor).
-
-    Checks the contact, customer and technician exist and refuses a duplicate of an open
-    ticket from the last 24 hours. Returns the ticket as Atera stored it."""
+    """Open a ticket for an end user; find the contact first (find_contacts). Priority:
+    Critical=outage, High=many users, Medium=one user, Low=minor. Refuses an unknown contact or
+    technician and a duplicate of an open ticket from the last 24 h."""
     if end_user_id is not None and end_user_email:
         raise RuleError("Give either end_user_id or end_user_email, not both.")
     technician = (
@@ -265,16 +267,13 @@ async def update_ticket(
     technician_id: TechnicianId = None,
     technician_email: TechnicianEmail = None,
 ) -> UpdateTicketResult:
-    """Change a ticket's status, priority, type, impact, title or assigned technician.
-
-    The current status is read from Atera and the move is checked: Open -> Pending/Resolved,
-    Pending -> any, Resolved -> Open (reopen) or Closed, Closed is final; Open cannot jump to
-    Closed. Only changed fields are sent. Tell the customer with add_comment(internal=false)."""
+    """Change status, priority, type, impact, title or technician; only changes are sent.
+    Status moves: Open->Pending/Resolved, Pending->any, Resolved->Open/Closed, Closed is final."""
     dto = await load_ticket(ctx, ticket_id)
     current = dto.ticket_status or "Open"
-    if ctx.rules.base_of(current) == "Closed" and (status is None or status.strip() != current):
-        if status is not None:
-            ctx.rules.check(ticket_id, current, status)  # raises the 'final' message
+    transition = ctx.rules.check(ticket_id, current, status) if status is not None else None
+    others = (priority, type, impact, title, technician_id, technician_email)
+    if ctx.rules.base_of(current) == "Closed" and any(v is not None for v in others):
         raise RuleError(
             f"Ticket {ticket_id} is Closed, which is final; it cannot be changed. "
             "Create a new ticket and link it instead."
@@ -288,10 +287,8 @@ async def update_ticket(
         wire[alias] = after
         changes.append(FieldChange(field=name, before=before, after=str(after)))
 
-    if status is not None:
-        transition = ctx.rules.check(ticket_id, current, status)
-        if transition.changes:
-            change("status", "TicketStatus", current, transition.target)
+    if transition is not None and transition.changes:
+        change("status", "TicketStatus", current, transition.target)
     change("priority", "TicketPriority", dto.ticket_priority, priority)
     change("type", "TicketType", dto.ticket_type, type)
     change("impact", "TicketImpact", dto.ticket_impact, impact)
