@@ -36,11 +36,16 @@ class ToolContext:
     def create(
         cls, atera: AteraClient, settings: Settings, clock: Callable[[], datetime] = utc_now
     ) -> ToolContext:
+        directory = TechnicianDirectory(settings.technicians)
+        acting = settings.technician_id
+        if acting is not None and directory.by_id(acting) is None:
+            # The acting technician is known by configuration even when not listed.
+            directory.observe(acting, settings.technician_email, settings.technician_email)
         return cls(
             atera=atera,
             settings=settings,
             rules=StatusRules(dict(settings.custom_statuses)),
-            directory=TechnicianDirectory(settings.technicians),
+            directory=directory,
             clock=clock,
         )
 
