@@ -26,6 +26,7 @@ from atera_mcp import __version__
 from atera_mcp.client import AteraClient, RateBudget
 from atera_mcp.config import Settings
 from atera_mcp.errors import AteraMcpError, ConfigError
+from atera_mcp.guidance import register_guidance
 from atera_mcp.schema import simplify_input_schema, slim_output_schema
 from atera_mcp.tools import TOOLS, ToolSpec
 from atera_mcp.tools.context import ToolContext, utc_now
@@ -95,7 +96,6 @@ def _as_tool(spec: ToolSpec) -> Tool:
         title=spec.title,
         description=" ".join((inspect.getdoc(fn) or "").split()),
         annotations=ToolAnnotations(
-            title=spec.title,
             read_only_hint=spec.read_only,
             destructive_hint=spec.destructive,
             idempotent_hint=spec.idempotent,
@@ -140,7 +140,7 @@ def build_server(
         ) as atera:
             yield ToolContext.create(atera, settings, clock)
 
-    return MCPServer(
+    server = MCPServer(
         name="atera-mcp",
         title="Atera service desk",
         version=__version__,
@@ -148,3 +148,5 @@ def build_server(
         lifespan=lifespan,
         tools=tools,
     )
+    register_guidance(server)
+    return server
