@@ -337,7 +337,7 @@ async def test_invalid_searches_are_refused_with_what_is_valid(
 
 
 async def test_searching_teaches_the_technician_directory() -> None:
-    async with rig(technicians=()) as r:
+    async with rig(technicians=(), technician_id=None) as r:
         assert r.ctx.directory.all() == []
         await search_tickets(r.ctx)
         learned = {t.id for t in r.ctx.directory.all()}

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 
 from atera_mcp.domain.text import clean_text
-from atera_mcp.domain.views import ToolResult, View
+from atera_mcp.domain.views import ToolResult
 from atera_mcp.domain.wire import TicketDurationsDto, WorkhourRecordDto
 from atera_mcp.errors import NotFoundError, RuleError
 from atera_mcp.tools.concurrency import gather
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.params import TechnicianId
-from atera_mcp.tools.time import hours
+from atera_mcp.tools.time import TimeTotals, hours
 
 MAX_PERIOD_DAYS = 366
 MAX_RECORDS = 10_000  # 200 pages of /workhours; past that the report says it is incomplete
@@ -27,17 +27,11 @@ FEW_CUSTOMERS = 10  # up to this many names are read one by one, else one walk o
 MAX_CUSTOMER_WALK = 5_000
 
 
-class TimeBucket(View):
+class TimeBucket(TimeTotals):
+    """One row of a report: a ticket, customer or technician and its time."""
+
     id: int | None = None
     name: str = Field("", description="Customer or technician; for a ticket, its customer")
-    billable_hours: float
-    non_billable_hours: float
-    on_site_hours: float
-    off_site_hours: float
-    billable_seconds: int
-    non_billable_seconds: int
-    on_site_seconds: int
-    off_site_seconds: int
 
 
 class GetBillableResult(ToolResult):
