@@ -35,7 +35,8 @@ demo: install
 	$(BIN)/atera-mcp demo
 
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python bench/bench_seed.py
+	PYTHONPATH=. $(BIN)/python bench/bench_tools.py
 
 # Re-extract the OpenAPI subset the project uses from ../shared (needs the shared folder).
 spec: install

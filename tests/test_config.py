@@ -29,6 +29,7 @@ def test_every_setting_is_read() -> None:
             "ATERA_RPM": "0",
             "ATERA_TIMEOUT": "12.5",
             "ATERA_TIMEZONE": "Europe/Berlin",
+            "ATERA_LOG_LEVEL": "info",
         }
     )
     assert settings.base_url == "https://api.atera.com/api/v3"
@@ -44,6 +45,7 @@ def test_every_setting_is_read() -> None:
     assert settings.rpm == 0
     assert settings.timeout == 12.5
     assert settings.time_zone == "Europe/Berlin"
+    assert settings.log_level == "INFO"
 
 
 def test_technicians_may_be_given_as_json() -> None:
@@ -65,6 +67,7 @@ def test_technicians_may_be_given_as_json() -> None:
         ("ATERA_READ_ONLY", "maybe"),
         ("ATERA_RPM", "-5"),
         ("ATERA_TIMEOUT", "forever"),
+        ("ATERA_LOG_LEVEL", "chatty"),
     ],
 )
 def test_a_bad_value_is_refused_with_the_variable_named(name: str, value: str) -> None:

@@ -20,6 +20,8 @@ from atera_mcp.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://app.atera.com/api/v3"
 AuthMode = Literal["auto", "x-api-key", "bearer"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LOG_LEVELS: tuple[LogLevel, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -40,6 +42,7 @@ class Settings:
     connect_timeout: float = 10.0
     max_retry_seconds: float = 60.0
     time_zone: str | None = None
+    log_level: LogLevel = "WARNING"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -60,6 +63,7 @@ class Settings:
             connect_timeout=_seconds(env, "ATERA_CONNECT_TIMEOUT", 10.0),
             max_retry_seconds=_seconds(env, "ATERA_MAX_RETRY_SECONDS", 60.0),
             time_zone=env.get("ATERA_TIMEZONE", "").strip() or None,
+            log_level=_log_level(env),
         )
 
 
@@ -80,6 +84,14 @@ def _auth(env: Mapping[str, str]) -> AuthMode:
     if raw == "bearer":
         return "bearer"
     raise ConfigError(f"ATERA_AUTH must be one of auto, x-api-key, bearer (got '{raw}').")
+
+
+def _log_level(env: Mapping[str, str]) -> LogLevel:
+    raw = env.get("ATERA_LOG_LEVEL", "").strip().upper() or "WARNING"
+    match = next((level for level in LOG_LEVELS if level == raw), None)
+    if match is None:
+        raise ConfigError(f"ATERA_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)} (got '{raw}').")
+    return match
 
 
 def _int(env: Mapping[str, str], name: str, default: int | None, *, minimum: int) -> int | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import secrets
 import sys
 from collections.abc import Mapping
@@ -73,12 +72,15 @@ def serve(
     seed: int = 1,
 ) -> None:
     """Build the server from the environment and run it until interrupted."""
+    settings = Settings.from_env(env)
     logging.basicConfig(
-        level=os.environ.get("ATERA_LOG_LEVEL", "WARNING").upper(),
+        level=settings.log_level,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    settings = Settings.from_env(env)
+    if settings.log_level != "DEBUG":
+        # One line per HTTP request is noise at INFO; DEBUG shows it.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     http_transport: httpx.AsyncBaseTransport | None = None
     use_sandbox = sandbox == "always" or (sandbox == "if-no-key" and settings.api_key is None)
     if use_sandbox:
