@@ -147,6 +147,7 @@ def build_server(
         instructions=INSTRUCTIONS,
         lifespan=lifespan,
         tools=tools,
+        log_level=settings.log_level,
     )
     register_guidance(server)
     return server
