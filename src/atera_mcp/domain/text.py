@@ -27,6 +27,11 @@ def clean_text(value: str | None, limit: int = 2000) -> str:
     return f"{kept[:limit]}… [cut: {len(kept) - limit} more characters]"
 
 
+def count(number: int, noun: str) -> str:
+    """`1 ticket`, `3 tickets`: for summaries."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def strip_html(value: str | None) -> str:
     """Plain text from Atera's CommentHtml when the plain comment is missing."""
     return _HTML_TAG.sub("", value or "")

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from atera_mcp.domain.text import clean_text
+from atera_mcp.domain.text import clean_text, count
 from atera_mcp.domain.views import ToolResult
 from atera_mcp.domain.wire import TicketDurationsDto, WorkhourRecordDto
 from atera_mcp.errors import NotFoundError, RuleError
@@ -45,17 +45,14 @@ class GetBillableResult(ToolResult):
 
     def summary(self) -> str:
         t = self.totals
-        scope = self.period or _count(self.by_ticket, "ticket")
+        scope = self.period or count(len(self.by_ticket), "ticket")
         text = f"{scope}: {t.billable_hours:g} h billable, {t.non_billable_hours:g} h non-billable"
         if self.period:
-            text += f"; {_count(self.by_customer, 'customer')}, {_count(self.by_ticket, 'ticket')}"
+            customers = count(len(self.by_customer), "customer")
+            text += f"; {customers}, {count(len(self.by_ticket), 'ticket')}"
         if self.missing_ticket_ids:
             text += f"; not found: {', '.join(map(str, self.missing_ticket_ids))}"
         return text + ("" if self.complete else f" (incomplete, or rows cut to the top {MAX_ROWS})")
-
-
-def _count(rows: Sequence[object], noun: str) -> str:
-    return f"{len(rows)} {noun}{'' if len(rows) == 1 else 's'}"
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from atera_mcp.domain.text import clean_text
+from atera_mcp.domain.text import clean_text, count
 from atera_mcp.domain.views import Ref, ToolResult, View
 from atera_mcp.domain.wire import ContactDto, CustomerDto
 from atera_mcp.errors import NotFoundError, RuleError
@@ -39,7 +39,7 @@ class FindCustomersResult(ToolResult):
 
     def summary(self) -> str:
         shown = ", ".join(f"{c.name} ({c.id})" for c in self.customers)
-        return f"{self.total} customers match" + (f": {shown}" if shown else "")
+        return f"{count(self.total, 'customer')} match" + (f": {shown}" if shown else "")
 
 
 class ContactView(View):
@@ -58,7 +58,7 @@ class FindContactsResult(ToolResult):
 
     def summary(self) -> str:
         shown = "; ".join(f"{c.name} <{c.email}> ({c.customer.name})" for c in self.contacts)
-        return f"{self.total} contacts match" + (f": {shown}" if shown else "")
+        return f"{count(self.total, 'contact')} match" + (f": {shown}" if shown else "")
 
 
 class TechnicianView(View):
