@@ -7,12 +7,21 @@ short text block sent beside it instead of a second copy of the JSON.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from atera_mcp.domain.policy import StatusRules, response_due
 from atera_mcp.domain.text import clean_text
-from atera_mcp.domain.wire import TicketDto, UtcDateTime
+from atera_mcp.domain.wire import TicketDto, UtcDateTime, format_utc
+
+# What the model reads: UTC to the second. Atera's fractions of a second are noise here.
+Timestamp = Annotated[
+    UtcDateTime,
+    PlainSerializer(
+        lambda v: format_utc(v.replace(microsecond=0)), return_type=str, when_used="json"
+    ),
+]
 
 TITLE_LIMIT = 200
 DESCRIPTION_LIMIT = 4000
@@ -43,7 +52,7 @@ class PersonRef(View):
 
 class CommentRef(View):
     text: str
-    at: UtcDateTime | None = None
+    at: Timestamp | None = None
 
 
 class TicketSummary(View):
@@ -57,9 +66,9 @@ class TicketSummary(View):
     customer: Ref
     end_user: PersonRef | None = None
     technician: PersonRef | None = None
-    created_at: UtcDateTime | None = None
-    resolved_at: UtcDateTime | None = None
-    response_due: UtcDateTime | None = Field(
+    created_at: Timestamp | None = None
+    resolved_at: Timestamp | None = None
+    response_due: Timestamp | None = Field(
         None, description="First response due under the priority's SLA"
     )
     overdue: bool = Field(
@@ -80,8 +89,8 @@ class TicketSummary(View):
 class TicketDetail(TicketSummary):
     description: str = Field("", description="The original request (Atera FirstComment)")
     source: str | None = None
-    close_due: UtcDateTime | None = None
-    first_response_at: UtcDateTime | None = None
+    close_due: Timestamp | None = None
+    first_response_at: Timestamp | None = None
     last_end_user_comment: CommentRef | None = None
     last_technician_comment: CommentRef | None = None
     related_ticket_id: int | None = None

@@ -11,11 +11,10 @@ from pydantic import Field
 
 from atera_mcp.domain.directory import Technician
 from atera_mcp.domain.text import clean_text, strip_html
-from atera_mcp.domain.views import COMMENT_LIMIT, ToolResult, View
+from atera_mcp.domain.views import COMMENT_LIMIT, Timestamp, ToolResult, View
 from atera_mcp.domain.wire import (
     AddCommentToTicketModel,
     TicketCommentDto,
-    UtcDateTime,
 )
 from atera_mcp.errors import RuleError
 from atera_mcp.tools.common import load_ticket
@@ -28,7 +27,7 @@ _CURSOR_TAG = "c1"
 
 
 class CommentView(View):
-    at: UtcDateTime
+    at: Timestamp
     author: str
     author_email: str | None = None
     author_kind: Literal["technician", "end_user"]

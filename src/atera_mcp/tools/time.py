@@ -11,13 +11,12 @@ from pydantic import Field
 
 from atera_mcp.domain.directory import Technician
 from atera_mcp.domain.text import clean_text
-from atera_mcp.domain.views import ToolResult, View
+from atera_mcp.domain.views import Timestamp, ToolResult, View
 from atera_mcp.domain.wire import (
     CreateWorkHoursModel,
     TicketDurationsDto,
     TicketWorkHoursDto,
     TicketWorkHoursSummaryDto,
-    UtcDateTime,
 )
 from atera_mcp.errors import RuleError
 from atera_mcp.tools.common import load_ticket
@@ -76,8 +75,8 @@ def time_totals(summary: TicketWorkHoursSummaryDto) -> TimeTotals:
 
 class WorkEntry(View):
     id: int | None = Field(description="Atera WorkHoursID; null if not found on reading back")
-    start: UtcDateTime
-    end: UtcDateTime
+    start: Timestamp
+    end: Timestamp
     minutes: float
     technician: str
     technician_id: int | None
