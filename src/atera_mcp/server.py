@@ -18,7 +18,9 @@ from datetime import datetime
 from typing import Annotated, Any, get_type_hints
 
 import httpx
+import pydantic
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
@@ -58,6 +60,37 @@ def select_tools(settings: Settings) -> list[ToolSpec]:
     ]
 
 
+def describe_invalid_arguments(tool: str, error: pydantic.ValidationError) -> str:
+    """Pydantic's report as plain sentences: which argument, what is valid, what was given."""
+    problems = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(part) for part in item["loc"]) or "arguments"
+        given = item.get("input")
+        shown = "" if item["type"] == "missing" else f" (got {str(given)[:60]!r})"
+        problems.append(f"{where}: {item['msg']}{shown}")
+    return f"Invalid arguments for {tool}. " + "; ".join(problems) + "."
+
+
+class AteraTool(Tool):
+    """A registered tool whose argument errors read as plain sentences, not pydantic dumps."""
+
+    async def run(
+        self,
+        arguments: dict[str, Any],
+        context: Context[Any, Any],
+        convert_result: bool = False,
+    ) -> Any:
+        try:
+            return await super().run(arguments, context, convert_result)
+        except UnexpectedToolError:
+            raise  # a bug, reported by the SDK without details
+        except ToolError as exc:
+            if isinstance(exc.__cause__, pydantic.ValidationError):
+                message = describe_invalid_arguments(self.name, exc.__cause__)
+                raise ToolError(message) from exc.__cause__
+            raise
+
+
 def _as_tool(spec: ToolSpec) -> Tool:
     fn = spec.fn
     signature = inspect.signature(fn, eval_str=True)
@@ -90,7 +123,7 @@ def _as_tool(spec: ToolSpec) -> Tool:
     }
     call.__name__ = spec.name
     call.__doc__ = inspect.getdoc(fn)
-    tool = Tool.from_function(
+    tool = AteraTool.from_function(
         call,
         name=spec.name,
         title=spec.title,

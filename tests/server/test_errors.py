@@ -63,8 +63,13 @@ async def test_invalid_arguments_are_refused_before_anything_is_sent() -> None:
         text = await rig.refused(
             "create_ticket", title="Printer", description="Jammed", priority="Urgent"
         )
-        assert "'Low', 'Medium', 'High' or 'Critical'" in text
-        assert await rig.refused("get_ticket", ticket_id=0)
+        assert text == (
+            "Invalid arguments for create_ticket. priority: Input should be 'Low', 'Medium', "
+            "'High' or 'Critical' (got 'Urgent')."
+        )
+        missing = await rig.refused("add_comment", ticket_id=1, text="Hello")
+        assert missing == "Invalid arguments for add_comment. internal: Field required."
+        assert "greater than or equal to 1" in await rig.refused("get_ticket", ticket_id=0)
         assert rig.recorder.records == []
 
 
