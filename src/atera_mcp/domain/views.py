@@ -101,16 +101,19 @@ def _full_name(first: str | None, last: str | None) -> str:
     return clean_text(" ".join(p for p in (first, last) if p), 120)
 
 
+def first_response_due(dto: TicketDto) -> datetime | None:
+    """Atera's FirstResponseDueDate, else the priority's SLA from the creation time."""
+    if dto.first_response_due_date is not None or dto.ticket_created_date is None:
+        return dto.first_response_due_date
+    return response_due(dto.ticket_created_date, dto.ticket_priority)
+
+
 def is_overdue(dto: TicketDto, rules: StatusRules, now: datetime) -> bool:
     """Open or pending, and the first response (not yet given) or the close date is past due."""
     base = rules.base_of(dto.ticket_status or "Open")
     if base in ("Resolved", "Closed"):
         return False
-    due = dto.first_response_due_date or (
-        response_due(dto.ticket_created_date, dto.ticket_priority)
-        if dto.ticket_created_date
-        else None
-    )
+    due = first_response_due(dto)
     missed_response = due is not None and dto.technician_first_comment_date is None and due < now
     missed_close = dto.closed_ticket_due_date is not None and dto.closed_ticket_due_date < now
     return missed_response or missed_close
@@ -135,11 +138,6 @@ def _summary_fields(dto: TicketDto, rules: StatusRules, now: datetime) -> dict[s
         if dto.technician_contact_id or dto.technician_email
         else None
     )
-    due = dto.first_response_due_date or (
-        response_due(dto.ticket_created_date, dto.ticket_priority)
-        if dto.ticket_created_date
-        else None
-    )
     return {
         "ticket_id": dto.ticket_id,
         "number": dto.ticket_number,
@@ -153,7 +151,7 @@ def _summary_fields(dto: TicketDto, rules: StatusRules, now: datetime) -> dict[s
         "technician": technician,
         "created_at": dto.ticket_created_date,
         "resolved_at": dto.ticket_resolved_date,
-        "response_due": due,
+        "response_due": first_response_due(dto),
         "overdue": is_overdue(dto, rules, now),
     }
 
