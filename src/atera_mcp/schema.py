@@ -27,15 +27,13 @@ def _inline(node: Any, defs: JsonSchema) -> Any:
 
 
 def _drop_null_branch(prop: JsonSchema) -> JsonSchema:
-    variants = prop.get("anyOf")
-    if prop.get("default", "absent") is None and isinstance(variants, list):
-        kept = [v for v in variants if v != {"type": "null"}]
-        if len(kept) == 1:
-            merged = {**kept[0], **{k: v for k, v in prop.items() if k not in ("anyOf", "default")}}
-            return merged
-    if prop.get("default", "absent") is None:
-        return {k: v for k, v in prop.items() if k != "default"}
-    return prop
+    if prop.get("default", "absent") is not None:
+        return prop
+    rest = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+    kept = [v for v in prop.get("anyOf", []) if v != {"type": "null"}]
+    if "anyOf" in prop and len(kept) == 1:
+        return {**kept[0], **rest}
+    return {k: v for k, v in prop.items() if k != "default"}
 
 
 def _drop_titles(node: Any) -> Any:

@@ -30,7 +30,7 @@ from atera_mcp.config import Settings
 from atera_mcp.errors import AteraMcpError, ConfigError
 from atera_mcp.guidance import register_guidance
 from atera_mcp.schema import simplify_input_schema, slim_output_schema
-from atera_mcp.tools import TOOLS, ToolSpec
+from atera_mcp.tools import TOOLS, ToolSpec, tool_names
 from atera_mcp.tools.context import ToolContext, utc_now
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ internal vs customer-visible deliberately and check times before logging them.""
 
 def select_tools(settings: Settings) -> list[ToolSpec]:
     """The tools this server exposes: read-only mode and the ATERA_TOOLS allow-list applied."""
-    known = [spec.name for spec in TOOLS]
+    known = tool_names()
     if settings.tools is not None:
         unknown = sorted(settings.tools - set(known))
         if unknown:
