@@ -13,7 +13,13 @@ and `sleep=` a fake that records waits; nothing here is monkeypatched.
 from atera_mcp.client.atera import DEFAULT_BASE_URL, AteraClient
 from atera_mcp.client.auth import AuthMode
 from atera_mcp.client.paging import Collected
-from atera_mcp.client.ratelimit import RateBudget, shared_budget
+from atera_mcp.client.ratelimit import (
+    RateBudget,
+    RequestClass,
+    background_requests,
+    current_request_class,
+    shared_budget,
+)
 from atera_mcp.client.retry import RetryPolicy, decide
 
 __all__ = [
@@ -22,7 +28,10 @@ __all__ = [
     "AuthMode",
     "Collected",
     "RateBudget",
+    "RequestClass",
     "RetryPolicy",
+    "background_requests",
+    "current_request_class",
     "decide",
     "shared_budget",
 ]

@@ -13,11 +13,34 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Literal
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
+RequestClass = Literal["interactive", "background"]
+
+# Which class the requests made in this context belong to. The index's sync and refresh run
+# inside `background_requests()`; everything else (the assistant's own calls) is interactive.
+_request_class: ContextVar[RequestClass] = ContextVar("atera_request_class", default="interactive")
+
+
+def current_request_class() -> RequestClass:
+    """The class of requests sent from the current context."""
+    return _request_class.get()
+
+
+@contextmanager
+def background_requests() -> Iterator[None]:
+    """Mark every request made inside (tasks started inside included) as background work."""
+    token = _request_class.set("background")
+    try:
+        yield
+    finally:
+        _request_class.reset(token)
 
 
 @dataclass(frozen=True)

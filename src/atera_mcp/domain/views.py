@@ -38,6 +38,10 @@ class ToolResult(View):
     def summary(self) -> str:
         raise NotImplementedError
 
+    def audit(self) -> dict[str, object]:
+        """Ids and the outcome of a write, for the audit log: never free text, never secrets."""
+        return {}
+
 
 class Ref(View):
     id: int | None = Field(description="Atera id")

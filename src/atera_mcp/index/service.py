@@ -1,0 +1,34 @@
+"""`TicketIndex`: the index as tools and the server see it (async; store work in a thread)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from atera_mcp.domain.wire import TicketCommentDto, TicketDto
+from atera_mcp.index.store import IndexStore, Observation, SyncState
+
+
+class TicketIndex:
+    """One account's index: its store, its sync engine and its background work."""
+
+    store: IndexStore
+
+    async def ensure_fresh(self) -> None:
+        """Before answering a search: read the delta feed first when the last delta is older
+        than the refresh interval (normally one request). Marks the index as in use."""
+        raise NotImplementedError
+
+    async def record_ticket(self, dto: TicketDto, seen: Observation) -> None:
+        """A ticket read live (get_ticket, a write's read-back) goes into the index at once."""
+        raise NotImplementedError
+
+    async def forget(self, ticket_id: int) -> None:
+        """Atera answered 404 for this ticket: drop it."""
+        raise NotImplementedError
+
+    async def record_comments(self, ticket_id: int, comments: Sequence[TicketCommentDto]) -> None:
+        """A ticket's whole thread read live (get_ticket, list_comments, add_comment)."""
+        raise NotImplementedError
+
+    async def state(self) -> SyncState:
+        raise NotImplementedError
