@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
 from atera_mcp.index.store import IndexStore, Observation, SyncState
+
+T = TypeVar("T")
 
 
 class TicketIndex:
     """One account's index: its store, its sync engine and its background work."""
 
     store: IndexStore
+
+    async def run(self, work: Callable[[IndexStore], T]) -> T:
+        """Run blocking store work (a query, an upsert) in a worker thread, one at a time."""
+        raise NotImplementedError
 
     async def ensure_fresh(self) -> None:
         """Before answering a search: read the delta feed first when the last delta is older
