@@ -14,14 +14,26 @@ seen only by the first sweep) and `mod_hi`. An `Observation` says how a ticket w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from atera_mcp.domain.policy import PRIORITY_RANK
+from atera_mcp.domain.text import strip_html
+from atera_mcp.domain.views import first_response_due
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
+from atera_mcp.index.schema import SCHEMA_VERSION, open_database
 
-SCHEMA_VERSION = 1
+__all__ = ["SCHEMA_VERSION", "IndexStore", "Observation", "SyncState"]
+
+UNKNOWN_PRIORITY_RANK = len(PRIORITY_RANK)
+_EPSILON = 0.001  # seconds: "before `since`" when Atera's feed says a ticket was not modified
 
 
 @dataclass(frozen=True)
@@ -50,73 +62,348 @@ class SyncState:
     last_delta_at: datetime | None = None  # when the index last heard from Atera (as_of)
     last_full_sweep_at: datetime | None = None  # when the last reconciling id sweep finished
 
+    def to_json(self) -> str:
+        def when(value: datetime | None) -> float | None:
+            return value.timestamp() if value is not None else None
+
+        return json.dumps(
+            {
+                "phase": self.phase,
+                "sweep_started": when(self.sweep_started),
+                "pages_total": self.pages_total,
+                "pages_done": sorted(self.pages_done),
+                "watermark": when(self.watermark),
+                "first_watermark": when(self.first_watermark),
+                "last_delta_at": when(self.last_delta_at),
+                "last_full_sweep_at": when(self.last_full_sweep_at),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> SyncState:
+        data: dict[str, Any] = json.loads(text)
+
+        def when(key: str) -> datetime | None:
+            value = data.get(key)
+            return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
+
+        return cls(
+            phase=str(data.get("phase", "empty")),
+            sweep_started=when("sweep_started"),
+            pages_total=int(data.get("pages_total", 0)),
+            pages_done={int(p) for p in data.get("pages_done", [])},
+            watermark=when("watermark"),
+            first_watermark=when("first_watermark"),
+            last_delta_at=when("last_delta_at"),
+            last_full_sweep_at=when("last_full_sweep_at"),
+        )
+
+
+def _ts(value: datetime | None) -> float | None:
+    if value is None:
+        return None
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return aware.timestamp()
+
+
+def _fold(value: str | None) -> str | None:
+    text = (value or "").strip().casefold()
+    return text or None
+
+
+def _name(first: str | None, last: str | None) -> str:
+    return " ".join(p for p in (first, last) if p)
+
+
+def ticket_row(dto: TicketDto) -> dict[str, Any]:
+    """The columns search filters, sorts and shows, from Atera's TicketDto."""
+    status = dto.ticket_status or "Open"
+    return {
+        "id": dto.ticket_id,
+        "number": dto.ticket_number,
+        "title": dto.ticket_title or "",
+        "status": status,
+        "status_key": status.strip().casefold(),
+        "priority": dto.ticket_priority,
+        "priority_rank": PRIORITY_RANK.get(dto.ticket_priority or "", UNKNOWN_PRIORITY_RANK),
+        "type": dto.ticket_type,
+        "impact": dto.ticket_impact,
+        "customer_id": dto.customer_id,
+        "customer_name": dto.customer_name or "",
+        "customer_key": (dto.customer_name or "").casefold(),
+        "end_user_id": dto.end_user_id,
+        "end_user_name": _name(dto.end_user_first_name, dto.end_user_last_name),
+        "end_user_email_key": _fold(dto.end_user_email),
+        "technician_id": dto.technician_contact_id,
+        "technician_name": dto.technician_full_name,
+        "technician_email_key": _fold(dto.technician_email),
+        "created": _ts(dto.ticket_created_date) or 0.0,
+        "resolved": _ts(dto.ticket_resolved_date),
+        "response_due": _ts(first_response_due(dto)),
+        "first_response_at": _ts(dto.technician_first_comment_date),
+        "close_due": _ts(dto.closed_ticket_due_date),
+    }
+
+
+def _last_comments(dto: TicketDto) -> str | None:
+    """The DTO's last replies as searchable text; None when the answer left them out."""
+    parts = [dto.last_end_user_comment, dto.last_technician_comment]
+    if all(p is None for p in parts):
+        return None
+    return "\n".join(p for p in parts if p)
+
+
+def _digest(row: dict[str, Any], description: str, last_comments: str) -> str:
+    text = json.dumps([row, description, last_comments], sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
 
 class IndexStore:
     """The SQLite file of one account. Open it with `IndexStore.open(path)`."""
 
-    path: Path
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self._conn = conn
+        # The connection is shared by threads (never at once): the lock makes that explicit.
+        self._lock = threading.RLock()
 
     @classmethod
     def open(cls, path: Path) -> IndexStore:
         """Open or create the file (mode 0600, parent 0700). A file of another schema version
         or a corrupt one is moved aside and rebuilt empty, with a warning logged."""
-        raise NotImplementedError
+        return cls(path, open_database(path))
 
     def close(self) -> None:
-        raise NotImplementedError
+        with self._lock:
+            self._conn.close()
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+        """Run one read-only statement; its rows. For query.py, which builds the SQL."""
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def _write(self, statements: Iterable[tuple[str, Sequence[Any] | dict[str, Any]]]) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, params in statements:
+                    self._conn.execute(sql, params)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
 
     # -- sync state ---------------------------------------------------------------------------
 
     def load_state(self) -> SyncState:
-        raise NotImplementedError
+        rows = self.execute("SELECT value FROM meta WHERE key = 'sync_state'")
+        return SyncState.from_json(rows[0][0]) if rows else SyncState()
 
     def save_state(self, state: SyncState) -> None:
-        raise NotImplementedError
+        sql = "INSERT OR REPLACE INTO meta (key, value) VALUES ('sync_state', ?)"
+        self._write([(sql, (state.to_json(),))])
 
     # -- leases: one process syncs an account, any number read --------------------------------
 
     def try_lease(self, owner: str, now: datetime, seconds: float) -> bool:
         """Take or renew the sync lease for `owner`; False while another owner holds it."""
-        raise NotImplementedError
+        moment = _ts(now) or 0.0
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._conn.execute("SELECT owner, expires FROM lease WHERE id = 1").fetchone()
+                free = row is None or row[0] == owner or row[1] <= moment
+                if free:
+                    self._conn.execute(
+                        "INSERT OR REPLACE INTO lease (id, owner, expires) VALUES (1, ?, ?)",
+                        (owner, moment + seconds),
+                    )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return free
 
     def release_lease(self, owner: str) -> None:
-        raise NotImplementedError
+        self._write([("DELETE FROM lease WHERE id = 1 AND owner = ?", (owner,))])
 
     # -- tickets ------------------------------------------------------------------------------
 
     def upsert_tickets(self, tickets: Sequence[TicketDto], seen: Observation) -> int:
         """Insert or update tickets (one transaction); returns how many were new or changed.
         Last comments on the DTO (LastEndUserComment...) are indexed with the ticket."""
-        raise NotImplementedError
+        at, since = _ts(seen.at) or 0.0, _ts(seen.since)
+        changed = 0
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for dto in tickets:
+                    changed += self._upsert(dto, at, since)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return changed
+
+    def _upsert(self, dto: TicketDto, at: float, since: float | None) -> int:
+        conn = self._conn
+        old = conn.execute(
+            "SELECT t.mod_lo, t.mod_hi, t.digest, t.last_comments, t.changed_at, x.description "
+            "FROM tickets t JOIN ticket_text x ON x.rowid = t.id WHERE t.id = ?",
+            (dto.ticket_id,),
+        ).fetchone()
+        row = ticket_row(dto)
+        description = dto.first_comment if dto.first_comment is not None else None
+        last = _last_comments(dto)
+        if old is not None:
+            description = description if description is not None else old[5]
+            last = last if last is not None else old[3]
+        description, last = description or "", last or ""
+        digest = _digest(row, description, last)
+        is_new, is_changed = old is None, old is not None and old[2] != digest
+        if is_new:
+            lo, hi, changed_at = since, at, at
+        else:
+            lo = old[0] if since is None else max(since, old[0] if old[0] is not None else since)
+            hi = max(old[1], at) if (is_changed or since is not None) else old[1]
+            changed_at = at if is_changed else old[4]
+        if not (is_new or is_changed):
+            conn.execute(
+                "UPDATE tickets SET mod_lo = ?, mod_hi = ? WHERE id = ?", (lo, hi, dto.ticket_id)
+            )
+            return 0
+        row |= {
+            "mod_lo": lo,
+            "mod_hi": hi,
+            "digest": digest,
+            "last_comments": last,
+            "changed_at": changed_at,
+        }
+        columns = ", ".join(row)
+        marks = ", ".join(f":{name}" for name in row)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in row if name != "id")
+        conn.execute(
+            f"INSERT INTO tickets ({columns}) VALUES ({marks}) "  # column names are our own
+            f"ON CONFLICT (id) DO UPDATE SET {updates}",
+            row,
+        )
+        self._write_text(dto.ticket_id, row["title"], description, last)
+        return 1
+
+    def _write_text(self, ticket_id: int, title: str, description: str, last: str) -> None:
+        thread = self._conn.execute(
+            "SELECT body FROM threads WHERE ticket_id = ?", (ticket_id,)
+        ).fetchone()
+        comments = "\n".join(p for p in (thread[0] if thread else "", last) if p)
+        self._conn.execute("DELETE FROM ticket_text WHERE rowid = ?", (ticket_id,))
+        self._conn.execute(
+            "INSERT INTO ticket_text (rowid, title, description, comments) VALUES (?, ?, ?, ?)",
+            (ticket_id, title, description, comments),
+        )
 
     def delete_ticket(self, ticket_id: int) -> bool:
         """Remove a ticket Atera no longer has (a 404); True when it was indexed."""
-        raise NotImplementedError
+        with self._lock:
+            known = bool(self.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)))
+            self._write(
+                (sql, (ticket_id,))
+                for sql in (
+                    "DELETE FROM tickets WHERE id = ?",
+                    "DELETE FROM ticket_text WHERE rowid = ?",
+                    "DELETE FROM threads WHERE ticket_id = ?",
+                )
+            )
+        return known
 
     def ticket_ids(self) -> set[int]:
-        raise NotImplementedError
+        return {row[0] for row in self.execute("SELECT id FROM tickets")}
 
     def count(self) -> int:
-        raise NotImplementedError
+        return int(self.execute("SELECT count(*) FROM tickets")[0][0])
 
     # -- comments -----------------------------------------------------------------------------
 
-    def replace_comments(self, ticket_id: int, comments: Sequence[TicketCommentDto]) -> None:
-        """Store a ticket's whole comment thread (as read from Atera) and make it searchable;
-        marks the ticket's comments as current."""
-        raise NotImplementedError
+    def replace_comments(
+        self, ticket_id: int, comments: Sequence[TicketCommentDto], at: datetime | None = None
+    ) -> None:
+        """Store a ticket's whole comment thread (as read from Atera at `at`) and make it
+        searchable; its comments count as current up to `at` (default: the ticket's last known
+        change). A ticket not indexed yet is left alone."""
+        body = "\n".join(c.comment or strip_html(c.comment_html) for c in comments)
+        with self._lock:
+            found = self.execute(
+                "SELECT t.title, t.last_comments, x.description FROM tickets t "
+                "JOIN ticket_text x ON x.rowid = t.id WHERE t.id = ?",
+                (ticket_id,),
+            )
+            if not found:
+                return
+            title, last, description = found[0]
+            read_at = _ts(at)
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO threads (ticket_id, body, stored_at) VALUES (?, ?, ?)",
+                    (ticket_id, body, read_at or 0.0),
+                )
+                self._conn.execute(
+                    "UPDATE tickets SET comments_at = coalesce(?, changed_at) WHERE id = ?",
+                    (read_at, ticket_id),
+                )
+                self._write_text(ticket_id, title, description, last)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
 
     def comment_backlog(self, limit: int) -> list[int]:
-        """Ids of Open and Pending tickets whose comments are missing or older than their last
+        """Ids of unresolved tickets whose comments are missing or older than their last
         change, newest ticket first."""
-        raise NotImplementedError
+        rows = self.execute(
+            "SELECT id FROM tickets WHERE status_key NOT IN ('resolved', 'closed') "
+            "AND (comments_at IS NULL OR comments_at < changed_at) "
+            "ORDER BY created DESC, id DESC LIMIT ?",
+            (limit,),
+        )
+        return [row[0] for row in rows]
 
     # -- knowledge for modified_after ----------------------------------------------------------
+
+    def uncertain_since(self, since: datetime) -> set[int]:
+        """Tickets the index cannot place before or after `since`: their last modification
+        may be either side of it. Only Atera's feed can settle them."""
+        moment = _ts(since)
+        rows = self.execute(
+            "SELECT id FROM tickets WHERE (mod_lo IS NULL OR mod_lo < ?) AND mod_hi >= ?",
+            (moment, moment),
+        )
+        return {row[0] for row in rows}
 
     def settle_modified(self, since: datetime, modified: set[int], asked: set[int]) -> None:
         """Record what Atera's feed from `since` said: ids in `modified` were modified on or
         after `since`, the other ids of `asked` were not."""
-        raise NotImplementedError
+        moment = _ts(since) or 0.0
+        statements: list[tuple[str, Sequence[Any]]] = [
+            (
+                "UPDATE tickets SET mod_lo = max(coalesce(mod_lo, ?), ?) WHERE id = ?",
+                (moment, moment, ticket_id),
+            )
+            for ticket_id in modified
+        ]
+        statements += [
+            (
+                "UPDATE tickets SET mod_hi = min(mod_hi, ?) "
+                "WHERE id = ? AND (mod_lo IS NULL OR mod_lo < ?)",
+                (moment - _EPSILON, ticket_id, moment),
+            )
+            for ticket_id in asked - modified
+        ]
+        self._write(statements)
 
     def file_size(self) -> int:
-        raise NotImplementedError
+        """Bytes on disk, the write-ahead log included."""
+        return sum(
+            Path(f"{self.path}{suffix}").stat().st_size
+            for suffix in ("", "-wal")
+            if Path(f"{self.path}{suffix}").exists()
+        )

@@ -1,0 +1,208 @@
+"""A ticket search as SQL over the index: filters, exact totals, sorts and keyset cursors.
+
+Blocking: run it through `TicketIndex.run`. Every user value travels as a bound parameter; the
+only text spliced into SQL is this module's own column names and operators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from atera_mcp.index.schema import COMMENTS_WEIGHT, DESCRIPTION_WEIGHT, TITLE_WEIGHT
+from atera_mcp.index.store import IndexStore
+
+Sort = Literal["newest", "oldest", "priority", "recently_modified", "relevance"]
+Direction = Literal["ASC", "DESC"]
+
+# Each order ends on the ticket id, so it is total: a keyset cursor never skips or repeats.
+SORTS: dict[Sort, tuple[tuple[str, Direction], ...]] = {
+    "newest": (("t.created", "DESC"), ("t.id", "DESC")),
+    "oldest": (("t.created", "ASC"), ("t.id", "ASC")),
+    "priority": (("t.priority_rank", "ASC"), ("t.created", "DESC"), ("t.id", "DESC")),
+    # By when the index learnt of the last change (Atera's tickets carry no modified time).
+    "recently_modified": (
+        ("coalesce(t.mod_lo, -1.0)", "DESC"),
+        ("t.mod_hi", "DESC"),
+        ("t.id", "DESC"),
+    ),
+    "relevance": (("f.rank", "ASC"), ("t.created", "DESC"), ("t.id", "DESC")),
+}
+
+HIT_COLUMNS = (
+    "id",
+    "number",
+    "title",
+    "status",
+    "priority",
+    "type",
+    "impact",
+    "customer_id",
+    "customer_name",
+    "end_user_id",
+    "end_user_name",
+    "technician_id",
+    "technician_name",
+    "created",
+    "resolved",
+)
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """A validated search. Keys (`statuses`, emails, `customer_text`) are case-folded; times
+    are Unix seconds (UTC); `done_statuses` are the keys of statuses counted as resolved."""
+
+    match: str | None = None
+    statuses: tuple[str, ...] = ()
+    priorities: tuple[str, ...] = ()
+    type: str | None = None
+    customer_ids: tuple[int, ...] | None = None
+    customer_text: str | None = None
+    technician_id: int | None = None
+    technician_email: str | None = None
+    technician_ids_for_email: tuple[int, ...] = ()
+    end_user_email: str | None = None
+    created_after: float | None = None
+    created_before: float | None = None
+    modified_after: float | None = None
+    overdue: bool | None = None
+    now: float = 0.0
+    done_statuses: tuple[str, ...] = ("resolved", "closed")
+    sort: Sort = "newest"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching ticket: the shown columns, whether it is overdue, and its sort key."""
+
+    row: dict[str, Any]
+    overdue: bool
+    key: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    hits: list[Hit]
+    total: int
+
+
+class _Sql:
+    """WHERE clauses and their named parameters, built up one filter at a time."""
+
+    def __init__(self) -> None:
+        self.where: list[str] = []
+        self.params: dict[str, Any] = {}
+
+    def param(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    def any_of(self, column: str, values: tuple[Any, ...]) -> None:
+        self.where.append(f"{column} IN ({', '.join(self.param(v) for v in values)})")
+
+
+def _overdue(sql: _Sql, q: TicketQuery) -> str:
+    now = sql.param(q.now)
+    done = ", ".join(sql.param(s) for s in q.done_statuses) or "NULL"
+    return (
+        f"(t.status_key NOT IN ({done}) AND ("
+        f"(t.response_due IS NOT NULL AND t.first_response_at IS NULL AND t.response_due < {now})"
+        f" OR (t.close_due IS NOT NULL AND t.close_due < {now})))"
+    )
+
+
+def _filters(q: TicketQuery) -> tuple[_Sql, str]:
+    sql = _Sql()
+    if q.statuses:
+        sql.any_of("t.status_key", q.statuses)
+    if q.priorities:
+        sql.any_of("t.priority", q.priorities)
+    if q.type is not None:
+        sql.where.append(f"t.type = {sql.param(q.type)}")
+    if q.customer_ids is not None:
+        sql.any_of("t.customer_id", q.customer_ids or (-1,))
+    if q.customer_text is not None:
+        sql.where.append(f"instr(t.customer_key, {sql.param(q.customer_text)}) > 0")
+    if q.technician_id is not None:
+        sql.where.append(f"t.technician_id = {sql.param(q.technician_id)}")
+    if q.technician_email is not None:
+        by_email = f"t.technician_email_key = {sql.param(q.technician_email)}"
+        ids = ", ".join(sql.param(i) for i in q.technician_ids_for_email)
+        sql.where.append(f"({by_email} OR t.technician_id IN ({ids}))" if ids else by_email)
+    if q.end_user_email is not None:
+        sql.where.append(f"t.end_user_email_key = {sql.param(q.end_user_email)}")
+    if q.created_after is not None:
+        sql.where.append(f"t.created >= {sql.param(q.created_after)}")
+    if q.created_before is not None:
+        sql.where.append(f"t.created < {sql.param(q.created_before)}")
+    if q.modified_after is not None:
+        sql.where.append(f"t.mod_lo >= {sql.param(q.modified_after)}")
+    overdue = _overdue(sql, q)
+    if q.overdue is not None:
+        sql.where.append(overdue if q.overdue else f"NOT {overdue}")
+    return sql, overdue
+
+
+def _source(sql: _Sql, q: TicketQuery) -> str:
+    if q.match is None:
+        return "tickets t"
+    match = sql.param(q.match)
+    weights = f"{TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}, {COMMENTS_WEIGHT}"
+    return (
+        f"tickets t JOIN (SELECT rowid AS rid, bm25(ticket_text, {weights}) AS rank "
+        f"FROM ticket_text WHERE ticket_text MATCH {match}) f ON f.rid = t.id"
+    )
+
+
+def _after(sql: _Sql, keys: tuple[tuple[str, Direction], ...], values: tuple[float, ...]) -> str:
+    """Rows strictly after `values` in the order `keys`: (k1 > v1) OR (k1 = v1 AND (...))."""
+    (expr, direction), *rest = keys
+    value = sql.param(values[0])
+    beyond = f"{expr} {'>' if direction == 'ASC' else '<'} {value}"
+    if not rest:
+        return beyond
+    return f"({beyond} OR ({expr} = {value} AND {_after(sql, tuple(rest), values[1:])}))"
+
+
+def search(
+    store: IndexStore, q: TicketQuery, *, limit: int, after: tuple[float, ...] | None = None
+) -> ResultPage:
+    """The page of hits after the cursor key `after` (None: the first page) and the exact
+    total of matches."""
+    if q.sort == "relevance" and q.match is None:
+        raise ValueError("relevance needs a text query")
+    sql, overdue = _filters(q)
+    source = _source(sql, q)
+    where = " AND ".join(sql.where) or "1"
+    total = store.execute(f"SELECT count(*) FROM {source} WHERE {where}", sql.params)[0][0]
+    keys = SORTS[q.sort]
+    if after is not None:
+        if len(after) != len(keys):
+            raise ValueError("cursor key does not fit the sort")
+        where = f"{where} AND {_after(sql, keys, after)}"
+    order = ", ".join(f"{expr} {direction}" for expr, direction in keys)
+    columns = ", ".join(f"t.{c}" for c in HIT_COLUMNS)
+    key_columns = ", ".join(expr for expr, _ in keys)
+    rows = store.execute(
+        f"SELECT {columns}, {overdue}, {key_columns} FROM {source} WHERE {where} "
+        f"ORDER BY {order} LIMIT {sql.param(limit)}",
+        sql.params,
+    )
+    width = len(HIT_COLUMNS)
+    hits = [
+        Hit(
+            row=dict(zip(HIT_COLUMNS, row[:width], strict=True)),
+            overdue=bool(row[width]),
+            key=tuple(float(v) for v in row[width + 1 :]),
+        )
+        for row in rows
+    ]
+    return ResultPage(hits=hits, total=int(total))
+
+
+def customer_names(store: IndexStore) -> list[str]:
+    """Every customer name the indexed tickets carry (for "did you mean")."""
+    rows = store.execute("SELECT DISTINCT customer_name FROM tickets WHERE customer_name != ''")
+    return sorted(row[0] for row in rows)

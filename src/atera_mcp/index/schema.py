@@ -1,0 +1,148 @@
+"""The index file's schema, and opening a file safely: permissions, version, corruption.
+
+One row per ticket holds what search filters and sorts on and what a search hit shows; the
+searchable text (title, description, comments) lives in an FTS5 table whose rowid is the ticket
+id. A file written by another schema version, or one SQLite cannot read, is moved aside and
+rebuilt: the index is a cache of Atera, never the only copy of anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+# Relevance weights (bm25, in column order): the title above the description above comments.
+TITLE_WEIGHT, DESCRIPTION_WEIGHT, COMMENTS_WEIGHT = 10.0, 4.0, 1.0
+
+_DDL = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE tickets (
+    id INTEGER PRIMARY KEY,
+    number TEXT,
+    title TEXT NOT NULL,
+    status TEXT NOT NULL,
+    status_key TEXT NOT NULL,
+    priority TEXT,
+    priority_rank INTEGER NOT NULL,
+    type TEXT,
+    impact TEXT,
+    customer_id INTEGER,
+    customer_name TEXT NOT NULL,
+    customer_key TEXT NOT NULL,
+    end_user_id INTEGER,
+    end_user_name TEXT NOT NULL,
+    end_user_email_key TEXT,
+    technician_id INTEGER,
+    technician_name TEXT,
+    technician_email_key TEXT,
+    created REAL NOT NULL,
+    resolved REAL,
+    response_due REAL,
+    first_response_at REAL,
+    close_due REAL,
+    mod_lo REAL,
+    mod_hi REAL NOT NULL,
+    digest TEXT NOT NULL,
+    last_comments TEXT NOT NULL,
+    changed_at REAL NOT NULL,
+    comments_at REAL
+);
+CREATE INDEX tickets_created ON tickets (created, id);
+CREATE INDEX tickets_status ON tickets (status_key, created);
+CREATE INDEX tickets_customer ON tickets (customer_id, created);
+CREATE INDEX tickets_technician ON tickets (technician_id);
+CREATE INDEX tickets_modified ON tickets (mod_lo, mod_hi);
+CREATE TABLE threads (ticket_id INTEGER PRIMARY KEY, body TEXT NOT NULL, stored_at REAL NOT NULL);
+CREATE TABLE lease (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL,
+                    expires REAL NOT NULL);
+CREATE VIRTUAL TABLE ticket_text USING fts5(
+    title, description, comments,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+);
+"""
+
+
+def _private_file(path: Path) -> None:
+    """Create the directory (0700) and the file (0600) before SQLite does: it holds customer
+    data. SQLite gives its -wal and -shm files the database file's permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    _private_file(path)
+    # One connection, used from one worker thread at a time (TicketIndex.run serialises).
+    conn = sqlite3.connect(path, timeout=30.0, check_same_thread=False, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    return conn
+
+
+def _version(conn: sqlite3.Connection) -> int | None:
+    """The schema version written in the file; None for an empty file."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    if not tables:
+        return None
+    if "meta" not in tables:
+        return -1
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row and str(row[0]).isdigit() else -1
+
+
+def _create(conn: sqlite3.Connection) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Another process may have created it between our check and the lock.
+        if _version(conn) is None:
+            for statement in _DDL.split(";\n"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _move_aside(path: Path, why: str) -> None:
+    log.warning("The ticket index at %s %s; rebuilding it from Atera.", path, why)
+    for suffix in ("", "-wal", "-shm"):
+        old = Path(f"{path}{suffix}")
+        if old.exists():
+            old.replace(Path(f"{path}{suffix}.old"))
+
+
+def open_database(path: Path) -> sqlite3.Connection:
+    """A connection to the index at `path`, created or rebuilt as needed. Never raises for a
+    bad file: an unreadable or outdated one is moved aside (`*.old`) and started afresh."""
+    conn: sqlite3.Connection | None = None
+    try:
+        conn = _connect(path)
+        version = _version(conn)
+        if version is None:
+            _create(conn)
+            return conn
+        if version == SCHEMA_VERSION:
+            conn.execute("SELECT count(*) FROM ticket_text").fetchone()
+            return conn
+        conn.close()
+        _move_aside(path, f"has schema version {version}, not {SCHEMA_VERSION}")
+    except sqlite3.DatabaseError as exc:
+        if conn is not None:
+            conn.close()
+        _move_aside(path, f"could not be read ({exc})")
+    conn = _connect(path)
+    _create(conn)
+    return conn

@@ -1,0 +1,154 @@
+"""The index file: permissions, rebuilds, upserts, modification bounds, comments, leases."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from atera_mcp.domain.wire import TicketCommentDto, TicketDto
+from atera_mcp.index.fts import text_query
+from atera_mcp.index.query import TicketQuery, search
+from atera_mcp.index.store import IndexStore, Observation, SyncState
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+def dto(ticket_id: int, **fields: object) -> TicketDto:
+    base: dict[str, object] = {
+        "TicketID": ticket_id,
+        "TicketTitle": f"Ticket {ticket_id}",
+        "TicketStatus": "Open",
+        "TicketPriority": "Medium",
+        "TicketCreatedDate": (T0 + timedelta(minutes=ticket_id)).isoformat(),
+        "CustomerID": 1,
+        "CustomerName": "Acme Corporation",
+        "FirstComment": "The printer is jammed",
+    }
+    base.update(fields)
+    return TicketDto.model_validate(base)
+
+
+def ids(store: IndexStore, **query: object) -> list[int]:
+    page = search(store, TicketQuery(**query), limit=50)  # type: ignore[arg-type]
+    return [h.row["id"] for h in page.hits]
+
+
+def test_a_new_index_file_is_private_to_its_owner(tmp_path: Path) -> None:
+    path = tmp_path / "cache" / "account.sqlite3"
+    store = IndexStore.open(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert store.count() == 0
+    store.close()
+
+
+def test_a_corrupt_file_is_moved_aside_and_rebuilt_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "account.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with caplog.at_level(logging.WARNING):
+        store = IndexStore.open(path)
+    assert store.count() == 0
+    assert "rebuilding" in caplog.text
+    assert (tmp_path / "account.sqlite3.old").exists()
+    store.upsert_tickets([dto(1)], Observation(at=T0))
+    assert store.count() == 1
+    store.close()
+
+
+def test_a_file_of_an_older_schema_is_rebuilt(tmp_path: Path) -> None:
+    path = tmp_path / "account.sqlite3"
+    store = IndexStore.open(path)
+    store.upsert_tickets([dto(1)], Observation(at=T0))
+    store.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+    reopened = IndexStore.open(path)
+    assert reopened.count() == 0
+    reopened.close()
+
+
+def test_sync_state_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "account.sqlite3"
+    store = IndexStore.open(path)
+    state = SyncState(phase="sweeping", sweep_started=T0, pages_total=9, pages_done={1, 4})
+    store.save_state(state)
+    store.close()
+    again = IndexStore.open(path)
+    assert again.load_state() == state
+    again.close()
+
+
+def test_upserts_count_only_new_or_changed_tickets(tmp_path: Path) -> None:
+    store = IndexStore.open(tmp_path / "a.sqlite3")
+    assert store.upsert_tickets([dto(1), dto(2)], Observation(at=T0)) == 2
+    assert store.upsert_tickets([dto(1), dto(2)], Observation(at=T0)) == 0
+    assert store.upsert_tickets([dto(1, TicketStatus="Pending")], Observation(at=T0)) == 1
+    assert ids(store, statuses=("pending",)) == [1]
+    assert store.ticket_ids() == {1, 2}
+    assert store.delete_ticket(2)
+    assert not store.delete_ticket(2)
+    assert store.ticket_ids() == {1}
+
+
+def test_an_answer_without_the_description_keeps_the_indexed_one(tmp_path: Path) -> None:
+    store = IndexStore.open(tmp_path / "a.sqlite3")
+    store.upsert_tickets([dto(1)], Observation(at=T0))
+    store.upsert_tickets([dto(1, FirstComment=None)], Observation(at=T0))
+    match = text_query("printer")
+    assert match is not None
+    assert ids(store, match=match.expression) == [1]
+
+
+def test_modification_bounds_follow_what_each_observation_proves(tmp_path: Path) -> None:
+    store = IndexStore.open(tmp_path / "a.sqlite3")
+    swept, later = T0 + timedelta(hours=1), T0 + timedelta(hours=2)
+    store.upsert_tickets([dto(1), dto(2)], Observation(at=swept))
+    # A sweep proves nothing about when a ticket last changed: both sides are possible.
+    assert store.uncertain_since(T0) == {1, 2}
+    assert store.uncertain_since(swept + timedelta(seconds=1)) == set()
+    # The feed from `later` listed ticket 2: its last change is on or after `later`.
+    store.upsert_tickets([dto(2)], Observation(at=later + timedelta(seconds=5), since=later))
+    assert store.uncertain_since(T0) == {1}
+    assert ids(store, modified_after=later.timestamp()) == [2]
+    # Atera's feed from T0 listed ticket 2 only: ticket 1 was not modified since.
+    store.settle_modified(T0, modified={2}, asked={1, 2})
+    assert store.uncertain_since(T0) == set()
+    assert ids(store, modified_after=T0.timestamp()) == [2]
+
+
+def test_thread_text_is_searchable_and_clears_the_backlog(tmp_path: Path) -> None:
+    store = IndexStore.open(tmp_path / "a.sqlite3")
+    store.upsert_tickets([dto(1), dto(2, TicketStatus="Closed"), dto(3)], Observation(at=T0))
+    assert store.comment_backlog(10) == [3, 1]
+    comment = TicketCommentDto.model_validate(
+        {"Date": T0.isoformat(), "Comment": "Replaced the fuser unit", "IsInternal": True}
+    )
+    store.replace_comments(1, [comment])
+    assert store.comment_backlog(10) == [3]
+    match = text_query("fuser")
+    assert match is not None
+    assert ids(store, match=match.expression) == [1]
+    # A later change (a new reply seen on the ticket) puts it back in the backlog.
+    store.upsert_tickets(
+        [dto(1, LastEndUserComment="Still jammed")], Observation(at=T0 + timedelta(days=1))
+    )
+    assert store.comment_backlog(10) == [3, 1]
+    assert ids(store, match=text_query("fuser jammed").expression) == [1]  # type: ignore[union-attr]
+
+
+def test_one_owner_holds_the_sync_lease_until_it_expires(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    one, two = IndexStore.open(path), IndexStore.open(path)
+    assert one.try_lease("one", T0, 30)
+    assert not two.try_lease("two", T0 + timedelta(seconds=10), 30)
+    assert one.try_lease("one", T0 + timedelta(seconds=20), 30)
+    assert two.try_lease("two", T0 + timedelta(seconds=51), 30)
+    two.release_lease("two")
+    assert one.try_lease("one", T0 + timedelta(seconds=52), 30)
