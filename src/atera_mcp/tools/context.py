@@ -17,6 +17,7 @@ from atera_mcp.domain.policy import StatusRules
 from atera_mcp.domain.timezones import zone_from_name
 from atera_mcp.domain.wire import TicketDto
 from atera_mcp.errors import RuleError
+from atera_mcp.index.service import TicketIndex
 
 
 def utc_now() -> datetime:
@@ -30,11 +31,16 @@ class ToolContext:
     rules: StatusRules
     directory: TechnicianDirectory
     clock: Callable[[], datetime] = utc_now
+    index: TicketIndex | None = None  # None with ATERA_INDEX=off
     _zone: ZoneInfo | None = field(default=None, init=False)
 
     @classmethod
     def create(
-        cls, atera: AteraClient, settings: Settings, clock: Callable[[], datetime] = utc_now
+        cls,
+        atera: AteraClient,
+        settings: Settings,
+        clock: Callable[[], datetime] = utc_now,
+        index: TicketIndex | None = None,
     ) -> ToolContext:
         directory = TechnicianDirectory(settings.technicians)
         acting = settings.technician_id
@@ -47,6 +53,7 @@ class ToolContext:
             rules=StatusRules(dict(settings.custom_statuses)),
             directory=directory,
             clock=clock,
+            index=index,
         )
 
     def now(self) -> datetime:

@@ -10,6 +10,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -202,27 +203,45 @@ def _jsonable(value: object) -> object:
     return str(value)
 
 
-def encode_cursor(offset: int, filters: str) -> str:
-    raw = json.dumps({"o": offset, "f": filters}, separators=(",", ":")).encode()
+Position = int | list[float]  # an offset (bounded scan) or the last hit's sort key (index)
+
+
+def encode_cursor(position: Position, filters: str) -> str:
+    raw = json.dumps({"o": position, "f": filters}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, filters: str) -> int:
-    """The offset a cursor points at; a RuleError if it is malformed or from another search."""
+def _valid_position(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value >= 0
+    return (
+        isinstance(value, list)
+        and 0 < len(value) <= 4
+        and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            for v in value
+        )
+    )
+
+
+def decode_cursor(cursor: str, filters: str) -> Position:
+    """Where a cursor points; a RuleError if it is malformed or from another search."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw)
-        offset, owner = data["o"], data["f"]
-    except (binascii.Error, ValueError, TypeError, KeyError):
+        position, owner = data["o"], data["f"]
+    except (binascii.Error, ValueError, TypeError, KeyError, RecursionError):
         raise RuleError(
             "The cursor is not valid. Pass next_cursor exactly as returned, or omit it to "
             "start from the first page."
         ) from None
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+    if not _valid_position(position):
         raise RuleError("The cursor is not valid. Omit it to start from the first page.")
     if owner != filters:
         raise RuleError(
             "The cursor belongs to a search with different filters or sort. Repeat that "
             "search's parameters with it, or omit the cursor to start over."
         )
-    return offset
+    return [float(v) for v in position] if isinstance(position, list) else int(position)

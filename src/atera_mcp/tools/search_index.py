@@ -1,0 +1,162 @@
+"""search_tickets answered from the local index: exact, ordered, and normally without a request.
+
+Before answering, the index catches up with Atera's delta feed if its last delta is older than
+the refresh interval. `modified_after` is exact too: where the index cannot place a ticket's
+last change before or after the asked time (before its first watermark, or inside one delta's
+window), it asks Atera's feed once and remembers the answer.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import UTC, datetime
+from typing import Any
+
+from atera_mcp.domain.policy import BASE_STATUSES
+from atera_mcp.domain.text import clean_text
+from atera_mcp.domain.views import TITLE_LIMIT, Ref, TicketHit
+from atera_mcp.errors import RuleError
+from atera_mcp.index.fts import MAX_TERMS
+from atera_mcp.index.query import Hit, TicketQuery, customer_names, search
+from atera_mcp.index.service import TicketIndex
+from atera_mcp.index.store import IndexStore, Observation, SyncState
+from atera_mcp.tools.context import ToolContext
+from atera_mcp.tools.search_filters import decode_cursor, encode_cursor
+from atera_mcp.tools.search_model import SearchRequest, SearchTicketsResult
+
+
+def _timestamp(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+
+def ticket_hit(hit: Hit) -> TicketHit:
+    """A search hit from an index row: cleaned text, compact people."""
+    row: dict[str, Any] = hit.row
+    return TicketHit(
+        ticket_id=row["id"],
+        title=clean_text(row["title"], TITLE_LIMIT),
+        status=row["status"],
+        priority=row["priority"],
+        type=row["type"],
+        impact=row["impact"],
+        customer=Ref(id=row["customer_id"], name=clean_text(row["customer_name"], 200)),
+        end_user=clean_text(row["end_user_name"], 120) or None,
+        technician=clean_text(row["technician_name"], 120) or None,
+        created_at=_timestamp(row["created"] or None),
+        resolved_at=_timestamp(row["resolved"]),
+        overdue=hit.overdue,
+    )
+
+
+def _done_statuses(ctx: ToolContext) -> tuple[str, ...]:
+    names = (*BASE_STATUSES, *ctx.rules.custom)
+    return tuple(n.casefold() for n in names if ctx.rules.base_of(n) in ("Resolved", "Closed"))
+
+
+def _query(ctx: ToolContext, request: SearchRequest, now: datetime) -> TicketQuery:
+    flt = request.filter
+    email_ids: tuple[int, ...] = ()
+    if flt.technician_email is not None:
+        known = ctx.directory.by_email(flt.technician_email)
+        email_ids = (known.id,) if known is not None else ()
+    return TicketQuery(
+        match=request.text.expression if request.text else None,
+        statuses=tuple(sorted(flt.statuses)),
+        priorities=tuple(sorted(flt.priorities)),
+        type=flt.type,
+        customer_ids=(request.customer_id,) if request.customer_id is not None else None,
+        customer_text=request.customer_name,
+        technician_id=flt.technician_id,
+        technician_email=flt.technician_email,
+        technician_ids_for_email=email_ids,
+        end_user_email=flt.end_user_email,
+        created_after=flt.created_after.timestamp() if flt.created_after else None,
+        created_before=flt.created_before.timestamp() if flt.created_before else None,
+        modified_after=request.modified_after.timestamp() if request.modified_after else None,
+        overdue=flt.overdue,
+        now=now.timestamp(),
+        done_statuses=_done_statuses(ctx),
+        sort=request.sort,
+    )
+
+
+async def _settle_modified(ctx: ToolContext, index: TicketIndex, since: datetime) -> None:
+    """Ask Atera's feed about the tickets the index cannot place around `since`."""
+    uncertain = await index.run(lambda store: store.uncertain_since(since))
+    if not uncertain:
+        return
+    read_at = ctx.now()
+    found = await ctx.atera.tickets_modified_since(since)
+    modified = {t.ticket_id for t in found.items}
+
+    def remember(store: IndexStore) -> None:
+        store.upsert_tickets(found.items, Observation(at=read_at, since=since))
+        store.settle_modified(since, modified, uncertain)
+
+    await index.run(remember)
+
+
+def _progress_note(state: SyncState) -> str | None:
+    if state.phase == "ready":
+        return None
+    if state.pages_total:
+        share = min(99, 100 * len(state.pages_done) // state.pages_total)
+        return (
+            f"The ticket index is still being built ({share}% of tickets read so far); these "
+            "results cover only what is indexed. Ask again in a few minutes for a full answer."
+        )
+    return "The ticket index is being built; results will be complete once it has finished."
+
+
+async def _unknown_customer(index: TicketIndex, name: str) -> RuleError | None:
+    names = await index.run(customer_names)
+    if any(name in n.casefold() for n in names):
+        return None
+    close = difflib.get_close_matches(name, [n.casefold() for n in names], n=5, cutoff=0.5)
+    shown = [n for n in names if n.casefold() in close]
+    hint = f"Close names: {', '.join(shown)}." if shown else "Use find_customers to look it up."
+    return RuleError(f"No customer name contains '{name}'. {hint}")
+
+
+async def search_index(
+    ctx: ToolContext, index: TicketIndex, request: SearchRequest
+) -> SearchTicketsResult:
+    """Answer `request` from the index (refreshed first if it is stale)."""
+    after: tuple[float, ...] | None = None
+    if request.cursor is not None:
+        position = decode_cursor(request.cursor, request.owner)
+        if not isinstance(position, list):
+            raise RuleError("The cursor is not valid here. Omit it to start from the first page.")
+        after = tuple(position)
+    await index.ensure_fresh()
+    if request.modified_after is not None:
+        await _settle_modified(ctx, index, request.modified_after)
+    now = ctx.now()
+    query = _query(ctx, request, now)
+    state = await index.state()
+    try:
+        # One hit more than asked tells whether another page follows.
+        page = await index.run(
+            lambda store: search(store, query, limit=request.limit + 1, after=after)
+        )
+    except ValueError:
+        raise RuleError("The cursor does not fit this search's order. Omit it.") from None
+    if page.total == 0 and request.customer_name and state.phase == "ready":
+        problem = await _unknown_customer(index, request.customer_name)
+        if problem is not None:
+            raise problem
+    hits = page.hits[: request.limit]
+    next_cursor = None
+    if len(page.hits) > request.limit:
+        next_cursor = encode_cursor(list(hits[-1].key), request.owner)
+    notes = [_progress_note(state)]
+    if request.text is not None and request.text.dropped:
+        notes.append(f"Only the first {MAX_TERMS} words or phrases of the query were used.")
+    return SearchTicketsResult(
+        tickets=[ticket_hit(h) for h in hits],
+        total=page.total,
+        next_cursor=next_cursor,
+        complete=state.phase == "ready",
+        as_of=state.last_delta_at,
+        note=" ".join(n for n in notes if n) or None,
+    )

@@ -1,0 +1,81 @@
+"""Brute-force expectations for search_tickets, computed from every ticket independently of the
+tool's own matching and ordering code (shared by the index and the bounded-scan tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from atera_mcp.domain.wire import TicketDto
+from atera_mcp.tools.context import ToolContext
+from atera_mcp.tools.search import SearchTicketsResult, search_tickets
+from tests.harness import NOW, Rig
+
+RANK = {"Critical": 0, "High": 1, "Medium": 2, "Low": 3}
+
+
+async def every_ticket(r: Rig) -> list[TicketDto]:
+    found = await r.ctx.atera.list_tickets()
+    assert found.complete
+    assert len(found.items) == found.total
+    return found.items
+
+
+async def search_everything(
+    ctx: ToolContext, **params: Any
+) -> tuple[list[int], SearchTicketsResult]:
+    """Follow next_cursor to the end; the ids in order and the first page's result."""
+    first = result = await search_tickets(ctx, limit=50, **params)
+    ids = [t.ticket_id for t in result.tickets]
+    while result.next_cursor:
+        result = await search_tickets(ctx, limit=50, cursor=result.next_cursor, **params)
+        ids += [t.ticket_id for t in result.tickets]
+    return ids, first
+
+
+def newest(tickets: list[TicketDto]) -> list[int]:
+    ordered = sorted(tickets, key=lambda t: (t.ticket_created_date, t.ticket_id), reverse=True)
+    return [t.ticket_id for t in ordered]
+
+
+def paths(r: Rig) -> list[str]:
+    return [f"{e.request.method} {e.request.url.path}" for e in r.recorder.records]
+
+
+FILTERS: list[tuple[str, dict[str, Any], Callable[[TicketDto], bool]]] = [
+    ("status", {"status": ["open", "PENDING"]}, lambda t: t.ticket_status in ("Open", "Pending")),
+    (
+        "priority",
+        {"priority": ["high", "CRITICAL"]},
+        lambda t: t.ticket_priority in ("High", "Critical"),
+    ),
+    ("type", {"type": "incident"}, lambda t: t.ticket_type == "Incident"),
+    ("customer_id", {"customer_id": 2}, lambda t: t.customer_id == 2),
+    ("customer_name", {"customer_name": "aCmE"}, lambda t: t.customer_name == "Acme Corporation"),
+    ("technician_id", {"technician_id": 103}, lambda t: t.technician_contact_id == 103),
+    (
+        "technician_email",
+        {"technician_email": "Grace.Kim@BrightPath-IT.com"},
+        lambda t: t.technician_contact_id == 105,
+    ),
+    (
+        "end_user_email",
+        {"end_user_email": "JOHN.SMITH@acme.com"},
+        lambda t: (t.end_user_email or "").lower() == "john.smith@acme.com",
+    ),
+    (
+        "created range",
+        {"created_after": NOW - timedelta(days=30), "created_before": NOW - timedelta(days=10)},
+        lambda t: NOW - timedelta(days=30) <= t.ticket_created_date < NOW - timedelta(days=10),  # type: ignore[operator]
+    ),
+    (
+        "combined",
+        {"status": ["Closed"], "priority": ["low"], "customer_name": "acme"},
+        lambda t: (
+            t.ticket_status == "Closed"
+            and t.ticket_priority == "Low"
+            and t.customer_name == "Acme Corporation"
+        ),
+    ),
+]
