@@ -53,6 +53,15 @@ def _water_fill(wanted: list[int], budget: int) -> list[int]:
     return shares
 
 
+def _newest_pages(first: Page[TicketDto], share: int, left: int) -> range:
+    """The `share` pages after page 1 that hold the newest tickets. Atera documents no order
+    for GET /tickets: when page 1 runs oldest to newest, the newest are on the last pages."""
+    created = [t.ticket_created_date for t in first.items or [] if t.ticket_created_date]
+    if share < left and len(created) > 1 and created[0] < created[-1]:
+        return range(left + 1, left + 1 - share, -1)
+    return range(2, share + 2)
+
+
 async def _read_tickets(
     ctx: ToolContext, calls: list[tuple[int | None, str | None]], budget: int
 ) -> Scan:
@@ -70,8 +79,8 @@ async def _read_tickets(
     shares = _water_fill(pages_left, budget // PAGE_SIZE - len(calls))
     rest: list[Callable[[], Awaitable[Page[TicketDto]]]] = [
         partial(page, call, number)
-        for call, share in zip(calls, shares, strict=True)
-        for number in range(2, share + 2)
+        for call, first, share, left in zip(calls, firsts, shares, pages_left, strict=True)
+        for number in _newest_pages(first, share, left)
     ]
     later = iter(await gather(*rest))
     items: list[TicketDto] = []
