@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from atera_mcp.sandbox import SANDBOX_TECHNICIANS
-from atera_mcp.sandbox.records import RESOLVED_STATUSES
 from atera_mcp.sandbox.seed import SeedData, customer_count, generate
+from atera_mcp.sandbox.sla import RESOLVED_STATUSES
 from tests.sandbox.helpers import NOW
 
 ZONE = ZoneInfo("America/New_York")

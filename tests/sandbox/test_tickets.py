@@ -62,6 +62,26 @@ async def test_the_body_values_win_over_the_defaults(api: httpx.AsyncClient) -> 
     assert utc(created["FirstResponseDueDate"]) - opened == timedelta(hours=1)
 
 
+@pytest.mark.parametrize(
+    ("priority", "hours"), [("Critical", 1), ("High", 4), ("Medium", 8), ("Low", 24)]
+)
+async def test_due_dates_follow_the_skill_documents_sla_table(
+    api: httpx.AsyncClient, priority: str, hours: int
+) -> None:
+    created = await ticket(api, await new_ticket(api, TicketPriority=priority))
+    opened = utc(created["TicketCreatedDate"])
+    assert utc(created["FirstResponseDueDate"]) - opened == timedelta(hours=hours)
+    assert utc(created["ClosedTicketDueDate"]) - opened == timedelta(hours=4 * hours)
+
+
+@pytest.mark.parametrize("spelled", ["pending", "RESOLVED", "cLoSeD", "open"])
+async def test_built_in_status_names_take_their_canonical_case(
+    api: httpx.AsyncClient, spelled: str
+) -> None:
+    created = await ticket(api, await new_ticket(api, TicketStatus=spelled))
+    assert created["TicketStatus"] == spelled.capitalize()
+
+
 async def test_the_ticket_customer_is_the_end_users_customer(api: httpx.AsyncClient) -> None:
     created = await ticket(api, await new_ticket(api))
     assert created["CustomerID"] == ACME_ID

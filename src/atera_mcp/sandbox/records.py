@@ -10,12 +10,6 @@ import bisect
 from dataclasses import dataclass, field
 from datetime import datetime
 
-# Response targets come from the skill document's SLA table (domain.policy); Atera also has a
-# resolution target, which the sandbox sets at four times the response target.
-RESOLUTION_FACTOR = 4
-
-RESOLVED_STATUSES = frozenset({"Resolved", "Closed"})
-
 
 @dataclass(frozen=True, slots=True)
 class SandboxTechnician:

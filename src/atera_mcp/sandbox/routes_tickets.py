@@ -12,8 +12,9 @@ from atera_mcp.domain.wire import CreateTicketModel, UpdateTicketModel
 from atera_mcp.sandbox import dto
 from atera_mcp.sandbox.body import json_body, parse
 from atera_mcp.sandbox.query import Query, path_id
-from atera_mcp.sandbox.records import RESOLVED_STATUSES, Ticket
+from atera_mcp.sandbox.records import Ticket
 from atera_mcp.sandbox.replies import AteraJSONResponse, paged, result
+from atera_mcp.sandbox.sla import RESOLVED_STATUSES
 from atera_mcp.sandbox.state import request_state
 from atera_mcp.sandbox.ticket_rules import create_ticket, delete_ticket, update_ticket
 

@@ -11,13 +11,10 @@ import random
 from datetime import datetime, timedelta
 from itertools import accumulate
 
-from atera_mcp.domain.policy import RESPONSE_HOURS
 from atera_mcp.domain.wire import PRIORITIES
 from atera_mcp.sandbox import names, templates
 from atera_mcp.sandbox.dice import Dice
 from atera_mcp.sandbox.records import (
-    RESOLUTION_FACTOR,
-    RESOLVED_STATUSES,
     SANDBOX_TECHNICIANS,
     Comment,
     Contact,
@@ -26,6 +23,7 @@ from atera_mcp.sandbox.records import (
     WorkEntry,
     apply_comment,
 )
+from atera_mcp.sandbox.sla import RESOLUTION_FACTOR, RESOLVED_STATUSES, response_hours
 from atera_mcp.sandbox.templates import Template
 from atera_mcp.sandbox.timeline import DayTable
 
@@ -106,7 +104,7 @@ class TicketSeeder:
         user = dice.pick(self._people[customer.id])
         priority = dice.weighted(PRIORITIES, self._priority_cum[template.key])
         values = self._values(customer, user)
-        sla_hours = RESPONSE_HOURS[priority]
+        sla_hours = response_hours(priority)
         sla = timedelta(hours=sla_hours)
         status = self._status((now - created).total_seconds() / 3600)
         unassigned = status == "Open" and dice.random() < 0.3

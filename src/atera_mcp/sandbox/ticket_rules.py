@@ -10,17 +10,20 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from atera_mcp.domain.policy import BASE_STATUSES, response_due
 from atera_mcp.domain.wire import CreateTicketModel, UpdateTicketModel
 from atera_mcp.sandbox.problems import bad_request
 from atera_mcp.sandbox.records import (
-    RESOLUTION_FACTOR,
-    RESOLVED_STATUSES,
     Comment,
     Contact,
     SandboxTechnician,
     Ticket,
     apply_comment,
+)
+from atera_mcp.sandbox.sla import (
+    BUILT_IN_STATUSES,
+    RESOLVED_STATUSES,
+    first_response_due,
+    resolution_due,
 )
 from atera_mcp.sandbox.store import SandboxStore
 
@@ -109,7 +112,7 @@ def canonical_status(value: str) -> str:
     text = value.strip()
     if not text:
         raise bad_request("TicketStatus cannot be empty.", "TicketStatus")
-    return next((s for s in BASE_STATUSES if s.lower() == text.lower()), text)
+    return next((s for s in BUILT_IN_STATUSES if s.lower() == text.lower()), text)
 
 
 def required(value: str | None, field: str) -> str:
@@ -207,6 +210,5 @@ def _end_user(store: SandboxStore, body: CreateTicketModel) -> Contact:
 
 def _set_due_dates(ticket: Ticket) -> None:
     # SLA targets run from creation; a priority change re-targets them.
-    ticket.first_response_due = response_due(ticket.created, ticket.priority)
-    sla = ticket.first_response_due - ticket.created
-    ticket.closed_due = ticket.created + sla * RESOLUTION_FACTOR
+    ticket.first_response_due = first_response_due(ticket.created, ticket.priority)
+    ticket.closed_due = resolution_due(ticket.created, ticket.priority)
