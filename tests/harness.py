@@ -8,7 +8,7 @@ can assert that every request it caused was a real Atera operation with a valid 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +22,13 @@ from atera_mcp.config import Settings
 from atera_mcp.domain.directory import Technician
 from atera_mcp.index.service import TicketIndex
 from atera_mcp.index.store import IndexStore, Observation, SyncState
-from atera_mcp.sandbox import SANDBOX_TECHNICIANS, SandboxConfig, create_app, sandbox_transport
+from atera_mcp.sandbox import (
+    SANDBOX_TECHNICIANS,
+    SandboxConfig,
+    TicketOrder,
+    create_app,
+    sandbox_transport,
+)
 from atera_mcp.tools.context import ToolContext
 from tests.contract.openapi_check import RecordingTransport
 
@@ -48,8 +54,17 @@ def settings(**changes: object) -> Settings:
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
-def sandbox_app(tickets: int = 300, seed: int = 1) -> Starlette:
-    return create_app(SandboxConfig(tickets=tickets, seed=seed, api_key=API_KEY, rpm=0, now=NOW))
+def sandbox_app(
+    tickets: int = 300,
+    seed: int = 1,
+    *,
+    order: TicketOrder = "newest",
+    clock: Callable[[], datetime] | None = None,
+) -> Starlette:
+    """A sandbox seeded up to NOW. Writes are stamped with the real time unless `clock` is given;
+    `order` is the order of GET /tickets, which Atera does not document (test under both)."""
+    config = SandboxConfig(tickets=tickets, seed=seed, api_key=API_KEY, rpm=0, now=NOW, order=order)
+    return create_app(config if clock is None else dataclasses.replace(config, clock=clock))
 
 
 @dataclass

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from atera_mcp import __version__
 from atera_mcp.errors import ConfigError
@@ -23,6 +24,14 @@ def _non_negative(value: str) -> int:
     if number < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return number
+
+
+# Atera documents no order for GET /tickets; the sandbox can serve either, to test clients.
+_ORDER: dict[str, Any] = {
+    "choices": ("newest", "oldest"),
+    "default": "newest",
+    "help": "sandbox order of GET /tickets (Atera documents none)",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--tickets", type=_non_negative, default=300, help="sandbox tickets")
     serve.add_argument("--seed", type=int, default=1, help="sandbox seed")
+    serve.add_argument("--order", **_ORDER)
 
     sandbox = commands.add_parser("sandbox", help="run the Atera-compatible sandbox API")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -51,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--seed", type=int, default=1)
     sandbox.add_argument("--api-key", default="sandbox-key", help="the key clients must send")
     sandbox.add_argument("--rpm", type=_non_negative, default=700, help="0 means no limit")
+    sandbox.add_argument("--order", **_ORDER)
 
     commands.add_parser("demo", help="play the creation and resolution workflows")
     return parser
@@ -74,12 +85,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 port=args.port,
                 tickets=args.tickets,
                 seed=args.seed,
+                order=args.order,
             )
         elif args.command == "sandbox":
             from atera_mcp.sandbox import SandboxConfig, run_sandbox
 
             config = SandboxConfig(
-                tickets=args.tickets, seed=args.seed, api_key=args.api_key, rpm=args.rpm
+                tickets=args.tickets,
+                seed=args.seed,
+                api_key=args.api_key,
+                rpm=args.rpm,
+                order=args.order,
             )
             run_sandbox(args.host, args.port, config)
         else:

@@ -20,7 +20,13 @@ from pydantic import SecretStr
 
 from atera_mcp.config import Settings
 from atera_mcp.domain.directory import Technician
-from atera_mcp.sandbox import SANDBOX_TECHNICIANS, SandboxConfig, create_app, sandbox_transport
+from atera_mcp.sandbox import (
+    SANDBOX_TECHNICIANS,
+    SandboxConfig,
+    TicketOrder,
+    create_app,
+    sandbox_transport,
+)
 from atera_mcp.server import build_server
 
 SANDBOX_BASE_URL = "https://sandbox.atera.invalid/api/v3"
@@ -34,11 +40,12 @@ def say(message: str) -> None:
 
 
 def sandbox_settings(
-    base: Settings, *, tickets: int, seed: int
+    base: Settings, *, tickets: int, seed: int, order: TicketOrder = "newest"
 ) -> tuple[Settings, httpx.AsyncBaseTransport]:
     """Settings and an in-process transport for a freshly seeded sandbox account."""
     key = secrets.token_urlsafe(24)
-    app = create_app(SandboxConfig(tickets=tickets, seed=seed, api_key=key, rpm=0))
+    config = SandboxConfig(tickets=tickets, seed=seed, api_key=key, rpm=0, order=order)
+    app = create_app(config)
     technicians = tuple(
         Technician(id=t.id, name=f"{t.first_name} {t.last_name}", email=t.email)
         for t in SANDBOX_TECHNICIANS
@@ -70,6 +77,7 @@ def serve(
     port: int,
     tickets: int = 300,
     seed: int = 1,
+    order: TicketOrder = "newest",
 ) -> None:
     """Build the server from the environment and run it until interrupted."""
     settings = Settings.from_env(env)
@@ -84,7 +92,9 @@ def serve(
     http_transport: httpx.AsyncBaseTransport | None = None
     use_sandbox = sandbox == "always" or (sandbox == "if-no-key" and settings.api_key is None)
     if use_sandbox:
-        settings, http_transport = sandbox_settings(settings, tickets=tickets, seed=seed)
+        settings, http_transport = sandbox_settings(
+            settings, tickets=tickets, seed=seed, order=order
+        )
         say("=" * 72)
         say("  SANDBOX MODE: serving a seeded demo Atera account, NOT your real data.")
         say(f"  {tickets} tickets, seed {seed}. Set ATERA_API_KEY to serve your account.")

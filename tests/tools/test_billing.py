@@ -11,17 +11,26 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from atera_mcp.errors import RuleError
-from atera_mcp.sandbox import sandbox_state, sandbox_transport
+from atera_mcp.sandbox import TicketOrder, sandbox_state, sandbox_transport
 from atera_mcp.sandbox.records import Ticket
 from atera_mcp.tools import billing
 from atera_mcp.tools.billing import GetBillableResult, TimeBucket, get_billable
 from atera_mcp.tools.time import log_hours
 from tests.contract.openapi_check import assert_contract
-from tests.harness import API_KEY, BASE_URL, Rig, rig
+from tests.harness import API_KEY, BASE_URL, Rig, rig, sandbox_app
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(params=["newest", "oldest"])
+def app(request: pytest.FixtureRequest) -> Starlette:
+    """The sandbox under both orders of GET /tickets: Atera documents none, so none is relied on."""
+    order: TicketOrder = request.param
+    return sandbox_app(order=order)
+
 
 START, END = date(2026, 11, 1), date(2026, 11, 25)
 NOVEMBER: dict[str, Any] = {"period_start": START, "period_end": END}
@@ -90,8 +99,8 @@ def as_sums(bucket: TimeBucket) -> dict[str, int]:
     }
 
 
-async def test_period_report_matches_an_independent_sum_over_workhours() -> None:
-    async with rig() as r:
+async def test_period_report_matches_an_independent_sum_over_workhours(app: Starlette) -> None:
+    async with rig(app) as r:
         report = await november(r)
         # Seeded work happens in business hours, so no entry crosses the period's edges.
         records = await raw_work_hours(r, "2026-11-01T00:00:00", "2026-11-25T23:59:59")
@@ -114,8 +123,8 @@ async def test_period_report_matches_an_independent_sum_over_workhours() -> None
         assert_contract(r.recorder.records)
 
 
-async def test_period_rows_are_named_and_ordered_by_time_then_id() -> None:
-    async with rig() as r:
+async def test_period_rows_are_named_and_ordered_by_time_then_id(app: Starlette) -> None:
+    async with rig(app) as r:
         report = await november(r)
         store = sandbox_state(r.app).store
         for row in report.by_customer:
@@ -135,8 +144,8 @@ async def test_period_rows_are_named_and_ordered_by_time_then_id() -> None:
         assert again == report
 
 
-async def test_filters_keep_one_customer_or_one_technician() -> None:
-    async with rig() as r:
+async def test_filters_keep_one_customer_or_one_technician(app: Starlette) -> None:
+    async with rig(app) as r:
         report = await november(r)
         acme = next(b for b in report.by_customer if b.name == "Acme Corporation")
         only_acme = await november(r, customer_id=acme.id)
@@ -151,8 +160,8 @@ async def test_filters_keep_one_customer_or_one_technician() -> None:
         assert_contract(r.recorder.records)
 
 
-async def test_period_days_are_whole_local_days_at_both_edges() -> None:
-    async with rig() as r:
+async def test_period_days_are_whole_local_days_at_both_edges(app: Starlette) -> None:
+    async with rig(app) as r:
         ticket = next(t for t in tickets(r) if t.status == "Open" and not t.work)
         first, last = date(2026, 11, 20), date(2026, 11, 24)
         before = await get_billable(r.ctx, period_start=first, period_end=last)
@@ -174,8 +183,8 @@ async def test_period_days_are_whole_local_days_at_both_edges() -> None:
         assert_contract(r.recorder.records)
 
 
-async def test_ticket_mode_reads_billable_in_bulk_and_names_unknown_tickets() -> None:
-    async with rig() as r:
+async def test_ticket_mode_reads_billable_in_bulk_and_names_unknown_tickets(app: Starlette) -> None:
+    async with rig(app) as r:
         worked = [t for t in tickets(r) if t.work][:3]
         ids = [t.id for t in worked]
         report = await get_billable(r.ctx, ticket_ids=[*ids, 99999, ids[0]])
@@ -219,16 +228,16 @@ async def test_ticket_mode_reads_billable_in_bulk_and_names_unknown_tickets() ->
     ],
 )
 async def test_unclear_requests_are_refused_without_calling_atera(
-    params: dict[str, Any], message: str
+    params: dict[str, Any], message: str, app: Starlette
 ) -> None:
-    async with rig() as r:
+    async with rig(app) as r:
         with pytest.raises(RuleError, match=message):
             await get_billable(r.ctx, **params)
         assert r.recorder.records == []
 
 
-async def test_a_period_of_366_days_is_allowed() -> None:
-    async with rig() as r:
+async def test_a_period_of_366_days_is_allowed(app: Starlette) -> None:
+    async with rig(app) as r:
         result = await get_billable(
             r.ctx, period_start=date(2025, 11, 30), period_end=date(2026, 11, 30)
         )
@@ -236,23 +245,25 @@ async def test_a_period_of_366_days_is_allowed() -> None:
         assert result.totals.billable_seconds > 0
 
 
-async def test_an_unknown_customer_is_refused_before_reading_the_period() -> None:
-    async with rig() as r:
+async def test_an_unknown_customer_is_refused_before_reading_the_period(app: Starlette) -> None:
+    async with rig(app) as r:
         with pytest.raises(RuleError, match="Customer 9999 was not found"):
             await november(r, customer_id=9999)
         assert not any(x.request.url.path.endswith("/workhours") for x in r.recorder.records)
 
 
-async def test_a_walk_stopped_short_is_reported_incomplete(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_walk_stopped_short_is_reported_incomplete(
+    monkeypatch: pytest.MonkeyPatch, app: Starlette
+) -> None:
     monkeypatch.setattr(billing, "MAX_RECORDS", 10)
-    async with rig() as r:
+    async with rig(app) as r:
         report = await november(r)
         assert not report.complete
         assert "incomplete" in report.summary()
 
 
-async def test_period_summary_is_one_short_line() -> None:
-    async with rig() as r:
+async def test_period_summary_is_one_short_line(app: Starlette) -> None:
+    async with rig(app) as r:
         report = await november(r)
         text = report.summary()
         assert text.startswith("2026-11-01 to 2026-11-25 (America/New_York): ")

@@ -9,7 +9,7 @@ part of the server that talks to it.
 """
 
 from atera_mcp.sandbox.app import create_app
-from atera_mcp.sandbox.config import SandboxConfig
+from atera_mcp.sandbox.config import TICKET_ORDERS, SandboxConfig, TicketOrder
 from atera_mcp.sandbox.faults import Faults, SandboxConnectionDropped
 from atera_mcp.sandbox.records import SANDBOX_TECHNICIANS, SandboxTechnician
 from atera_mcp.sandbox.serve import run_sandbox
@@ -18,11 +18,13 @@ from atera_mcp.sandbox.transport import sandbox_transport
 
 __all__ = [
     "SANDBOX_TECHNICIANS",
+    "TICKET_ORDERS",
     "Faults",
     "SandboxConfig",
     "SandboxConnectionDropped",
     "SandboxState",
     "SandboxTechnician",
+    "TicketOrder",
     "create_app",
     "run_sandbox",
     "sandbox_state",

@@ -36,9 +36,9 @@ def create_app(config: SandboxConfig) -> Starlette:
     data = generate(tickets=config.tickets, seed=config.seed, now=anchor, zone=zone)
     state = SandboxState(
         config=config,
-        store=SandboxStore(data, SandboxClock(anchor), zone),
+        store=SandboxStore(data, SandboxClock(config.clock), zone),
         faults=Faults(),
-        limiter=SlidingWindowLimiter(config.rpm),
+        limiter=SlidingWindowLimiter(config.rpm, config.monotonic),
     )
     # Order matters: fixed paths (lastmodified, billableduration) before /tickets/{ticketId}.
     routes = routes_directory.ROUTES + routes_tickets.ROUTES + routes_work.ROUTES

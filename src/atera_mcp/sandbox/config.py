@@ -1,12 +1,24 @@
-"""How a sandbox is configured: data size and seed, credential, rate limit, clock, time zone."""
+"""How a sandbox is configured: data size and seed, credential, rate limit, clocks, time zone,
+and the choices Atera leaves undocumented (the order of `GET /tickets`)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
 from atera_mcp.domain.timezones import zone_from_name
+
+TicketOrder = Literal["newest", "oldest"]
+TICKET_ORDERS: tuple[TicketOrder, ...] = get_args(TicketOrder)
+
+
+def utc_now() -> datetime:
+    """The real time, as Atera stamps its writes."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,8 +26,12 @@ class SandboxConfig:
     """Settings for `create_app`.
 
     `rpm` is requests per sliding minute per key (0 = no limit). `now` anchors the seeded
-    180-day history (default: the current UTC time truncated to the minute). The time zone is a
-    Windows name, as Atera's `GET /account` reports it.
+    180-day history (default: the clock's time truncated to the minute). `clock` is the running
+    "now" that stamps every write (default: real UTC time); a test that pins `now` may pass a
+    clock to match. `monotonic` times the rate limit and the request log. `order` is the order of
+    `GET /tickets` and `/tickets/noComments`, which Atera does not document: "newest" or
+    "oldest" first, so clients can be tested under both. The time zone is a Windows name, as
+    Atera's `GET /account` reports it.
     """
 
     tickets: int = 300
@@ -24,12 +40,22 @@ class SandboxConfig:
     rpm: int = 700
     now: datetime | None = None
     time_zone_name: str = "Eastern Standard Time"
+    clock: Callable[[], datetime] = utc_now
+    monotonic: Callable[[], float] = time.monotonic
+    order: TicketOrder = "newest"
+    request_log_size: int = 100_000
+
+    def __post_init__(self) -> None:
+        if self.order not in TICKET_ORDERS:
+            raise ValueError(f"order must be one of {', '.join(TICKET_ORDERS)}, not {self.order!r}")
+        if self.request_log_size < 1:
+            raise ValueError("request_log_size must be 1 or more")
 
     def anchor(self) -> datetime:
         """The seed's `now` as an aware UTC instant (a naive value is taken as UTC)."""
         if self.now is None:
-            return datetime.now(UTC).replace(second=0, microsecond=0)
-        return self.now.replace(tzinfo=UTC) if self.now.tzinfo is None else self.now.astimezone(UTC)
+            return as_utc(self.clock()).replace(second=0, microsecond=0)
+        return as_utc(self.now)
 
     def zone(self) -> ZoneInfo:
         """The account's zone: the Windows name mapped to IANA through CLDR's table."""
@@ -37,3 +63,8 @@ class SandboxConfig:
         if zone is None:
             raise ValueError(f"unknown time zone name: {self.time_zone_name!r}")
         return zone
+
+
+def as_utc(instant: datetime) -> datetime:
+    """An aware UTC instant (a naive value is taken as UTC)."""
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)

@@ -20,13 +20,16 @@ from atera_mcp.sandbox.ticket_rules import create_ticket, delete_ticket, update_
 
 
 def _filtered(request: Request, query: Query, *, no_comments: bool) -> list[Ticket]:
-    # Newest first (inferred: Atera documents no order for this list).
+    # Atera documents no order for this list; the sandbox serves either, as configured, so
+    # clients are tested against both (ids grow with creation, and the store keeps that order).
+    state = request_state(request)
     customer_id = query.integer("customerId")
     status = query.text("ticketStatus")
     wanted = status.strip().lower() if status else None
+    tickets = state.store.tickets.values()
     return [
         t
-        for t in reversed(request_state(request).store.tickets.values())
+        for t in (reversed(tickets) if state.config.order == "newest" else tickets)
         if (customer_id is None or t.customer_id == customer_id)
         and (wanted is None or t.status.lower() == wanted)
         and (not no_comments or len(t.comments) <= 1)

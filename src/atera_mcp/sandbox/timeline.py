@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import time as monotonic_time
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from atera_mcp.sandbox.config import as_utc
 
 DAY = timedelta(days=1)
 
@@ -28,15 +30,14 @@ class DayTable:
 
 
 class SandboxClock:
-    """The sandbox's "now": the seed anchor plus the real time elapsed since start.
+    """The sandbox's running "now": the configured clock, always read as an aware UTC instant.
 
-    Anchoring at the seed's `now` keeps writes after every seeded event even when a test pins
-    `now` in the past or future; the monotonic clock keeps successive writes ordered.
+    By default that is the real time, so a write made now is stamped now and
+    `lastmodified?date=<a few seconds ago>` finds it. Only the seeded history is anchored.
     """
 
-    def __init__(self, anchor: datetime) -> None:
-        self._anchor = anchor.astimezone(UTC)
-        self._started = monotonic_time.monotonic()
+    def __init__(self, source: Callable[[], datetime]) -> None:
+        self._source = source
 
     def now(self) -> datetime:
-        return self._anchor + timedelta(seconds=monotonic_time.monotonic() - self._started)
+        return as_utc(self._source())
