@@ -40,6 +40,34 @@ async def test_fail_matches_method_and_whole_path_segments(
     assert (await api.get("/tickets/1/comments")).status_code == 500
 
 
+async def test_an_empty_failure_has_no_body_at_all(app: Starlette, api: httpx.AsyncClient) -> None:
+    sandbox_state(app).faults.fail("GET", "/account", 500, empty=True)
+    response = await api.get("/account")
+    assert response.status_code == 500
+    assert response.content == b""
+    assert response.headers["Content-Length"] == "0"
+
+
+async def test_fail_after_commit_applies_the_write_then_answers_the_failure(
+    app: Starlette, api: httpx.AsyncClient
+) -> None:
+    ticket_id = await new_ticket(api)
+    sandbox_state(app).faults.fail_after_commit("PUT", f"/tickets/{ticket_id}", 502)
+    response = await api.put(f"/tickets/{ticket_id}", json={"TicketStatus": "Pending"})
+    assert response.status_code == 502
+    assert (await api.get(f"/tickets/{ticket_id}")).json()["TicketStatus"] == "Pending"
+
+
+async def test_a_failure_before_handling_commits_nothing(
+    app: Starlette, api: httpx.AsyncClient
+) -> None:
+    before = (await api.get("/tickets")).json()["totalItemCount"]
+    sandbox_state(app).faults.fail("POST", "/tickets", 500, empty=True)
+    body = {"TicketTitle": "t", "Description": "d", "EndUserID": 1001}
+    assert (await api.post("/tickets", json=body)).status_code == 500
+    assert (await api.get("/tickets")).json()["totalItemCount"] == before
+
+
 async def test_any_method_and_full_paths_are_accepted(
     app: Starlette, api: httpx.AsyncClient
 ) -> None:

@@ -16,6 +16,7 @@ from atera_mcp.sandbox.faults import Faults
 from atera_mcp.sandbox.gateway import Gateway
 from atera_mcp.sandbox.problems import ApiError, render_api_error
 from atera_mcp.sandbox.ratelimit import SlidingWindowLimiter
+from atera_mcp.sandbox.requestlog import RequestLog
 from atera_mcp.sandbox.seed import generate
 from atera_mcp.sandbox.state import SandboxState
 from atera_mcp.sandbox.store import SandboxStore
@@ -39,6 +40,7 @@ def create_app(config: SandboxConfig) -> Starlette:
         store=SandboxStore(data, SandboxClock(config.clock), zone),
         faults=Faults(),
         limiter=SlidingWindowLimiter(config.rpm, config.monotonic),
+        requests=RequestLog(config.request_log_size),
     )
     # Order matters: fixed paths (lastmodified, billableduration) before /tickets/{ticketId}.
     routes = routes_directory.ROUTES + routes_tickets.ROUTES + routes_work.ROUTES

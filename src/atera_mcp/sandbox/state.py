@@ -10,6 +10,7 @@ from starlette.requests import Request
 from atera_mcp.sandbox.config import SandboxConfig
 from atera_mcp.sandbox.faults import Faults
 from atera_mcp.sandbox.ratelimit import SlidingWindowLimiter
+from atera_mcp.sandbox.requestlog import RequestLog
 from atera_mcp.sandbox.store import SandboxStore
 
 
@@ -19,10 +20,11 @@ class SandboxState:
     store: SandboxStore
     faults: Faults
     limiter: SlidingWindowLimiter
+    requests: RequestLog  # every request that reached the gateway, however it was answered
 
 
 def sandbox_state(app: Starlette) -> SandboxState:
-    """The state of an app made by `create_app` (its store, faults controller and config)."""
+    """The state of an app made by `create_app`: store, faults, request log and config."""
     state = getattr(app.state, "sandbox", None)
     if not isinstance(state, SandboxState):
         raise TypeError("this Starlette app was not made by atera_mcp.sandbox.create_app")
