@@ -30,8 +30,9 @@ class SandboxConfig:
     "now" that stamps every write (default: real UTC time); a test that pins `now` may pass a
     clock to match. `monotonic` times the rate limit and the request log. `order` is the order of
     `GET /tickets` and `/tickets/noComments`, which Atera does not document: "newest" or
-    "oldest" first, so clients can be tested under both. The time zone is a Windows name, as
-    Atera's `GET /account` reports it.
+    "oldest" first, so clients can be tested under both. `request_log_size` bounds the request
+    log (the most recent requests are kept). The time zone is a Windows name, as Atera's
+    `GET /account` reports it.
     """
 
     tickets: int = 300
