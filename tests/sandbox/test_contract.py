@@ -9,7 +9,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from atera_mcp.sandbox import sandbox_transport
+from atera_mcp.sandbox import sandbox_state, sandbox_transport
 from tests.contract.openapi_check import RecordingTransport, assert_contract
 from tests.sandbox.helpers import BASE, JOHN_SMITH_ID, KEY, TECH_ID
 
@@ -72,4 +72,21 @@ async def test_refusals_honour_the_contract_too(app: Starlette) -> None:
         await api.get("/tickets")  # no key: 401
         await api.get("/tickets/1", headers={"X-API-KEY": KEY})
     assert [r.response.status_code for r in recorder.records] == [401, 200]
+    assert_contract(recorder.records)
+
+
+async def test_injected_fault_answers_honour_the_contract(app: Starlette) -> None:
+    faults = sandbox_state(app).faults
+    faults.chaos(seed=2, burst_429=1.0, burst_length=1, retry_after=3)
+    recorder = RecordingTransport(sandbox_transport(app))
+    async with httpx.AsyncClient(
+        transport=recorder, base_url=BASE, headers={"X-API-KEY": KEY}
+    ) as api:
+        await api.get("/tickets")
+        faults.reset()
+        faults.fail("GET", "/tickets/1", 500, empty=True)
+        await api.get("/tickets/1")
+        faults.fail_after_commit("PUT", "/tickets/1", 500)
+        await api.put("/tickets/1", json={"TicketStatus": "Pending"})
+    assert [r.response.status_code for r in recorder.records] == [429, 500, 500]
     assert_contract(recorder.records)
