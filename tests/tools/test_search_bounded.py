@@ -381,3 +381,16 @@ async def test_recently_modified_on_a_large_account_reads_the_latest_window_that
         window = feed[-scanned:]
         assert ids == [t.ticket_id for t in reversed(window) if t.ticket_priority == "High"]
         assert_contract(r.recorder.records)
+
+
+async def test_the_bounded_scan_reads_the_newest_tickets_when_atera_lists_oldest_first() -> None:
+    async with rig(sandbox_app(tickets=3000, seed=7, order="oldest")) as r:
+        tickets = await every_ticket(r)
+        result = await search_tickets(r.ctx, priority=["Critical"])
+        assert not result.complete
+        newest_ids = set(newest(tickets)[: SCAN_BUDGET - 50])
+        shown = [t.ticket_id for t in result.tickets]
+        assert shown
+        assert set(shown) <= newest_ids
+        critical = [t for t in tickets if t.ticket_priority == "Critical"]
+        assert shown == newest(critical)[: len(shown)]
