@@ -249,12 +249,61 @@ async def test_exhausted_429s_say_how_long_to_wait(make_client: MakeClient) -> N
 
 
 @pytest.mark.anyio
-async def test_a_500_is_not_retried(make_client: MakeClient) -> None:
-    script = Script(status(500), httpx.Response(200, json=TICKET))
+async def test_a_get_is_retried_after_a_500(make_client: MakeClient) -> None:
+    script = Script(status(500), status(500), httpx.Response(200, json=TICKET))
     async with make_client(script) as client:
-        with pytest.raises(UpstreamError, match="HTTP 500"):
-            await client.get_ticket(7)
+        assert (await client.get_ticket(7)).ticket_id == 7
+    assert len(script.requests) == 3
+
+
+@pytest.mark.anyio
+async def test_replayable_writes_and_reads_sent_as_post_are_retried_after_a_500(
+    make_client: MakeClient,
+) -> None:
+    durations = [{"ticketId": 7, "TotalDurationHours": 1.5}]
+    script = Script(
+        status(500),
+        httpx.Response(200, json={"ActionID": "7"}),
+        status(500),
+        httpx.Response(200, json=durations),
+    )
+    async with make_client(script) as client:
+        await client.update_ticket(7, UpdateTicketModel(ticket_status="Pending"))
+        await client.billable_durations([7])
+    assert [r.method for r in script.requests] == ["PUT", "PUT", "POST", "POST"]
+
+
+@pytest.mark.anyio
+async def test_a_post_write_is_not_replayed_after_a_500(
+    make_client: MakeClient, sleeps: list[float]
+) -> None:
+    script = Script(status(500), created(42))
+    async with make_client(script) as client:
+        with pytest.raises(UpstreamError, match="not known whether the change was applied"):
+            await client.create_ticket(NEW_TICKET)
     assert len(script.requests) == 1
+    assert sleeps == []
+
+
+@pytest.mark.anyio
+async def test_a_get_that_keeps_failing_with_500_stops_at_the_attempt_cap(
+    make_client: MakeClient,
+) -> None:
+    script = Script(*(status(500) for _ in range(10)))
+    async with make_client(script, max_attempts=3) as client:
+        with pytest.raises(UpstreamError, match=r"HTTP 500 .*after 3 attempts"):
+            await client.get_ticket(7)
+    assert len(script.requests) == 3
+
+
+@pytest.mark.anyio
+async def test_a_delete_retried_after_a_500_counts_a_404_on_replay_as_done(
+    make_client: MakeClient,
+) -> None:
+    script = Script(status(500), status(404))
+    async with make_client(script) as client:
+        await client.delete_ticket(7)
+    assert len(script.requests) == 2
 
 
 @pytest.mark.anyio

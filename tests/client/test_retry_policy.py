@@ -26,7 +26,7 @@ def test_replayable_requests_retry_every_transient_failure(failure: Failure) -> 
     assert wait is not None
 
 
-@pytest.mark.parametrize("failure", [Failure.LOST, Failure.UNAVAILABLE])
+@pytest.mark.parametrize("failure", [Failure.LOST, Failure.UNAVAILABLE, Failure.SERVER_ERROR])
 def test_a_write_is_not_replayed_when_it_may_have_been_processed(failure: Failure) -> None:
     assert decide(POLICY, replayable=False, attempt=1, failure=failure, elapsed=0.0) is None
 
@@ -91,10 +91,21 @@ def test_retry_after_in_the_past_means_now_and_garbage_means_absent() -> None:
     assert parse_retry_after(None) is None
 
 
-def test_only_429_and_gateway_failures_are_transient_statuses() -> None:
+def test_only_429_500_and_gateway_failures_are_transient_statuses() -> None:
     assert failure_for_status(429) is Failure.THROTTLED
+    assert failure_for_status(500) is Failure.SERVER_ERROR
     assert [failure_for_status(s) for s in (502, 503, 504)] == [Failure.UNAVAILABLE] * 3
-    assert [failure_for_status(s) for s in (200, 400, 401, 404, 500)] == [None] * 5
+    assert [failure_for_status(s) for s in (200, 400, 401, 404, 501)] == [None] * 5
+
+
+def test_a_500_is_retried_like_a_gateway_failure_for_replayable_requests_only() -> None:
+    def after_500(replayable: bool) -> float | None:
+        return decide(
+            POLICY, replayable=replayable, attempt=1, failure=Failure.SERVER_ERROR, elapsed=0.0
+        )
+
+    assert after_500(replayable=True) is not None
+    assert after_500(replayable=False) is None
 
 
 def test_get_put_delete_are_replayable_and_post_is_not() -> None:

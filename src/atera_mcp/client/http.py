@@ -21,7 +21,7 @@ from atera_mcp.client.auth import AteraAuth
 from atera_mcp.client.mapping import Call, classify, to_error
 from atera_mcp.client.ratelimit import RateBudget
 from atera_mcp.client.retry import (
-    Failure,
+    MAYBE_PROCESSED,
     RetryPolicy,
     decide,
     is_replayable,
@@ -95,7 +95,7 @@ class HttpCore:
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         start = self._clock()
         slept = 0.0
-        sent_without_answer = False
+        maybe_applied = False
         attempt = 0
         while True:
             attempt += 1
@@ -110,8 +110,9 @@ class HttpCore:
                 logger.debug("Atera %s %s -> %s", method, path, outcome.status_code)
                 if outcome.is_success:
                     return outcome
-                if outcome.status_code == 404 and method == "DELETE" and sent_without_answer:
-                    # An earlier attempt was sent but its answer lost: it most likely deleted it.
+                if outcome.status_code == 404 and method == "DELETE" and maybe_applied:
+                    # An earlier attempt may have been processed (its answer lost, or a 5xx):
+                    # it most likely deleted it.
                     return outcome
             failure = classify(outcome)
             retry_after = None
@@ -135,7 +136,7 @@ class HttpCore:
                 if isinstance(outcome, httpx.HTTPError):
                     raise error from outcome
                 raise error
-            sent_without_answer |= failure is Failure.LOST
+            maybe_applied |= failure in MAYBE_PROCESSED
             logger.info(
                 "Atera %s %s failed (%s, attempt %d of %d); retrying in %.2f s",
                 method,

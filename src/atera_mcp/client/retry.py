@@ -3,14 +3,15 @@
 Atera has no idempotency keys, so whether a request may be replayed depends on whether it could
 have been processed already:
 
-- `NOT_SENT`    the connection was never made: every method may retry.
-- `THROTTLED`   a 429: Atera refused it unprocessed; every method may retry.
-- `LOST`        sent, but no answer came back (timeout, dropped connection, read error).
-- `UNAVAILABLE` a 502/503/504 from Atera or a proxy in front of it.
+- `NOT_SENT`     the connection was never made: every method may retry.
+- `THROTTLED`    a 429: Atera refused it unprocessed; every method may retry.
+- `LOST`         sent, but no answer came back (timeout, dropped connection, read error).
+- `UNAVAILABLE`  a 502/503/504 from Atera or a proxy in front of it.
+- `SERVER_ERROR` a 500: Atera failed while handling it, perhaps after applying it.
 
-`LOST` and `UNAVAILABLE` are retried only for replayable requests (GET, PUT, DELETE, and reads
-sent as POST); a POST write is never replayed after them. Attempts and total time are both capped:
-the policy never plans a sleep that would end past `max_seconds`.
+`LOST`, `UNAVAILABLE` and `SERVER_ERROR` are retried only for replayable requests (GET, PUT,
+DELETE, and reads sent as POST); a POST write is never replayed after them. Attempts and total
+time are both capped: the policy never plans a sleep that would end past `max_seconds`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ class Failure(enum.Enum):
     THROTTLED = "throttled"
     LOST = "lost"
     UNAVAILABLE = "unavailable"
+    SERVER_ERROR = "server_error"
+
+
+# The failures after which the request may have been processed: only a replay-safe one retries.
+MAYBE_PROCESSED = frozenset({Failure.LOST, Failure.UNAVAILABLE, Failure.SERVER_ERROR})
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ def failure_for_status(status: int) -> Failure | None:
         return Failure.THROTTLED
     if status in (502, 503, 504):
         return Failure.UNAVAILABLE
+    if status == 500:
+        return Failure.SERVER_ERROR
     return None
 
 
@@ -82,7 +90,7 @@ def decide(
     `attempt` is the number of the attempt that just failed (1 for the first try); `elapsed` the
     seconds spent since the first try began; `retry_after` Atera's `Retry-After`, if any.
     """
-    if failure in (Failure.LOST, Failure.UNAVAILABLE) and not replayable:
+    if failure in MAYBE_PROCESSED and not replayable:
         return None
     if attempt >= policy.max_attempts:
         return None
