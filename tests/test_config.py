@@ -66,6 +66,9 @@ def test_technicians_may_be_given_as_json() -> None:
         ("ATERA_CUSTOM_STATUSES", "Open=Pending"),
         ("ATERA_READ_ONLY", "maybe"),
         ("ATERA_RPM", "-5"),
+        ("ATERA_SYNC_RPM", "0"),
+        ("ATERA_SYNC_RPM", "701"),
+        ("ATERA_SYNC_RPM", "half"),
         ("ATERA_TIMEOUT", "forever"),
         ("ATERA_LOG_LEVEL", "chatty"),
     ],
@@ -73,3 +76,13 @@ def test_technicians_may_be_given_as_json() -> None:
 def test_a_bad_value_is_refused_with_the_variable_named(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         Settings.from_env({name: value})
+
+
+def test_the_sync_share_is_unset_by_default_and_read_within_the_budget() -> None:
+    assert Settings.from_env({}).sync_rpm is None
+    assert Settings.from_env({"ATERA_RPM": "100", "ATERA_SYNC_RPM": "100"}).sync_rpm == 100
+
+
+def test_a_sync_share_without_a_budget_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"ATERA_SYNC_RPM .*ATERA_RPM"):
+        Settings.from_env({"ATERA_RPM": "0", "ATERA_SYNC_RPM": "10"})

@@ -38,6 +38,7 @@ class Settings:
     read_only: bool = False
     tools: frozenset[str] | None = None
     rpm: int = 700
+    sync_rpm: int | None = None  # the index sync's share of rpm; None: half of it
     timeout: float = 30.0
     connect_timeout: float = 10.0
     max_retry_seconds: float = 60.0
@@ -48,6 +49,7 @@ class Settings:
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         """Read and validate every ATERA_* variable; raise ConfigError naming the bad one."""
         key = env.get("ATERA_API_KEY", "").strip()
+        rpm = _int(env, "ATERA_RPM", 700, minimum=0) or 0
         return cls(
             api_key=SecretStr(key) if key else None,
             base_url=_url(env, "ATERA_BASE_URL", DEFAULT_BASE_URL),
@@ -58,7 +60,8 @@ class Settings:
             custom_statuses=parse_custom_statuses(env.get("ATERA_CUSTOM_STATUSES", "")),
             read_only=_bool(env, "ATERA_READ_ONLY"),
             tools=_tool_list(env),
-            rpm=_int(env, "ATERA_RPM", 700, minimum=0) or 0,
+            rpm=rpm,
+            sync_rpm=_sync_rpm(env, rpm),
             timeout=_seconds(env, "ATERA_TIMEOUT", 30.0),
             connect_timeout=_seconds(env, "ATERA_CONNECT_TIMEOUT", 10.0),
             max_retry_seconds=_seconds(env, "ATERA_MAX_RETRY_SECONDS", 60.0),
@@ -104,6 +107,25 @@ def _int(env: Mapping[str, str], name: str, default: int | None, *, minimum: int
         raise ConfigError(f"{name} must be a whole number >= {minimum} (got '{raw}').") from None
     if value < minimum:
         raise ConfigError(f"{name} must be a whole number >= {minimum} (got '{raw}').")
+    return value
+
+
+def _sync_rpm(env: Mapping[str, str], rpm: int) -> int | None:
+    raw = env.get("ATERA_SYNC_RPM", "").strip()
+    if not raw:
+        return None
+    if rpm == 0:
+        raise ConfigError(
+            "ATERA_SYNC_RPM needs a budget to share: set ATERA_RPM above 0, or unset "
+            f"ATERA_SYNC_RPM (got '{raw}')."
+        )
+    valid = f"ATERA_SYNC_RPM must be a whole number from 1 to ATERA_RPM ({rpm}) (got '{raw}')."
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(valid) from None
+    if not 1 <= value <= rpm:
+        raise ConfigError(valid)
     return value
 
 

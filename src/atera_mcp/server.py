@@ -165,6 +165,7 @@ def build_server(
             base_url=settings.base_url,
             auth=settings.auth,
             rpm=settings.rpm,
+            sync_rpm=settings.sync_rpm,
             timeout=settings.timeout,
             connect_timeout=settings.connect_timeout,
             max_retry_seconds=settings.max_retry_seconds,

@@ -2,7 +2,7 @@
 
     AteraClient        typed async methods, one per endpoint (atera.py)
     HttpCore           auth, rate budget, retry loop (http.py); errors mapped in mapping.py
-    RateBudget         the process-wide token bucket (ratelimit.py)
+    RateBudget         the process-wide request budget, two classes, 429 pause (ratelimit.py)
     RetryPolicy        caps and backoff; `decide` is the pure retry rule (retry.py)
     Collected          items gathered across pages, with Atera's total (paging.py)
 

@@ -14,10 +14,11 @@ class AteraClient(TicketEndpoints, WorkTimeEndpoints, DirectoryEndpoints):
     """Async client for Atera's REST API v3. Create one per process; close it when done.
 
     Keyword-only: `api_key`, `base_url`, `auth` ("auto" picks Bearer for keys over 100 chars),
-    `rpm` (0 = no client-side limit), `timeout`, `connect_timeout`, `max_attempts`,
-    `max_retry_seconds`, `page_concurrency`, `transport`, `sleep`, `rate_budget`.
+    `rpm` (0 = no client-side limit), `sync_rpm` (the background share of `rpm`; default half),
+    `timeout`, `connect_timeout`, `max_attempts`, `max_retry_seconds`, `page_concurrency`,
+    `transport`, `sleep`, `rate_budget`.
 
     Tests pass `transport=httpx.MockTransport(...)` or `httpx.ASGITransport(app=sandbox)` and
     `sleep=` a fake to observe waits without waiting. `rate_budget` replaces the process-wide
-    budget for `rpm`.
+    budget for (`rpm`, `sync_rpm`).
     """

@@ -38,6 +38,7 @@ class ClientBase:
         base_url: str = DEFAULT_BASE_URL,
         auth: AuthMode = "auto",
         rpm: int = 700,
+        sync_rpm: int | None = None,
         timeout: float = 30.0,
         connect_timeout: float = 10.0,
         max_attempts: int = 4,
@@ -51,8 +52,10 @@ class ClientBase:
             raise ValueError("rpm must not be negative (0 means no client-side limit)")
         if page_concurrency < 1:
             raise ValueError("page_concurrency must be at least 1")
+        if rpm > 0 and sync_rpm is not None and not 1 <= sync_rpm <= rpm:
+            raise ValueError(f"sync_rpm must be between 1 and rpm ({rpm}), got {sync_rpm}")
         if rate_budget is None and rpm > 0:
-            rate_budget = shared_budget(rpm)
+            rate_budget = shared_budget(rpm, sync_rpm)
         self.page_concurrency = page_concurrency
         self._core = HttpCore(
             base_url=base_url,

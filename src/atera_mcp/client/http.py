@@ -1,8 +1,10 @@
 """The transport core: one request with rate budget, retries and error mapping.
 
-`HttpCore.send` is the only place that calls httpx. It acquires the rate budget for every attempt,
-asks the pure retry policy what to do after each failure, sleeps through the injectable `sleep`,
-and hands any final failure to `mapping.to_error`.
+`HttpCore.send` is the only place that calls httpx. It acquires the rate budget for every attempt
+(in the request class of the current context), asks the pure retry policy what to do after each
+failure, sleeps through the injectable `sleep`, and hands any final failure to `mapping.to_error`.
+A 429 with `Retry-After` pauses the whole budget, not only the request that drew it: Atera
+throttles the account, so every request sent meanwhile would be refused too.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ import httpx
 from atera_mcp import __version__
 from atera_mcp.client.auth import AteraAuth
 from atera_mcp.client.mapping import Call, classify, to_error
-from atera_mcp.client.ratelimit import RateBudget
+from atera_mcp.client.ratelimit import RateBudget, current_request_class
 from atera_mcp.client.retry import (
     MAYBE_PROCESSED,
+    Failure,
     RetryPolicy,
     decide,
     is_replayable,
@@ -100,7 +103,7 @@ class HttpCore:
         while True:
             attempt += 1
             if self.budget is not None:
-                slept += await self.budget.acquire(self._sleep)
+                slept += await self.budget.acquire(self._sleep, current_request_class())
             outcome: httpx.Response | httpx.HTTPError
             try:
                 outcome = await self._http.request(method, path, params=query, json=json)
@@ -118,6 +121,7 @@ class HttpCore:
             retry_after = None
             if isinstance(outcome, httpx.Response):
                 retry_after = parse_retry_after(outcome.headers.get("Retry-After"))
+            paused = self._pause_budget(failure, retry_after)
             wait = None
             if failure is not None:
                 # Count planned sleeps too, so an injected fake sleep still hits the time cap.
@@ -146,8 +150,17 @@ class HttpCore:
                 self.policy.max_attempts,
                 wait,
             )
-            await self._sleep(wait)
-            slept += wait
+            if not paused:
+                await self._sleep(wait)
+                slept += wait
+
+    def _pause_budget(self, failure: Failure | None, retry_after: float | None) -> bool:
+        """After a 429 with `Retry-After`, pause every caller sharing the budget, this one too
+        (it then waits in `acquire`, not in a sleep of its own). Whether the pause was set."""
+        if self.budget is None or failure is not Failure.THROTTLED or not retry_after:
+            return False
+        self.budget.pause_for(retry_after)
+        return True
 
 
 def _query_value(value: str | int | bool) -> str:

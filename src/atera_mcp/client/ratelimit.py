@@ -1,18 +1,28 @@
-"""The client-side rate budget: a token bucket shared by every call in the process.
+"""The client-side rate budget: one per process, shared by every client and both request classes.
 
-Atera throttles per account and publishes no number; 700 requests a minute is the figure everyone
-uses. The bucket refills at `rpm / 60` tokens a second and holds at most `burst` tokens, so a
-quiet period buys a short burst but the sustained rate never exceeds `rpm`.
+Atera throttles per account (shared with every integration of the MSP) and publishes no number;
+700 requests a minute is the figure everyone uses. The budget promises:
 
-Acquiring *reserves* a token and lets the balance go negative: the caller then sleeps until its
-reservation matures. Concurrent callers therefore queue up fairly without polling, and the
-arithmetic is one pure function (`reserve`) that tests check directly.
+- never more than `rpm` requests in any sliding window of a minute (both classes together), and
+  never more than `sync_rpm` background requests (the index's sync) in any such window;
+- smooth pacing: a slot every minute / `rpm`, with at most `burst` saved up by a quiet period,
+  never a whole minute's allowance at once (background likewise within `sync_rpm`);
+- interactive first: an interactive caller *reserves* the next slot in arrival order and sleeps
+  until it; a background caller never reserves. It takes a slot only when one is free now, no
+  interactive reservation is pending, and one request of headroom is left in the shared limits,
+  so an interactive request arriving next is never held back by background work;
+- a pause: after a 429 with `Retry-After`, nobody sends until it has passed.
+
+`Schedule` is the arithmetic, pure (times are passed in; it never reads a clock or sleeps), which
+tests drive with a fake clock. `RateBudget` wraps it with a clock, a lock and the waiting loop.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -22,6 +32,12 @@ from typing import Literal
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 RequestClass = Literal["interactive", "background"]
+
+WINDOW_SECONDS = 60.0
+# A request reaches Atera a variable time after the budget lets it go (a late wake-up, the
+# network). Counting the minute as 61 s keeps two such delays from squeezing rpm + 1 requests
+# into Atera's 60.
+DEFAULT_MARGIN = 1.0
 
 # Which class the requests made in this context belong to. The index's sync and refresh run
 # inside `background_requests()`; everything else (the assistant's own calls) is interactive.
@@ -43,79 +59,195 @@ def background_requests() -> Iterator[None]:
         _request_class.reset(token)
 
 
-@dataclass(frozen=True)
-class Bucket:
-    """The bucket's balance (may be negative: reservations not yet matured) at time `at`."""
-
-    tokens: float
-    at: float
-
-
-def reserve(bucket: Bucket, now: float, *, rate: float, burst: float) -> tuple[Bucket, float]:
-    """Take one token at `now`; return the new bucket and how long the caller must wait.
-
-    `rate` is tokens per second, `burst` the capacity. Pure: no clock, no sleeping.
-    """
-    elapsed = max(0.0, now - bucket.at)
-    tokens = min(burst, bucket.tokens + elapsed * rate) - 1.0
-    wait = 0.0 if tokens >= 0 else -tokens / rate
-    return Bucket(tokens=tokens, at=max(now, bucket.at)), wait
-
-
 def default_burst(rpm: int) -> int:
-    """A tenth of a minute's allowance: bursts stay small against a per-minute limit."""
-    return max(1, rpm // 10)
+    """A second's allowance: bursts stay small against a per-minute limit."""
+    return max(1, rpm // 60)
 
 
-class RateBudget:
-    """A token bucket of `rpm` requests a minute; share one instance across clients.
+def default_sync_rpm(rpm: int) -> int:
+    """Half the budget for background work unless configured otherwise."""
+    return max(1, rpm // 2)
 
-    `clock` is a monotonic clock in seconds (injectable for tests); the sleep is passed to
-    `acquire` so each client's test switch applies.
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `count` requests in any `span` seconds (a half-open window (t - span, t])."""
+
+    count: int
+    span: float
+
+    def earliest(self, sent: deque[float]) -> float:
+        """The earliest time a new request keeps this limit, given the sorted send times."""
+        if len(sent) < self.count:
+            return -math.inf
+        oldest = sent[-self.count]
+        at = oldest + self.span
+        while at - oldest < self.span:  # the sum rounded a hair early: the window must hold
+            at = math.nextafter(at, math.inf)
+        return at
+
+
+@dataclass
+class Pace:
+    """Smoothness: a slot every `interval` seconds, up to `burst` of them saved up (GCRA)."""
+
+    interval: float
+    burst: int
+    due: float = -math.inf  # when the next slot falls due at the steady pace
+
+    def earliest(self, headroom: int = 0) -> float:
+        """The earliest time for a new request that leaves `headroom` saved slots unspent."""
+        saved = max(0, self.burst - 1 - headroom)
+        return self.due - saved * self.interval
+
+    def take(self, at: float) -> None:
+        self.due = max(self.due, at) + self.interval
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of acquiring: `wait` 0 means send now; else sleep `wait`, then ask again."""
+
+    wait: float
+    reserved: float | None = None  # an interactive caller's slot, handed back on the next step
+
+
+class Schedule:
+    """Who may send when. Pure: every method takes the time `now`; nothing waits or reads a clock.
+
+    `_sent` holds the slots of the last window (both classes), sorted; interactive reservations
+    not yet due sit at its end. A reservation whose caller gave up or was pushed past a pause
+    stays counted: that only makes the budget stricter.
     """
 
     def __init__(
-        self, rpm: int, *, burst: int | None = None, clock: Clock = time.monotonic
+        self, rpm: int, sync_rpm: int, *, burst: int, sync_burst: int, window: float
     ) -> None:
-        if rpm <= 0:
+        if rpm < 1:
             raise ValueError("rpm must be positive; use rpm=0 on the client for no limit")
+        if not 1 <= sync_rpm <= rpm:
+            raise ValueError(f"sync_rpm must be between 1 and rpm ({rpm}), got {sync_rpm}")
+        if burst < 1 or sync_burst < 1:
+            raise ValueError("burst and sync_burst must be at least 1")
+        if window <= 0:
+            raise ValueError("window must be positive")
+        self._minute = Limit(rpm, window)
+        self._pace = Pace(window / rpm, burst)
+        # Background leaves one request of headroom in the shared minute and pace, so an
+        # interactive request that arrives next finds a slot free.
+        self._minute_with_headroom = Limit(max(1, rpm - 1), window)
+        self._sync_minute = Limit(sync_rpm, window)
+        self._sync_pace = Pace(window / sync_rpm, sync_burst)
+        self._sent: deque[float] = deque(maxlen=rpm)
+        self._background: deque[float] = deque(maxlen=sync_rpm)
+        self.paused_until = -math.inf
+
+    def pause_until(self, when: float) -> None:
+        """Let nothing go before `when` (a pause only ever grows)."""
+        self.paused_until = max(self.paused_until, when)
+
+    def take(self, request_class: RequestClass, now: float, reserved: float | None = None) -> Step:
+        """One step of acquiring a slot at `now`; pass back the previous step's `reserved`."""
+        if request_class == "background":
+            return self._take_background(now)
+        if reserved is None or reserved < self.paused_until:
+            # A first request, or a reservation a pause has since covered: queue at the end.
+            reserved = max(
+                self._not_before(now), self._minute.earliest(self._sent), self._pace.earliest()
+            )
+            self._sent.append(reserved)
+            self._pace.take(reserved)
+        return Step(max(0.0, reserved - now), reserved)
+
+    def _take_background(self, now: float) -> Step:
+        at = max(
+            self._not_before(now),
+            self._minute_with_headroom.earliest(self._sent),
+            self._pace.earliest(headroom=1),
+            self._sync_minute.earliest(self._background),
+            self._sync_pace.earliest(),
+        )
+        if at > now:
+            return Step(at - now)
+        self._sent.append(now)
+        self._pace.take(now)
+        self._background.append(now)
+        self._sync_pace.take(now)
+        return Step(0.0)
+
+    def _not_before(self, now: float) -> float:
+        # Never before the last slot given out: the log stays sorted, and for background this
+        # is what "no interactive caller is waiting" means.
+        last = self._sent[-1] if self._sent else now
+        return max(now, last, self.paused_until)
+
+
+class RateBudget:
+    """The process's request budget; share one instance across clients (see `shared_budget`).
+
+    `clock` is a monotonic clock in seconds (injectable for tests); the sleep is passed to
+    `acquire` so each client's test switch applies. `margin` widens the counted minute.
+    """
+
+    def __init__(
+        self,
+        rpm: int,
+        sync_rpm: int | None = None,
+        *,
+        burst: int | None = None,
+        margin: float = DEFAULT_MARGIN,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        if margin < 0:
+            raise ValueError("margin must not be negative")
         self.rpm = rpm
+        self.sync_rpm = sync_rpm if sync_rpm is not None else default_sync_rpm(rpm)
         self.burst = burst if burst is not None else default_burst(rpm)
-        if self.burst < 1:
-            raise ValueError("burst must be at least 1")
-        self._rate = rpm / 60.0
+        self._schedule = Schedule(
+            rpm,
+            self.sync_rpm,
+            burst=self.burst,
+            sync_burst=default_burst(self.sync_rpm) if burst is None else burst,
+            window=WINDOW_SECONDS + margin,
+        )
         self._clock = clock
-        self._bucket = Bucket(tokens=float(self.burst), at=clock())
-        # The reservation itself never awaits; the lock only guards against use from threads.
+        # No step awaits while holding it; the lock only guards against use from threads.
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"RateBudget(rpm={self.rpm}, burst={self.burst})"
+        return f"RateBudget(rpm={self.rpm}, sync_rpm={self.sync_rpm}, burst={self.burst})"
 
-    def reserve(self) -> float:
-        """Reserve one request now; return the seconds to wait before sending it."""
+    def pause_for(self, seconds: float) -> None:
+        """Hold back every caller of every class for `seconds` from now (Atera's Retry-After)."""
         with self._lock:
-            self._bucket, wait = reserve(
-                self._bucket, self._clock(), rate=self._rate, burst=self.burst
-            )
-        return wait
+            self._schedule.pause_until(self._clock() + seconds)
 
-    async def acquire(self, sleep: Sleep) -> float:
-        """Reserve one request and sleep until it may go; return the time waited."""
-        wait = self.reserve()
-        if wait > 0:
-            await sleep(wait)
-        return wait
+    async def acquire(self, sleep: Sleep, request_class: RequestClass = "interactive") -> float:
+        """Wait until one request of `request_class` may go; return the time waited.
+
+        Send right after it returns: the slot is taken at the moment of returning.
+        """
+        waited = 0.0
+        reserved: float | None = None
+        while True:
+            with self._lock:
+                step = self._schedule.take(request_class, self._clock(), reserved)
+            if step.wait <= 0:
+                return waited
+            reserved = step.reserved
+            await sleep(step.wait)
+            waited += step.wait
 
 
-_shared: dict[int, RateBudget] = {}
+_shared: dict[tuple[int, int], RateBudget] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_budget(rpm: int) -> RateBudget:
-    """The process-wide budget for `rpm`: every client built with the same rpm shares it."""
+def shared_budget(rpm: int, sync_rpm: int | None = None) -> RateBudget:
+    """The process-wide budget for (`rpm`, `sync_rpm`): clients built alike share it."""
+    key = (rpm, sync_rpm if sync_rpm is not None else default_sync_rpm(rpm))
     with _shared_lock:
-        budget = _shared.get(rpm)
+        budget = _shared.get(key)
         if budget is None:
-            budget = _shared[rpm] = RateBudget(rpm)
+            budget = _shared[key] = RateBudget(*key)
         return budget
