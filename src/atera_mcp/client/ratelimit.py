@@ -9,8 +9,9 @@ Atera throttles per account (shared with every integration of the MSP) and publi
   never a whole minute's allowance at once (background likewise within `sync_rpm`);
 - interactive first: an interactive caller *reserves* the next slot in arrival order and sleeps
   until it; a background caller never reserves. It takes a slot only when one is free now, no
-  interactive reservation is pending, and one request of headroom is left in the shared limits,
-  so an interactive request arriving next is never held back by background work;
+  interactive reservation is pending, and interactive's whole burst stays in reserve (the pace
+  has nothing saved spent, the minute has room for a burst more), so interactive requests
+  arriving next find their slots free whatever background work is queued;
 - a pause: after a 429 with `Retry-After`, nobody sends until it has passed.
 
 `Schedule` is the arithmetic, pure (times are passed in; it never reads a clock or sleeps), which
@@ -95,10 +96,13 @@ class Pace:
     burst: int
     due: float = -math.inf  # when the next slot falls due at the steady pace
 
-    def earliest(self, headroom: int = 0) -> float:
-        """The earliest time for a new request that leaves `headroom` saved slots unspent."""
-        saved = max(0, self.burst - 1 - headroom)
-        return self.due - saved * self.interval
+    def earliest(self) -> float:
+        """The earliest time for a new request, spending saved slots if need be."""
+        return self.due - (self.burst - 1) * self.interval
+
+    def earliest_unsaved(self) -> float:
+        """The earliest time for a new request that spends none of the saved slots."""
+        return self.due
 
     def take(self, at: float) -> None:
         self.due = max(self.due, at) + self.interval
@@ -133,9 +137,8 @@ class Schedule:
             raise ValueError("window must be positive")
         self._minute = Limit(rpm, window)
         self._pace = Pace(window / rpm, burst)
-        # Background leaves one request of headroom in the shared minute and pace, so an
-        # interactive request that arrives next finds a slot free.
-        self._minute_with_headroom = Limit(max(1, rpm - 1), window)
+        # Background keeps interactive's burst in reserve in the shared minute (and the pace).
+        self._minute_for_background = Limit(max(1, rpm - burst), window)
         self._sync_minute = Limit(sync_rpm, window)
         self._sync_pace = Pace(window / sync_rpm, sync_burst)
         self._sent: deque[float] = deque(maxlen=rpm)
@@ -162,8 +165,8 @@ class Schedule:
     def _take_background(self, now: float) -> Step:
         at = max(
             self._not_before(now),
-            self._minute_with_headroom.earliest(self._sent),
-            self._pace.earliest(headroom=1),
+            self._minute_for_background.earliest(self._sent),
+            self._pace.earliest_unsaved(),
             self._sync_minute.earliest(self._background),
             self._sync_pace.earliest(),
         )
