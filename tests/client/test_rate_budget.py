@@ -19,6 +19,7 @@ from atera_mcp.client.ratelimit import (
     default_burst,
     default_sync_rpm,
 )
+from atera_mcp.errors import RateLimitedError
 from tests.client.conftest import KEY
 from tests.client.test_rate_schedule import max_in_any_window
 from tests.client.virtual_time import VirtualTime
@@ -119,6 +120,27 @@ async def test_after_a_429_no_request_of_any_class_is_sent_until_retry_after_has
     assert {s.request_class for s in after} == {"interactive", "background"}
     assert min(s.at for s in after) >= atera.log[throttled].at + 5.0
     assert len(atera.log) == 6 * 5 + 3 * 5 + 1
+
+
+@pytest.mark.anyio
+async def test_a_call_the_pause_would_hold_past_its_retry_budget_fails_at_once() -> None:
+    time = VirtualTime()
+    atera = Atera(time, throttle={1: "3600"})
+    budget = RateBudget(600, margin=0, clock=time.clock)
+    failures: list[RateLimitedError] = []
+
+    async def read_and_fail(background: bool) -> None:
+        with pytest.raises(RateLimitedError) as caught:
+            await reads(one, 1, background=background)()
+        failures.append(caught.value)
+
+    async with client(atera, budget) as one:
+        await time.run(lambda: read_and_fail(False))
+        time.now += 60.0
+        await time.run(lambda: read_and_fail(False), lambda: read_and_fail(True))
+    assert len(atera.log) == 1
+    assert [f.retry_after for f in failures] == [3600.0, 3540.0, 3540.0]
+    assert "wait 3540 seconds" in str(failures[-1])
 
 
 @pytest.mark.anyio

@@ -4,7 +4,8 @@
 (in the request class of the current context), asks the pure retry policy what to do after each
 failure, sleeps through the injectable `sleep`, and hands any final failure to `mapping.to_error`.
 A 429 with `Retry-After` pauses the whole budget, not only the request that drew it: Atera
-throttles the account, so every request sent meanwhile would be refused too.
+throttles the account, so every request sent meanwhile would be refused too. A call the pause
+would hold past its retry time budget fails at once with `RateLimitedError` instead.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import httpx
 
 from atera_mcp import __version__
 from atera_mcp.client.auth import AteraAuth
-from atera_mcp.client.mapping import Call, classify, to_error
+from atera_mcp.client.mapping import Call, classify, rate_limited, to_error
 from atera_mcp.client.ratelimit import RateBudget, current_request_class
 from atera_mcp.client.retry import (
     MAYBE_PROCESSED,
@@ -103,6 +104,7 @@ class HttpCore:
         while True:
             attempt += 1
             if self.budget is not None:
+                self._refuse_a_long_pause(self.budget, elapsed=max(self._clock() - start, slept))
                 slept += await self.budget.acquire(self._sleep, current_request_class())
             outcome: httpx.Response | httpx.HTTPError
             try:
@@ -153,6 +155,13 @@ class HttpCore:
             if not paused:
                 await self._sleep(wait)
                 slept += wait
+
+    def _refuse_a_long_pause(self, budget: RateBudget, *, elapsed: float) -> None:
+        """Raise RateLimitedError rather than wait out a pause (a long Retry-After) that would
+        outlast this call's retry time budget; the caller learns at once how long to wait."""
+        pause = budget.pause_left()
+        if pause > 0 and elapsed + pause > self.policy.max_seconds:
+            raise rate_limited(pause)
 
     def _pause_budget(self, failure: Failure | None, retry_after: float | None) -> bool:
         """After a 429 with `Retry-After`, pause every caller sharing the budget, this one too

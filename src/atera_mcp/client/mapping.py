@@ -126,11 +126,7 @@ def _status_error(
             status=status,
         )
     if status == 429:
-        wait = retry_after if retry_after is not None else DEFAULT_RATE_LIMIT_WAIT
-        return RateLimitedError(
-            f"Atera is rate limiting requests; wait {math.ceil(wait)} seconds and try again.",
-            retry_after=wait,
-        )
+        return rate_limited(retry_after if retry_after is not None else DEFAULT_RATE_LIMIT_WAIT)
     reason = upstream_reason(response, call.redact)
     if status == 404:
         if call.subject is not None:
@@ -160,6 +156,14 @@ def _status_error(
         f"Atera answered HTTP {status} to the request to {call.action}, which this client "
         "does not understand.",
         status=status,
+    )
+
+
+def rate_limited(wait: float) -> RateLimitedError:
+    """Atera throttles this account for `wait` more seconds (a 429's, or a pause still running)."""
+    return RateLimitedError(
+        f"Atera is rate limiting requests; wait {math.ceil(wait)} seconds and try again.",
+        retry_after=wait,
     )
 
 

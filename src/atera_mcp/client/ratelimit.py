@@ -220,6 +220,11 @@ class RateBudget:
     def __repr__(self) -> str:
         return f"RateBudget(rpm={self.rpm}, sync_rpm={self.sync_rpm}, burst={self.burst})"
 
+    def pause_left(self) -> float:
+        """Seconds until a pause ends (0 when none is running)."""
+        with self._lock:
+            return max(0.0, self._schedule.paused_until - self._clock())
+
     def pause_for(self, seconds: float) -> None:
         """Hold back every caller of every class for `seconds` from now (Atera's Retry-After)."""
         with self._lock:
