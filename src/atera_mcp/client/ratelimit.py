@@ -100,10 +100,6 @@ class Pace:
         """The earliest time for a new request, spending saved slots if need be."""
         return self.due - (self.burst - 1) * self.interval
 
-    def earliest_unsaved(self) -> float:
-        """The earliest time for a new request that spends none of the saved slots."""
-        return self.due
-
     def take(self, at: float) -> None:
         self.due = max(self.due, at) + self.interval
 
@@ -137,7 +133,8 @@ class Schedule:
             raise ValueError("window must be positive")
         self._minute = Limit(rpm, window)
         self._pace = Pace(window / rpm, burst)
-        # Background keeps interactive's burst in reserve in the shared minute (and the pace).
+        # Background keeps interactive's burst in reserve: in the minute here, in the pace by
+        # never spending saved slots.
         self._minute_for_background = Limit(max(1, rpm - burst), window)
         self._sync_minute = Limit(sync_rpm, window)
         self._sync_pace = Pace(window / sync_rpm, sync_burst)
@@ -166,7 +163,7 @@ class Schedule:
         at = max(
             self._not_before(now),
             self._minute_for_background.earliest(self._sent),
-            self._pace.earliest_unsaved(),
+            self._pace.due,  # at the steady pace: nothing saved is spent
             self._sync_minute.earliest(self._background),
             self._sync_pace.earliest(),
         )
