@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A client nobody here wrote: the official MCP Inspector (pinned in .ci/node/package-lock.json)
 # drives `atera-mcp serve --sandbox` in its --cli mode, over stdio and over streamable HTTP.
+# Over HTTP the server requires a bearer token (made with `atera-mcp token add` in a throwaway
+# tokens file); a request without one gets 401.
 # For each transport: tools/list names all 13 tools, a tools/call succeeds with the expected
 # JSON, and a call the rules refuse comes back as a tool error (the Inspector exits 5 on
 # isError). Needs python3, node 20+ and npm; run after `make install` (or `make test`).
@@ -27,6 +29,8 @@ trap cleanup EXIT
 # The Inspector keeps a catalog and client settings under ~/.mcp-inspector; keep CI's apart.
 export MCP_CATALOG_PATH="$WORK/catalog.json" MCP_CLIENT_CONFIG_PATH="$WORK/client.json"
 export NO_COLOR=1
+# Tokens live in a throwaway config directory, never the developer's own.
+export XDG_CONFIG_HOME="$WORK/config"
 
 say() { printf '%s\n' "inspector: $*"; }
 fail() { printf '%s\n' "inspector: FAIL: $*" >&2; exit 1; }
@@ -119,6 +123,9 @@ checks() {
 say "Inspector $("$INSPECTOR" --version 2>/dev/null | tail -n 1), stdio: atera-mcp serve --sandbox"
 checks stdio "$ATERA_MCP" serve --sandbox --tickets 60
 
+TOKEN="$("$ATERA_MCP" token add --technician 101 --name "CI inspector" 2>/dev/null)"
+[ -n "$TOKEN" ] || fail "atera-mcp token add printed no token"
+
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 URL="http://127.0.0.1:$PORT/mcp"
 say "HTTP: atera-mcp serve --sandbox --transport http --port $PORT"
@@ -141,13 +148,28 @@ while time.monotonic() < deadline:
         time.sleep(0.2)
 sys.exit("timed out")
 PY
-checks http "$URL"
+checks http "$URL" --header "Authorization: Bearer $TOKEN"
+
+# Without a token, or with a wrong one, the server answers 401 with a Bearer challenge.
+python3 - "$PORT" <<'PY' || fail "a request without a valid token was not refused with 401"
+import http.client, sys
+for auth in (None, "Bearer atm_wrong"):
+    conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+    if auth:
+        headers["Authorization"] = auth
+    conn.request("POST", "/mcp", body="{}", headers=headers)
+    answer = conn.getresponse()
+    if answer.status != 401 or not answer.getheader("WWW-Authenticate", "").startswith("Bearer"):
+        sys.exit(f"got {answer.status} for {auth!r}")
+PY
+say "ok: http: no token or a wrong token gets 401 with WWW-Authenticate: Bearer"
 
 # DNS-rebinding protection is on: a foreign Host header is turned away with 421.
-python3 - "$PORT" <<'PY' || fail "a foreign Host header was not refused with 421"
+python3 - "$PORT" "$TOKEN" <<'PY' || fail "a foreign Host header was not refused with 421"
 import http.client, sys
 conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
-conn.request("POST", "/mcp", body="{}", headers={"Host": "evil.example", "Content-Type": "application/json"})
+conn.request("POST", "/mcp", body="{}", headers={"Host": "evil.example", "Content-Type": "application/json", "Authorization": f"Bearer {sys.argv[2]}"})
 status = conn.getresponse().status
 sys.exit(0 if status == 421 else f"got {status}")
 PY

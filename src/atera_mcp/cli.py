@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--tickets", type=_non_negative, default=300, help="sandbox tickets")
     serve.add_argument("--seed", type=int, default=1, help="sandbox seed")
     serve.add_argument("--order", **_ORDER)
+    serve.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        help="serve HTTP beyond loopback with no tokens or OAuth (anyone reaching it can act)",
+    )
 
     sandbox = commands.add_parser("sandbox", help="run the Atera-compatible sandbox API")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -64,7 +69,53 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--order", **_ORDER)
 
     commands.add_parser("demo", help="play the creation and resolution workflows")
+
+    token = commands.add_parser("token", help="bearer tokens for the shared HTTP server")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    add = token_commands.add_parser("add", help="make a token; it is printed once")
+    add.add_argument("--technician", type=int, required=True, help="Atera technician id")
+    add.add_argument("--name", default="", help='a label, e.g. "Jane\'s laptop"')
+    add.add_argument("--read-only", action="store_true", help="only the read tools")
+    add.add_argument("--tools", help="only these tools, separated by commas")
+    token_commands.add_parser("list", help="the tokens (never the tokens themselves)")
+    revoke = token_commands.add_parser("revoke", help="stop a token working, at once")
+    revoke.add_argument("id", help="the token's id, from `token list`")
     return parser
+
+
+def _token(args: argparse.Namespace) -> None:
+    from atera_mcp.auth.commands import add_token, describe_tokens, revoke_token
+    from atera_mcp.config import Settings
+    from atera_mcp.tools import tool_names
+
+    path = Settings.from_env(os.environ).tokens_file
+    assert path is not None  # from_env always names one
+    if args.token_command == "add":
+        tools = (
+            None if args.tools is None else [t.strip() for t in args.tools.split(",") if t.strip()]
+        )
+        secret, record = add_token(
+            path,
+            technician_id=args.technician,
+            name=args.name,
+            read_only=args.read_only,
+            tools=tools,
+            known_tools=tool_names(),
+        )
+        print(secret)  # stdout: the token alone, so `$(atera-mcp token add ...)` captures it
+        print(
+            f"Token {record.id} for technician {record.technician_id} stored in {path}. "
+            "It is shown only this once: give it to its holder now.",
+            file=sys.stderr,
+        )
+    elif args.token_command == "list":
+        print(describe_tokens(path))
+    else:
+        gone = revoke_token(path, args.id)
+        print(
+            f"Revoked token {gone.id} ({gone.name or 'no name'}); it stops working now.",
+            file=sys.stderr,
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 tickets=args.tickets,
                 seed=args.seed,
                 order=args.order,
+                allow_unauthenticated=args.allow_unauthenticated,
             )
         elif args.command == "sandbox":
             from atera_mcp.sandbox import SandboxConfig, run_sandbox
@@ -98,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 order=args.order,
             )
             run_sandbox(args.host, args.port, config)
+        elif args.command == "token":
+            _token(args)
         else:
             from atera_mcp.demo import run_demo
 

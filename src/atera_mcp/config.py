@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -44,6 +45,12 @@ class Settings:
     max_retry_seconds: float = 60.0
     time_zone: str | None = None
     log_level: LogLevel = "WARNING"
+    # The shared HTTP server (see auth/): who may call it and what is written down.
+    tokens_file: Path | None = None  # None: no bearer tokens (tests); from_env always sets one
+    oauth: OAuthSettings | None = None
+    public_url: str | None = None
+    allowed_hosts: tuple[str, ...] = ()
+    audit_log: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -67,7 +74,76 @@ class Settings:
             max_retry_seconds=_seconds(env, "ATERA_MAX_RETRY_SECONDS", 60.0),
             time_zone=env.get("ATERA_TIMEZONE", "").strip() or None,
             log_level=_log_level(env),
+            tokens_file=_path(env, "ATERA_TOKENS_FILE") or default_tokens_file(env),
+            oauth=_oauth(env),
+            public_url=_public_url(env),
+            allowed_hosts=_hosts(env),
+            audit_log=_path(env, "ATERA_AUDIT_LOG"),
         )
+
+
+@dataclass(frozen=True)
+class OAuthSettings:
+    """The MSP's identity provider, whose JWT access tokens this server accepts."""
+
+    issuer: str
+    audience: str
+    jwks_url: str
+    email_claim: str = "email"
+    scopes: tuple[str, ...] = ()
+
+
+def default_tokens_file(env: Mapping[str, str]) -> Path:
+    """`$XDG_CONFIG_HOME/atera-mcp/tokens.json`, `~/.config/...` when XDG_CONFIG_HOME is unset."""
+    base = env.get("XDG_CONFIG_HOME", "").strip()
+    return (Path(base) if base else Path.home() / ".config") / "atera-mcp" / "tokens.json"
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    return Path(raw).expanduser() if raw else None
+
+
+def _oauth(env: Mapping[str, str]) -> OAuthSettings | None:
+    names = ("ATERA_OAUTH_ISSUER", "ATERA_OAUTH_AUDIENCE", "ATERA_OAUTH_JWKS_URL")
+    given = {name: env.get(name, "").strip() for name in names}
+    if not any(given.values()):
+        return None
+    missing = [name for name, value in given.items() if not value]
+    if missing:
+        raise ConfigError(
+            f"OAuth needs {', '.join(names)} together; {', '.join(missing)} is not set."
+        )
+    if not env.get("ATERA_PUBLIC_URL", "").strip():
+        raise ConfigError(
+            "OAuth needs ATERA_PUBLIC_URL, the address clients use to reach this server's MCP "
+            "endpoint (e.g. https://mcp.msp.example/mcp): it names the protected resource."
+        )
+    return OAuthSettings(
+        issuer=given["ATERA_OAUTH_ISSUER"],
+        audience=given["ATERA_OAUTH_AUDIENCE"],
+        jwks_url=_url(env, "ATERA_OAUTH_JWKS_URL", "https://login.example/keys"),
+        email_claim=env.get("ATERA_OAUTH_EMAIL_CLAIM", "").strip() or "email",
+        scopes=tuple(s for s in env.get("ATERA_OAUTH_SCOPES", "").replace(",", " ").split() if s),
+    )
+
+
+def _public_url(env: Mapping[str, str]) -> str | None:
+    if not env.get("ATERA_PUBLIC_URL", "").strip():
+        return None
+    return _url(env, "ATERA_PUBLIC_URL", "https://mcp.msp.example/mcp")
+
+
+def _hosts(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("ATERA_ALLOWED_HOSTS", "").replace(";", ",")
+    hosts = tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+    for host in hosts:
+        if "/" in host or " " in host or "@" in host:
+            raise ConfigError(
+                "ATERA_ALLOWED_HOSTS lists host names clients use, like "
+                f"'mcp.msp.example' or 'mcp.msp.example:8443' (got '{host}')."
+            )
+    return hosts
 
 
 def _url(env: Mapping[str, str], name: str, default: str) -> str:

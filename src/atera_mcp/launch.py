@@ -15,11 +15,16 @@ from collections.abc import Mapping
 from typing import Literal
 
 import httpx
+import uvicorn
+from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import SecretStr
+from starlette.applications import Starlette
 
+from atera_mcp.auth import HttpAccess, http_access
 from atera_mcp.config import Settings
 from atera_mcp.domain.directory import Technician
+from atera_mcp.errors import ConfigError
 from atera_mcp.sandbox import (
     SANDBOX_TECHNICIANS,
     SandboxConfig,
@@ -28,6 +33,7 @@ from atera_mcp.sandbox import (
     sandbox_transport,
 )
 from atera_mcp.server import build_server
+from atera_mcp.tools.context import ToolContext
 
 SANDBOX_BASE_URL = "https://sandbox.atera.invalid/api/v3"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -64,8 +70,67 @@ def sandbox_settings(
     return settings, sandbox_transport(app)
 
 
-def client_config(url: str) -> str:
-    return json.dumps({"mcpServers": {"atera": {"type": "http", "url": url}}}, indent=2)
+def client_config(url: str, *, token: bool = False) -> str:
+    entry: dict[str, object] = {"type": "http", "url": url}
+    if token:
+        entry["headers"] = {"Authorization": "Bearer <your token from `atera-mcp token add`>"}
+    return json.dumps({"mcpServers": {"atera": entry}}, indent=2)
+
+
+def _is_loopback(host: str) -> bool:
+    """`127.0.0.1`, `localhost:8000`, `::1`, `[::1]:8000`: this machine only."""
+    if host.startswith("["):
+        name = host[1:].split("]")[0]
+    else:
+        name = host.split(":")[0] if host.count(":") == 1 else host
+    return name in LOOPBACK
+
+
+def _with_ports(host: str) -> list[str]:
+    """`name` may come with any port; `name:port` only as written (`[::1]` is a bare name)."""
+    has_port = host.rsplit("]", 1)[-1].count(":") == 1
+    return [host] if has_port else [host, f"{host}:*"]
+
+
+def transport_security(allowed_hosts: tuple[str, ...]) -> TransportSecuritySettings:
+    """DNS-rebinding and Origin checks: loopback plus the names in ATERA_ALLOWED_HOSTS."""
+    hosts = [
+        h for host in ("127.0.0.1", "localhost", "[::1]", *allowed_hosts) for h in _with_ports(host)
+    ]
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=hosts,
+        allowed_origins=[f"{scheme}://{h}" for h in hosts for scheme in ("http", "https")],
+    )
+
+
+def check_exposure(
+    host: str, settings: Settings, access: HttpAccess | None, *, allow_unauthenticated: bool
+) -> None:
+    """Refuse (ConfigError) to serve beyond this machine without knowing who calls."""
+    if not _is_loopback(host) and not settings.allowed_hosts:
+        raise ConfigError(
+            f"--host {host} listens beyond this machine, and clients reaching it by name would "
+            "be refused (DNS-rebinding protection). Set ATERA_ALLOWED_HOSTS to the names they "
+            "use, e.g. ATERA_ALLOWED_HOSTS=mcp.msp.example."
+        )
+    exposed = not _is_loopback(host) or any(not _is_loopback(h) for h in settings.allowed_hosts)
+    if exposed and access is None and not allow_unauthenticated:
+        raise ConfigError(
+            f"Refusing to serve {host} (reachable beyond this machine) without authentication: "
+            "anyone who reaches it would act with your Atera key. Add a token with "
+            "`atera-mcp token add --technician ID`, or configure ATERA_OAUTH_ISSUER, "
+            "ATERA_OAUTH_AUDIENCE and ATERA_OAUTH_JWKS_URL. To serve it open anyway, pass "
+            "--allow-unauthenticated."
+        )
+
+
+def http_app(
+    server: MCPServer[ToolContext], settings: Settings, access: HttpAccess | None
+) -> Starlette:
+    """The streamable-HTTP ASGI app: the SDK's, with the access gate when there is one."""
+    app = server.streamable_http_app(transport_security=transport_security(settings.allowed_hosts))
+    return access.guard(app) if access is not None else app
 
 
 def serve(
@@ -78,6 +143,7 @@ def serve(
     tickets: int = 300,
     seed: int = 1,
     order: TicketOrder = "newest",
+    allow_unauthenticated: bool = False,
 ) -> None:
     """Build the server from the environment and run it until interrupted."""
     settings = Settings.from_env(env)
@@ -99,24 +165,26 @@ def serve(
         say("  SANDBOX MODE: serving a seeded demo Atera account, NOT your real data.")
         say(f"  {tickets} tickets, seed {seed}. Set ATERA_API_KEY to serve your account.")
         say("=" * 72)
-    server = build_server(settings, transport=http_transport)
     if transport == "stdio":
-        server.run("stdio")
+        build_server(settings, transport=http_transport).run("stdio")
         return
     url = f"http://{'[::1]' if host == '::1' else host}:{port}/mcp"
-    say(f"atera-mcp {'(sandbox) ' if use_sandbox else ''}serving MCP at {url}")
+    access = http_access(settings, local_url=url.removesuffix("/mcp"))
+    check_exposure(host, settings, access, allow_unauthenticated=allow_unauthenticated)
+    server = build_server(settings, transport=http_transport, access=access)
+    shown = settings.public_url or url
+    say(f"atera-mcp {'(sandbox) ' if use_sandbox else ''}serving MCP at {shown}")
+    if access is not None:
+        say(f"Callers authenticate with {access.described}.")
+    elif _is_loopback(host):
+        say("No authentication: only this machine can reach it; it acts as ATERA_TECHNICIAN_ID.")
+    else:
+        say(f"WARNING: listening on {host} WITHOUT authentication (--allow-unauthenticated).")
     say("Client configuration to paste (Claude Code, VS Code, Cursor):")
-    say(client_config(url))
-    if host not in LOOPBACK:
-        say(f"WARNING: listening on {host}, beyond this machine. Anyone who can reach it can act.")
-    server.run(
-        "streamable-http",
+    say(client_config(shown, token=access is not None))
+    uvicorn.run(
+        http_app(server, settings, access),
         host=host,
         port=port,
-        transport_security=TransportSecuritySettings(
-            enable_dns_rebinding_protection=True,
-            allowed_hosts=[f"{h}:*" for h in ("127.0.0.1", "localhost", "[::1]")]
-            + ([] if host in LOOPBACK else [f"{host}:*"]),
-            allowed_origins=[f"http://{h}:*" for h in ("127.0.0.1", "localhost", "[::1]")],
-        ),
+        log_level=settings.log_level.lower(),
     )

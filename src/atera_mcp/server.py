@@ -1,11 +1,14 @@
 """MCP wiring: build_server(), the lifespan, tool registration and the one error boundary.
 
 Each tool in `tools.TOOLS` is a plain async function `fn(ctx: ToolContext, **params)` that
-returns a `ToolResult`. Registration wraps it so that:
-- the MCP context is swapped for the lifespan's ToolContext,
+returns a `ToolResult`. `AteraTool` registers it with the SDK and runs it:
+- the input schema comes from `fn`'s parameters after the first, read by the SDK's own
+  `func_metadata` (the ToolContext is ours to fill, as the SDK fills its Context),
+- the call runs as the authenticated caller (auth/), whose technician is the default author,
 - the result goes out as structured content plus a short text summary,
 - the project's own errors (AteraMcpError) become tool errors with their plain message.
-  Anything else is a bug and is left to the SDK, which reports it without details.
+  Anything else is a bug, reported by the SDK without details.
+- write attempts go to the audit log (ATERA_AUDIT_LOG) when there is one.
 """
 
 from __future__ import annotations
@@ -15,23 +18,26 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Annotated, Any, get_type_hints
+from typing import Any
 
 import httpx
 import pydantic
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import func_metadata
+from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 from atera_mcp import __version__
+from atera_mcp.auth import AuditLog, Caller, CallerToolFilter, HttpAccess, current_caller
 from atera_mcp.client import AteraClient, RateBudget
 from atera_mcp.config import Settings
 from atera_mcp.errors import AteraMcpError, ConfigError
 from atera_mcp.guidance import register_guidance
 from atera_mcp.schema import simplify_input_schema, slim_output_schema
 from atera_mcp.tools import TOOLS, ToolSpec, tool_names
-from atera_mcp.tools.context import ToolContext, utc_now
+from atera_mcp.tools.context import ToolContext, calling_technician, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -72,74 +78,87 @@ def describe_invalid_arguments(tool: str, error: pydantic.ValidationError) -> st
 
 
 class AteraTool(Tool):
-    """A registered tool whose argument errors read as plain sentences, not pydantic dumps."""
+    """One row of the tool table, registered with the SDK; `run` is the one error boundary."""
+
+    _spec: ToolSpec = pydantic.PrivateAttr()
+    _audit: AuditLog | None = pydantic.PrivateAttr(default=None)
+
+    @classmethod
+    def from_spec(cls, spec: ToolSpec, audit: AuditLog | None = None) -> AteraTool:
+        ctx_param = next(iter(inspect.signature(spec.fn).parameters))
+        metadata = func_metadata(spec.fn, skip_names=[ctx_param], structured_output=True)
+        if metadata.output_schema is not None:
+            metadata.output_schema = slim_output_schema(metadata.output_schema)
+        tool = cls(
+            fn=spec.fn,
+            name=spec.name,
+            title=spec.title,
+            description=" ".join((inspect.getdoc(spec.fn) or "").split()),
+            parameters=simplify_input_schema(metadata.arg_model.model_json_schema(by_alias=True)),
+            fn_metadata=metadata,
+            is_async=True,
+            annotations=ToolAnnotations(
+                read_only_hint=spec.read_only,
+                destructive_hint=spec.destructive,
+                idempotent_hint=spec.idempotent,
+                open_world_hint=spec.open_world,
+            ),
+        )
+        tool._spec, tool._audit = spec, audit
+        return tool
 
     async def run(
         self,
         arguments: dict[str, Any],
         context: Context[Any, Any],
         convert_result: bool = False,
-    ) -> Any:
+    ) -> CallToolResult:
+        caller = current_caller()
+        write = not self._spec.read_only
         try:
-            return await super().run(arguments, context, convert_result)
-        except UnexpectedToolError:
-            raise  # a bug, reported by the SDK without details
-        except ToolError as exc:
-            if isinstance(exc.__cause__, pydantic.ValidationError):
-                message = describe_invalid_arguments(self.name, exc.__cause__)
-                raise ToolError(message) from exc.__cause__
-            raise
-
-
-def _as_tool(spec: ToolSpec) -> Tool:
-    fn = spec.fn
-    signature = inspect.signature(fn, eval_str=True)
-    hints = get_type_hints(fn, include_extras=True)
-    params = list(signature.parameters.values())[1:]  # the first is the ToolContext
-    returns = Annotated[CallToolResult, hints["return"]]
-
-    async def call(mcp_context: Context[ToolContext, Any], **kwargs: Any) -> CallToolResult:
-        ctx = mcp_context.request_context.lifespan_context
+            kwargs = self.fn_metadata.validate_arguments(arguments)
+        except pydantic.ValidationError as exc:
+            await self._record(caller, arguments if write else None, "refused", "InvalidArguments")
+            raise ToolError(describe_invalid_arguments(self.name, exc)) from exc
+        ctx: ToolContext = context.request_context.lifespan_context
+        acting = caller.technician_id if caller else None
         try:
-            result = await fn(ctx, **kwargs)
+            with calling_technician(acting):
+                result = await self._spec.fn(ctx, **kwargs)
         except AteraMcpError as exc:
-            log.info("tool %s refused: %s", spec.name, type(exc).__name__)
+            log.info("tool %s refused: %s", self.name, type(exc).__name__)
+            await self._record(caller, kwargs if write else None, "refused", type(exc).__name__)
             return CallToolResult(content=[TextContent(type="text", text=str(exc))], is_error=True)
+        except MCPError:
+            raise
+        except Exception as exc:
+            await self._record(caller, kwargs if write else None, "error", type(exc).__name__)
+            raise UnexpectedToolError(f"Error executing tool {self.name}") from exc
+        await self._record(caller, kwargs if write else None, "ok", None, result.audit())
         return CallToolResult(
             content=[TextContent(type="text", text=result.summary())],
             structured_content=result.model_dump(mode="json"),
         )
 
-    context_param = inspect.Parameter(
-        "mcp_context", inspect.Parameter.KEYWORD_ONLY, annotation=Context
-    )
-    call.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[*params, context_param], return_annotation=returns
-    )
-    call.__annotations__ = {
-        **{p.name: p.annotation for p in params},
-        "mcp_context": Context,
-        "return": returns,
-    }
-    call.__name__ = spec.name
-    call.__doc__ = inspect.getdoc(fn)
-    tool = AteraTool.from_function(
-        call,
-        name=spec.name,
-        title=spec.title,
-        description=" ".join((inspect.getdoc(fn) or "").split()),
-        annotations=ToolAnnotations(
-            read_only_hint=spec.read_only,
-            destructive_hint=spec.destructive,
-            idempotent_hint=spec.idempotent,
-            open_world_hint=spec.open_world,
-        ),
-    )
-    tool.parameters = simplify_input_schema(tool.parameters)
-    output = tool.fn_metadata.output_schema
-    if output is not None:
-        tool.fn_metadata.output_schema = slim_output_schema(output)
-    return tool
+    async def _record(
+        self,
+        caller: Caller | None,
+        arguments: dict[str, Any] | None,
+        outcome: str,
+        error: str | None,
+        result: dict[str, object] | None = None,
+    ) -> None:
+        """One audit line for a write attempt (`arguments` is None for a read: not audited)."""
+        if self._audit is None or arguments is None:
+            return
+        await self._audit.record(
+            tool=self.name,
+            caller=caller,
+            arguments=arguments,
+            outcome=outcome,
+            error=error,
+            result=result,
+        )
 
 
 def build_server(
@@ -148,15 +167,21 @@ def build_server(
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], datetime] = utc_now,
     rate_budget: RateBudget | None = None,
+    access: HttpAccess | None = None,
 ) -> MCPServer[ToolContext]:
-    """The MCP server for `settings`. Tests and the sandbox pass an httpx transport."""
+    """The MCP server for `settings`. Tests and the sandbox pass an httpx transport; the shared
+    HTTP server passes `access` (who may call it, see auth/)."""
     if settings.api_key is None:
         raise ConfigError(
             "ATERA_API_KEY is not set. Set it to your Atera API key, or run "
             "`atera-mcp serve --sandbox` to try the server on seeded demo data."
         )
     api_key = settings.api_key.get_secret_value()
-    tools = [_as_tool(spec) for spec in select_tools(settings)]
+    audit = None
+    if settings.audit_log is not None:
+        audit = AuditLog(settings.audit_log, clock, settings.technician_id)
+    specs = select_tools(settings)
+    tools: list[Tool] = [AteraTool.from_spec(spec, audit) for spec in specs]
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[ToolContext]) -> AsyncIterator[ToolContext]:
@@ -182,6 +207,9 @@ def build_server(
         lifespan=lifespan,
         tools=tools,
         log_level=settings.log_level,
+        token_verifier=access.verifier if access else None,
+        auth=access.auth if access else None,
+        middleware=[CallerToolFilter({spec.name: not spec.read_only for spec in specs})],
     )
     register_guidance(server)
     return server

@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -22,6 +24,21 @@ from atera_mcp.index.service import TicketIndex
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+# One HTTP server serves a whole team while this context is shared by all of them, so who is
+# calling travels beside it: server.py sets it for the length of one tool call.
+_calling_technician: ContextVar[int | None] = ContextVar("calling_technician", default=None)
+
+
+@contextmanager
+def calling_technician(ident: int | None) -> Iterator[None]:
+    """Within this block the default technician is `ident` (None: the configured one)."""
+    token = _calling_technician.set(ident)
+    try:
+        yield
+    finally:
+        _calling_technician.reset(token)
 
 
 @dataclass
@@ -77,7 +94,12 @@ class ToolContext:
         return ticket
 
     def technician(self, ident: int | None, email: str | None, *, role: str) -> Technician:
-        """Resolve a technician by id or email, or the configured acting technician."""
+        """Resolve a technician by id or email; by default the caller, else the configured one."""
+        if ident is None and not email and (caller := _calling_technician.get()) is not None:
+            if self.directory.by_id(caller) is None:
+                # Vouched for by the caller's token or identity provider, even when not listed.
+                self.directory.observe(caller, None, None)
+            ident = caller
         if ident is None and not email:
             ident, email = self.settings.technician_id, self.settings.technician_email
             if ident is None and not email:

@@ -1,0 +1,107 @@
+"""Who may call the shared HTTP server: the verifiers the SDK runs, and the settings it needs.
+
+With a tokens file, bearer tokens made by `atera-mcp token add` are accepted; with
+ATERA_OAUTH_*, the identity provider's JWT access tokens are, and the server publishes its
+protected-resource metadata (RFC 9728) so clients can find the provider. Both may be on at once.
+The SDK answers a request without a valid token with 401 and a `WWW-Authenticate` header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from mcp.server.auth.settings import AuthSettings
+from starlette.applications import Starlette
+from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from atera_mcp.auth.identity import CallerToken
+from atera_mcp.auth.jwks import JwksCache
+from atera_mcp.auth.oauth import OAuthVerifier, Refusal
+from atera_mcp.auth.tokens import TOKEN_PREFIX, BearerTokenVerifier, TokenFile
+from atera_mcp.config import Settings
+
+
+class Verifiers:
+    """The SDK's TokenVerifier: our bearer tokens by their prefix, anything else via OAuth."""
+
+    def __init__(self, tokens: BearerTokenVerifier | None, oauth: OAuthVerifier | None) -> None:
+        self.tokens = tokens
+        self.oauth = oauth
+
+    async def verify_token(self, token: str) -> CallerToken | None:
+        if token.startswith(TOKEN_PREFIX):
+            return await self.tokens.verify_token(token) if self.tokens else None
+        return await self.oauth.verify_token(token) if self.oauth else None
+
+
+@dataclass(frozen=True)
+class HttpAccess:
+    """What build_server hands the SDK, plus the 403 gate for identity-provider strangers."""
+
+    verifier: Verifiers
+    auth: AuthSettings
+    described: str  # for the startup banner
+
+    def guard(self, app: Starlette) -> Starlette:
+        """Add the gate that answers a known-but-unmapped person with 403 and the reason."""
+        if self.verifier.oauth is not None:
+            app.add_middleware(RefuseStrangers, oauth=self.verifier.oauth)
+        return app
+
+
+def http_access(
+    settings: Settings, *, local_url: str, jwks_transport: httpx.AsyncBaseTransport | None = None
+) -> HttpAccess | None:
+    """The access rules `settings` configure, or None when the server is open to anyone."""
+    tokens = None
+    parts: list[str] = []
+    scopes = settings.oauth.scopes if settings.oauth else ()
+    if settings.tokens_file is not None and settings.tokens_file.exists():
+        token_file = TokenFile(settings.tokens_file)
+        count = len(token_file.records())  # a broken file is a ConfigError now, not later
+        tokens = BearerTokenVerifier(token_file, scopes=scopes)
+        parts.append(f"bearer tokens from {settings.tokens_file} ({count} active)")
+    oauth = None
+    if settings.oauth is not None:
+        keys = JwksCache(settings.oauth.jwks_url, transport=jwks_transport)
+        oauth = OAuthVerifier(settings.oauth, settings.technicians, keys)
+        parts.append(f"OAuth access tokens from {settings.oauth.issuer}")
+    if tokens is None and oauth is None:
+        return None
+    auth = AuthSettings(
+        # Only published when OAuth is on; with bearer tokens alone there is no provider.
+        issuer_url=settings.oauth.issuer if settings.oauth else local_url,
+        resource_server_url=settings.public_url if settings.oauth else None,
+        required_scopes=list(scopes) or None,
+        # The verifier checks the token's audience itself (ATERA_OAUTH_AUDIENCE).
+        validate_token_resource=False,
+    )
+    return HttpAccess(Verifiers(tokens, oauth), auth, "; ".join(parts))
+
+
+class RefuseStrangers:
+    """403 with a reason for a valid identity-provider token whose holder is not a technician.
+
+    The SDK can only say 401 "Authentication required", which sends an OAuth client to log in
+    again with the same account. This runs before the SDK's own check (and so verifies such a
+    token twice; signature checks cost microseconds).
+    """
+
+    def __init__(self, app: ASGIApp, oauth: OAuthVerifier) -> None:
+        self.app = app
+        self.oauth = oauth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            header = HTTPConnection(scope).headers.get("authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() == "bearer" and token and not token.startswith(TOKEN_PREFIX):
+                checked = await self.oauth.check(token.strip())
+                if isinstance(checked, Refusal):
+                    body = {"error": "access_denied", "error_description": checked.reason}
+                    await JSONResponse(body, status_code=403)(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

@@ -1,0 +1,117 @@
+"""OAuth 2.1 resource server: JWT access tokens from the MSP's identity provider.
+
+A token is accepted when it is signed by one of the provider's keys (jwks.py) with an
+asymmetric algorithm, names the configured issuer and audience, has not expired, and its email
+claim belongs to a configured technician (ATERA_TECHNICIANS). A well-signed token for someone
+who is not a technician is a `Refusal`: the HTTP gate answers it with 403 and says why, rather
+than the bare 401 that would send the client round the login loop again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from atera_mcp.auth.identity import Caller, CallerToken
+from atera_mcp.auth.jwks import JwksCache
+from atera_mcp.config import OAuthSettings
+from atera_mcp.domain.directory import Technician
+
+log = logging.getLogger(__name__)
+
+# Asymmetric only: an HMAC algorithm would let anyone holding the public key sign tokens.
+ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
+LEEWAY_SECONDS = 60  # clock skew between the provider and this server
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A valid token whose holder may not use this server; `reason` is for the holder."""
+
+    reason: str
+
+
+class OAuthVerifier:
+    """The SDK's TokenVerifier for the identity provider's JWT access tokens."""
+
+    def __init__(
+        self, config: OAuthSettings, technicians: Sequence[Technician], keys: JwksCache
+    ) -> None:
+        self.config = config
+        self.keys = keys
+        self._by_email = {t.email.casefold(): t for t in technicians if t.email}
+
+    async def verify_token(self, token: str) -> CallerToken | None:
+        checked = await self.check(token)
+        return checked if isinstance(checked, CallerToken) else None
+
+    async def check(self, token: str) -> CallerToken | Refusal | None:
+        """The caller `token` stands for; a Refusal for a stranger; None for a bad token."""
+        claims = await self._claims(token)
+        if claims is None:
+            return None
+        claim = self.config.email_claim
+        email = claims.get(claim)
+        if not isinstance(email, str) or not email.strip():
+            return Refusal(
+                f"The access token has no '{claim}' claim, so this server cannot tell which "
+                "technician you are. The administrator sets ATERA_OAUTH_EMAIL_CLAIM."
+            )
+        technician = self._by_email.get(email.strip().casefold())
+        if technician is None:
+            log.warning("refused an identity-provider token for an unknown email")
+            return Refusal(
+                f"{email} is not a technician on this server. Ask the administrator to add "
+                "you to ATERA_TECHNICIANS."
+            )
+        subject = str(claims.get("sub") or email)
+        client = claims.get("azp") or claims.get("client_id") or claims.get("appid") or "oauth"
+        return CallerToken(
+            token=f"oauth {subject}",
+            client_id=str(client),
+            scopes=_scopes(claims),
+            expires_at=int(claims["exp"]),
+            subject=subject,
+            claims={"iss": claims["iss"]},
+            caller=Caller(technician.id, f"oauth {subject}"),
+        )
+
+    async def _claims(self, token: str) -> dict[str, Any] | None:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            return None
+        algorithm = header.get("alg")
+        if algorithm not in ALGORITHMS:
+            return None
+        kid = header.get("kid")
+        key = await self.keys.key(kid if isinstance(kid, str) else None)
+        if key is None:
+            return None
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key.key,
+                algorithms=[algorithm],
+                audience=self.config.audience,
+                issuer=self.config.issuer,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iss", "aud"]},
+            )
+        except (jwt.PyJWTError, ValueError, TypeError) as exc:
+            # Why, for the server log; never the token.
+            log.info("refused an identity-provider token: %s", type(exc).__name__)
+            return None
+        return claims
+
+
+def _scopes(claims: dict[str, Any]) -> list[str]:
+    """`scope` (RFC 9068, space separated) or Entra ID's `scp` (a string or a list)."""
+    raw = claims.get("scope", claims.get("scp", ""))
+    if isinstance(raw, list):
+        return [str(s) for s in raw]
+    return str(raw).split()
