@@ -26,7 +26,6 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import func_metadata
-from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 from atera_mcp import __version__
@@ -85,6 +84,7 @@ class AteraTool(Tool):
 
     @classmethod
     def from_spec(cls, spec: ToolSpec, audit: AuditLog | None = None) -> AteraTool:
+        """The SDK's view of `spec.fn`: its parameters after the first (the ToolContext)."""
         ctx_param = next(iter(inspect.signature(spec.fn).parameters))
         metadata = func_metadata(spec.fn, skip_names=[ctx_param], structured_output=True)
         if metadata.output_schema is not None:
@@ -111,54 +111,49 @@ class AteraTool(Tool):
         self,
         arguments: dict[str, Any],
         context: Context[Any, Any],
-        convert_result: bool = False,
+        convert_result: bool = False,  # the answer is always a finished CallToolResult
     ) -> CallToolResult:
         caller = current_caller()
-        write = not self._spec.read_only
         try:
             kwargs = self.fn_metadata.validate_arguments(arguments)
         except pydantic.ValidationError as exc:
-            await self._record(caller, arguments if write else None, "refused", "InvalidArguments")
+            await self._audit_write(caller, arguments, "refused", "InvalidArguments")
             raise ToolError(describe_invalid_arguments(self.name, exc)) from exc
         ctx: ToolContext = context.request_context.lifespan_context
-        acting = caller.technician_id if caller else None
         try:
-            with calling_technician(acting):
+            with calling_technician(caller.technician_id if caller else None):
                 result = await self._spec.fn(ctx, **kwargs)
         except AteraMcpError as exc:
             log.info("tool %s refused: %s", self.name, type(exc).__name__)
-            await self._record(caller, kwargs if write else None, "refused", type(exc).__name__)
+            await self._audit_write(caller, kwargs, "refused", type(exc).__name__)
             return CallToolResult(content=[TextContent(type="text", text=str(exc))], is_error=True)
-        except MCPError:
-            raise
         except Exception as exc:
-            await self._record(caller, kwargs if write else None, "error", type(exc).__name__)
+            await self._audit_write(caller, kwargs, "error", type(exc).__name__)
             raise UnexpectedToolError(f"Error executing tool {self.name}") from exc
-        await self._record(caller, kwargs if write else None, "ok", None, result.audit())
+        await self._audit_write(caller, kwargs, "ok", None, result.audit())
         return CallToolResult(
             content=[TextContent(type="text", text=result.summary())],
             structured_content=result.model_dump(mode="json"),
         )
 
-    async def _record(
+    async def _audit_write(
         self,
         caller: Caller | None,
-        arguments: dict[str, Any] | None,
+        arguments: dict[str, Any],
         outcome: str,
         error: str | None,
         result: dict[str, object] | None = None,
     ) -> None:
-        """One audit line for a write attempt (`arguments` is None for a read: not audited)."""
-        if self._audit is None or arguments is None:
-            return
-        await self._audit.record(
-            tool=self.name,
-            caller=caller,
-            arguments=arguments,
-            outcome=outcome,
-            error=error,
-            result=result,
-        )
+        """One audit line per write attempt; reads are not audited."""
+        if self._audit is not None and not self._spec.read_only:
+            await self._audit.record(
+                tool=self.name,
+                caller=caller,
+                arguments=arguments,
+                outcome=outcome,
+                error=error,
+                result=result,
+            )
 
 
 def build_server(
