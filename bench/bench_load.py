@@ -6,7 +6,7 @@ on) and `atera-mcp` over streamable HTTP with bearer tokens, exactly as `serve -
 builds it. Each session signs in with its own technician's token and loops over a mix of reads
 and writes until the time is up. Prints per-tool p50/p95, tool errors (refusals such as an
 overlapping time entry included, by first words), and what the sandbox answered, 429s
-included, counted on the sandbox's side. Bounded: it stops by itself.
+included, from the sandbox's own request log. Bounded: it stops by itself.
 """
 
 from __future__ import annotations
@@ -33,35 +33,25 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 from pydantic import SecretStr
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from atera_mcp.auth import http_access
 from atera_mcp.auth.tokens import TokenFile
 from atera_mcp.config import Settings
 from atera_mcp.domain.directory import Technician
 from atera_mcp.launch import http_app
-from atera_mcp.sandbox import SANDBOX_TECHNICIANS, SandboxConfig, create_app
+from atera_mcp.sandbox import (
+    SANDBOX_TECHNICIANS,
+    RequestLog,
+    SandboxConfig,
+    create_app,
+    sandbox_state,
+)
 from atera_mcp.server import build_server
 
 KEY = "bench-key-0123456789"
 READS = ("search_tickets", "get_ticket", "list_comments", "get_work_hours", "find_customers")
 WRITES = ("add_comment", "log_hours")
-
-
-class StatusCounter:
-    """ASGI wrapper counting the sandbox's answers by status (its side of the 429s)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.statuses: Counter[int] = Counter()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def counting(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                self.statuses[message["status"]] += 1
-            await send(message)
-
-        await self.app(scope, receive, counting if scope["type"] == "http" else send)
 
 
 def free_port() -> int:
@@ -154,7 +144,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def report(tally: Tally, statuses: Counter[int], seconds: float) -> None:
+def report(tally: Tally, requests: RequestLog, rpm: int, seconds: float) -> None:
     calls = sum(len(v) for v in tally.latency.values())
     print(f"{calls} tool calls in {seconds:.0f} s ({calls / seconds:.1f}/s)")
     print(f"{'tool':16} {'calls':>6} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}")
@@ -168,9 +158,13 @@ def report(tally: Tally, statuses: Counter[int], seconds: float) -> None:
         print(f"  tool error x{count}: {tool}: {words}...")
     for failure, count in tally.failures.most_common():
         print(f"  FAILED x{count}: {failure}")
+    statuses = Counter(str(e.status) for e in requests.entries())
     answered = ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items()))
-    print(f"sandbox answered {sum(statuses.values())} requests ({answered})")
-    print(f"429s seen by the sandbox: {statuses.get(429, 0)}")
+    print(f"sandbox saw {len(requests)} requests ({answered})")
+    print(
+        f"sandbox's side: 429s {requests.throttled()}, busiest minute {requests.busiest_window()} "
+        f"(limit {rpm}), sent inside a Retry-After {len(requests.inside_retry_after())}"
+    )
 
 
 def main() -> None:
@@ -181,9 +175,7 @@ def main() -> None:
     parser.add_argument("--rpm", type=int, default=700, help="the sandbox's limit (Atera's)")
     args = parser.parse_args()
 
-    sandbox = StatusCounter(
-        create_app(SandboxConfig(tickets=args.tickets, seed=1, api_key=KEY, rpm=args.rpm))
-    )
+    sandbox = create_app(SandboxConfig(tickets=args.tickets, seed=1, api_key=KEY, rpm=args.rpm))
     sandbox_port, mcp_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as work:
         tokens = TokenFile(Path(work) / "tokens.json")
@@ -225,7 +217,7 @@ def main() -> None:
                             group.start_soon(session, url, token, i, stop_at, args.tickets, tally)
 
             anyio.run(run_all)
-            report(tally, sandbox.statuses, time.monotonic() - started)
+            report(tally, sandbox_state(sandbox).requests, args.rpm, time.monotonic() - started)
 
 
 if __name__ == "__main__":
