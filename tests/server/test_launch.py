@@ -106,3 +106,10 @@ async def test_a_host_named_in_allowed_hosts_is_served_and_others_still_get_421(
     assert answers["mcp.msp.example"] not in (421, 401, 403)
     assert answers["mcp.msp.example:443"] not in (421, 401, 403)
     assert foreign_origin.status_code == 403
+
+
+def test_an_unreadable_tokens_file_stops_the_start_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_text("{not json")
+    with pytest.raises(ConfigError, match=f"The tokens file {path} cannot be read"):
+        http_access(settings(tokens_file=path), local_url="http://127.0.0.1:8000")
