@@ -10,6 +10,7 @@ import json
 import time
 from typing import Any
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from mcp.types import CallToolResult
@@ -99,6 +100,43 @@ async def test_a_rotated_key_is_picked_up_when_a_token_names_it() -> None:
     rotated = await verifier.verify_token(provider.token(JANE.email, kid="rsa-2"))
     assert isinstance(rotated, CallerToken)
     assert provider.fetches == 2
+
+
+@pytest.mark.anyio
+async def test_a_failing_key_endpoint_refuses_tokens_until_it_answers_and_keeps_known_keys() -> (
+    None
+):
+    provider = FakeProvider()
+    healthy = provider.transport()
+    down = {"now": True}
+
+    async def flaky(request: httpx.Request) -> httpx.Response:
+        if down["now"]:
+            return httpx.Response(503)
+        return await healthy.handle_async_request(request)
+
+    clock = [0.0]
+    keys = JwksCache(JWKS_URL, transport=httpx.MockTransport(flaky), clock=lambda: clock[0])
+    verifier = OAuthVerifier(OAUTH, TECHNICIANS, keys)
+    token = provider.token(JANE.email)
+    assert await verifier.verify_token(token) is None
+    down["now"], clock[0] = False, 61.0
+    assert await verifier.verify_token(token) is not None
+    down["now"], clock[0] = True, 7200.0  # the cache is old and the refresh fails
+    assert await verifier.verify_token(token) is not None
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "document",
+    [{"keys": "nope"}, {"keys": ["x", {"kty": "oct", "k": "c2VjcmV0"}]}, ["not", "a", "jwks"]],
+    ids=["keys-not-a-list", "no-usable-key", "not-an-object"],
+)
+async def test_a_malformed_key_set_refuses_tokens_without_crashing(document: object) -> None:
+    provider = FakeProvider()
+    transport = httpx.MockTransport(lambda _: httpx.Response(200, json=document))
+    verifier = OAuthVerifier(OAUTH, TECHNICIANS, JwksCache(JWKS_URL, transport=transport))
+    assert await verifier.verify_token(provider.token(JANE.email)) is None
 
 
 @pytest.mark.anyio

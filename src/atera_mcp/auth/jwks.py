@@ -70,9 +70,13 @@ class JwksCache:
             log.warning("could not refresh the signing keys from %s: %r", self.url, exc)
 
 
-def _signing_keys(entries: list[dict[str, Any]]) -> dict[str | None, jwt.PyJWK]:
+def _signing_keys(entries: Any) -> dict[str | None, jwt.PyJWK]:
+    if not isinstance(entries, list):
+        raise TypeError("the JWKS 'keys' member is not a list")
     keys: dict[str | None, jwt.PyJWK] = {}
     for entry in entries:
+        if not isinstance(entry, dict):
+            continue
         if entry.get("use", "sig") != "sig" or entry.get("kty") not in ("RSA", "EC", "OKP"):
             continue  # encryption keys and shared secrets never verify an access token
         try:
