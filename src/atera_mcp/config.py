@@ -114,6 +114,12 @@ def _oauth(env: Mapping[str, str]) -> OAuthSettings | None:
         raise ConfigError(
             f"OAuth needs {', '.join(names)} together; {', '.join(missing)} is not set."
         )
+    issuer = urlsplit(given["ATERA_OAUTH_ISSUER"])
+    if issuer.scheme not in ("http", "https") or not issuer.netloc:
+        raise ConfigError(
+            "ATERA_OAUTH_ISSUER must be the provider's issuer URL, exactly as tokens carry it in "
+            f"'iss' (got '{given['ATERA_OAUTH_ISSUER']}')."
+        )
     if not env.get("ATERA_PUBLIC_URL", "").strip():
         raise ConfigError(
             "OAuth needs ATERA_PUBLIC_URL, the address clients use to reach this server's MCP "

@@ -30,6 +30,7 @@ def test_the_shared_server_settings_are_read() -> None:
         }
     )
     assert settings.oauth is not None
+    assert settings.oauth.issuer == OAUTH_ENV["ATERA_OAUTH_ISSUER"]  # compared exactly: kept as is
     assert settings.oauth.email_claim == "preferred_username"
     assert settings.oauth.scopes == ("access_as_user", "other")
     assert settings.public_url == "https://mcp.msp.example/mcp"
@@ -62,5 +63,7 @@ def test_partial_oauth_settings_name_what_is_missing(missing: str, message: str)
 def test_bad_hosts_and_urls_are_named() -> None:
     with pytest.raises(ConfigError, match="ATERA_ALLOWED_HOSTS"):
         Settings.from_env({"ATERA_ALLOWED_HOSTS": "https://mcp.msp.example/"})
+    with pytest.raises(ConfigError, match="ATERA_OAUTH_ISSUER must be the provider's issuer URL"):
+        Settings.from_env({**OAUTH_ENV, "ATERA_OAUTH_ISSUER": "my-tenant"})
     with pytest.raises(ConfigError, match="ATERA_OAUTH_JWKS_URL must be an http"):
         Settings.from_env({**OAUTH_ENV, "ATERA_OAUTH_JWKS_URL": "keys.json"})
