@@ -63,7 +63,8 @@ def http_access(
         token_file = TokenFile(settings.tokens_file)
         count = len(token_file.records())  # a broken file is a ConfigError now, not later
         tokens = BearerTokenVerifier(token_file, scopes=scopes)
-        parts.append(f"bearer tokens from {settings.tokens_file} ({count} active)")
+        active = f"{count} active" if count else "none yet: add one with `atera-mcp token add`"
+        parts.append(f"bearer tokens from {settings.tokens_file} ({active})")
     oauth = None
     if settings.oauth is not None:
         keys = JwksCache(settings.oauth.jwks_url, transport=jwks_transport)
