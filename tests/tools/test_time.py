@@ -126,7 +126,10 @@ async def test_an_offset_is_kept_and_naive_times_are_account_local() -> None:
         (datetime(2026, 11, 25, 10), datetime(2026, 11, 25, 9), None, "before or when it starts"),
         (datetime(2026, 11, 25, 10), datetime(2026, 11, 25, 10), None, "before or when it starts"),
         (datetime(2026, 11, 20, 8), datetime(2026, 11, 21, 8, 1), None, "at most 24 hours"),
-        (NOW + timedelta(minutes=1), None, 30, "starts in the future"),
+        (NOW + timedelta(minutes=6), None, 30, "starts in the future"),
+        # Started a minute ago, but 600 minutes would end 10 hours from now.
+        (NOW - timedelta(minutes=1), None, 600, "ends in the future"),
+        (NOW - timedelta(hours=1), NOW + timedelta(minutes=6), None, "ends in the future"),
         # 10:30 local is 15:30 UTC, after now (15:00 UTC) although 10:30 UTC would not be.
         (datetime(2026, 11, 26, 10, 30), None, 15, "starts in the future"),
         (datetime(2026, 11, 25, 10), datetime(2026, 11, 25, 11), 60, "exactly one"),
@@ -142,6 +145,25 @@ async def test_bad_times_are_refused_before_anything_is_written(
             await log_hours(
                 r.ctx, ticket.id, start, billable=True, end=end, duration_minutes=minutes
             )
+        assert posts(r) == []
+
+
+async def test_an_entry_ending_within_the_grace_minutes_is_logged() -> None:
+    # Clocks differ a little: "until now" on the technician's clock may be a bit ahead.
+    async with rig() as r:
+        ticket = idle_open_ticket(r)
+        result = await log_hours(
+            r.ctx, ticket.id, NOW - timedelta(minutes=30), billable=True, duration_minutes=34
+        )
+        assert result.entry.end == NOW + timedelta(minutes=4)
+
+
+async def test_the_future_refusal_says_how_far_ahead_is_allowed() -> None:
+    async with rig() as r:
+        ticket = idle_open_ticket(r)
+        with pytest.raises(RuleError) as refused:
+            await log_hours(r.ctx, ticket.id, NOW, billable=True, duration_minutes=60)
+        assert "at most 5 minutes after now (2026-11-26 10:05)" in str(refused.value)
         assert posts(r) == []
 
 

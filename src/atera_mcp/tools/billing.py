@@ -17,7 +17,7 @@ from atera_mcp.domain.wire import TicketDurationsDto, WorkhourRecordDto
 from atera_mcp.errors import NotFoundError, RuleError
 from atera_mcp.tools.concurrency import gather
 from atera_mcp.tools.context import ToolContext
-from atera_mcp.tools.params import TechnicianId
+from atera_mcp.tools.params import AteraId, CustomerId, Day, TechnicianId
 from atera_mcp.tools.time import TimeTotals, hours
 
 MAX_PERIOD_DAYS = 366
@@ -233,19 +233,17 @@ async def _period_mode(
 async def get_billable(
     ctx: ToolContext,
     ticket_ids: Annotated[
-        list[Annotated[int, Field(ge=1)]],
+        list[AteraId],
         Field(min_length=1, max_length=50, description="Atera TicketIDs, 1-50"),
     ]
     | None = None,
     period_start: Annotated[
-        date | None, Field(description="Atera startWorkhour: first day (account time zone)")
+        Day | None, Field(description="Atera startWorkhour: first day (account time zone)")
     ] = None,
     period_end: Annotated[
-        date | None, Field(description="Atera endWorkhour: last day, inclusive")
+        Day | None, Field(description="Atera endWorkhour: last day, inclusive")
     ] = None,
-    customer_id: Annotated[
-        int | None, Field(ge=1, description="Atera CustomerID (period only)")
-    ] = None,
+    customer_id: Annotated[CustomerId, Field(description="Atera CustomerID (period only)")] = None,
     technician_id: TechnicianId = None,
 ) -> GetBillableResult:
     """Billable time of up to 50 tickets, or a billing period's billable and non-billable time

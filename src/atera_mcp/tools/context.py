@@ -20,6 +20,7 @@ from atera_mcp.domain.timezones import zone_from_name
 from atera_mcp.domain.wire import TicketDto
 from atera_mcp.errors import RuleError
 from atera_mcp.index.service import TicketIndex
+from atera_mcp.tools.params import DAY_RANGE, EARLIEST, LATEST
 
 
 def utc_now() -> datetime:
@@ -85,6 +86,19 @@ class ToolContext:
                 zone = zone_from_name(account.time_zone_name)
             self._zone = zone or ZoneInfo("UTC")
         return self._zone
+
+    async def to_utc(self, value: datetime) -> datetime:
+        """A caller's time as UTC: one with an offset keeps its instant, one without is read
+        in the account's time zone. The one rule for every tool's time parameters."""
+        # Checked here too, so no caller can reach the ends of the calendar (where converting
+        # overflows) or send Atera a year it does not expect; LocalTime checks it first.
+        if not EARLIEST <= value.date() <= LATEST:
+            raise RuleError(
+                f"{value.isoformat()} is not a valid time: dates must be within {DAY_RANGE}."
+            )
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=await self.account_zone())
+        return value.astimezone(UTC)
 
     def observe(self, ticket: TicketDto) -> TicketDto:
         """Learn the ticket's technician for the directory; returns the ticket unchanged."""

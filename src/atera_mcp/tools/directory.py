@@ -17,7 +17,7 @@ from atera_mcp.domain.views import Ref, ToolResult, View
 from atera_mcp.domain.wire import ContactDto, CustomerDto
 from atera_mcp.errors import NotFoundError, RuleError
 from atera_mcp.tools.context import ToolContext
-from atera_mcp.tools.params import Limit
+from atera_mcp.tools.params import CustomerId, Limit
 
 CUSTOMER_SCAN = 1000  # customers read per find_customers, at most
 CONTACT_SCAN = 2000  # contacts read per find_contacts, at most
@@ -157,7 +157,7 @@ async def find_contacts(
     name: Annotated[
         str | None, Field(max_length=200, description="Part of Atera Firstname/Lastname")
     ] = None,
-    customer_id: Annotated[int | None, Field(ge=1, description="Atera CustomerID")] = None,
+    customer_id: CustomerId = None,
     limit: Limit = 20,
 ) -> FindContactsResult:
     """End users (contacts) by email, name or customer; give at least one, they combine.

@@ -1,16 +1,67 @@
-"""Parameter types shared by several tools, defined once. Descriptions name the Atera field."""
+"""Parameter types shared by several tools, defined once. Descriptions name the Atera field.
+
+Every id is an `AteraId` (1 to 2^63-1: Atera's ids are int64; RateID alone is int32), every
+time a `LocalTime` (no offset = the account's time zone, converted by `ToolContext.to_utc`) and
+every date a `Day`, both within 1990-01-01 .. 2100-12-31. Out-of-range input is an argument
+error that says what is valid, before anything reaches Atera.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, TypeVar
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from atera_mcp.domain.policy import fold_case
 from atera_mcp.domain.wire import IMPACTS, PRIORITIES, TICKET_TYPES, Impact, Priority, TicketType
 
-TicketId = Annotated[int, Field(ge=1, description="Atera TicketID")]
-TechnicianId = Annotated[int | None, Field(ge=1, description="Atera TechnicianContactID")]
+MAX_ID = 2**63 - 1
+MAX_RATE_ID = 2**31 - 1  # Atera declares RateID int32, every other id int64
+EARLIEST = date(1990, 1, 1)
+LATEST = date(2100, 12, 31)
+DAY_RANGE = f"{EARLIEST} to {LATEST}"
+# Stated in every time parameter's description: the rule is the same in every tool.
+TIME_RULE = "ISO 8601; no offset = account time zone"
+
+
+def _int64(value: int) -> int:
+    # Not in the schema (`minimum` is): like the string sanity caps, not worth its tokens.
+    if value > MAX_ID:
+        raise PydanticCustomError(
+            "atera_id", "Atera ids are whole numbers from 1 to 9223372036854775807 (2^63-1)"
+        )
+    return value
+
+
+def _int32(value: int) -> int:
+    if value > MAX_RATE_ID:
+        raise PydanticCustomError(
+            "atera_id", "Atera rate ids are whole numbers from 1 to 2147483647 (2^31-1)"
+        )
+    return value
+
+
+D = TypeVar("D", date, datetime)
+
+
+def in_day_range(value: D) -> D:
+    """The value itself when its calendar day is within EARLIEST..LATEST; else a clear error."""
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise PydanticCustomError("day_range", f"dates must be within {DAY_RANGE}")
+    return value
+
+
+AteraId = Annotated[int, Field(ge=1), AfterValidator(_int64)]
+RateId = Annotated[int, Field(ge=1), AfterValidator(_int32)]
+LocalTime = Annotated[datetime, AfterValidator(in_day_range)]
+Day = Annotated[date, AfterValidator(in_day_range)]
+
+TicketId = Annotated[AteraId, Field(description="Atera TicketID")]
+CustomerId = Annotated[AteraId | None, Field(description="Atera CustomerID")]
+TechnicianId = Annotated[AteraId | None, Field(description="Atera TechnicianContactID")]
 TechnicianEmail = Annotated[
     str | None, Field(max_length=254, description="Atera TechnicianEmail (instead of the id)")
 ]

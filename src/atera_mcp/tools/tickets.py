@@ -21,6 +21,8 @@ from atera_mcp.tools.common import load_ticket
 from atera_mcp.tools.concurrency import gather
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.params import (
+    AteraId,
+    CustomerId,
     ImpactParam,
     PriorityParam,
     TechnicianEmail,
@@ -188,7 +190,7 @@ async def create_ticket(
     priority: PriorityParam = "Medium",
     type: TypeParam = "Problem",
     impact: ImpactParam | None = None,
-    end_user_id: Annotated[int | None, Field(ge=1, description="Atera EndUserID")] = None,
+    end_user_id: Annotated[AteraId | None, Field(description="Atera EndUserID")] = None,
     end_user_email: Annotated[
         str | None,
         Field(
@@ -204,7 +206,7 @@ async def create_ticket(
         str | None, Field(max_length=100, description="Atera Lastname, for a new contact")
     ] = None,
     customer_id: Annotated[
-        int | None, Field(ge=1, description="Atera CustomerID, for a new contact")
+        CustomerId, Field(description="Atera CustomerID, for a new contact")
     ] = None,
     technician_id: TechnicianId = None,
     technician_email: TechnicianEmail = None,
@@ -309,7 +311,7 @@ async def update_ticket(
 async def link_tickets(
     ctx: ToolContext,
     ticket_id: TicketId,
-    related_ticket_id: TicketId,
+    related_ticket_id: Annotated[AteraId, Field(description="Atera RelatedTicketId")],
     relation: Annotated[
         Literal["parent", "child"],
         Field(description="What ticket_id becomes: parent or child of related_ticket_id"),

@@ -22,9 +22,17 @@ from atera_mcp.errors import RuleError
 from atera_mcp.tools.common import load_ticket
 from atera_mcp.tools.concurrency import gather
 from atera_mcp.tools.context import ToolContext
-from atera_mcp.tools.params import TechnicianEmail, TechnicianId, TicketId
+from atera_mcp.tools.params import (
+    TIME_RULE,
+    LocalTime,
+    RateId,
+    TechnicianEmail,
+    TechnicianId,
+    TicketId,
+)
 
 MAX_ENTRY = timedelta(hours=24)
+FUTURE_GRACE = timedelta(minutes=5)  # clocks differ a little; a start "now" is not the future
 SHOWN_ENTRIES = 100  # get_work_hours lists at most the latest this many
 
 
@@ -136,14 +144,30 @@ def _observe(ctx: ToolContext, records: Sequence[TicketWorkHoursDto]) -> None:
         ctx.directory.observe(r.technician_contact_id, r.technician_full_name, r.technician_email)
 
 
-def _as_utc(value: datetime, zone: ZoneInfo) -> datetime:
-    """A naive time is the account's local time (technicians speak local time)."""
-    aware = value.replace(tzinfo=zone) if value.tzinfo is None else value
-    return aware.astimezone(UTC).replace(microsecond=0)
-
-
 def _local(value: datetime, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _check_times(start: datetime, end: datetime, now: datetime, zone: ZoneInfo) -> None:
+    """An entry ends after it starts, spans at most 24 h and has been worked already."""
+    if end <= start:
+        raise RuleError(
+            f"The entry ends ({_local(end, zone)}) before or when it starts "
+            f"({_local(start, zone)}, {zone.key}). The end must be after the start."
+        )
+    if end - start > MAX_ENTRY:
+        raise RuleError(
+            "One entry can cover at most 24 hours. Log longer work as one entry per day."
+        )
+    latest = now + FUTURE_GRACE
+    for what, value in (("starts", start), ("ends", end)):
+        if value > latest:
+            raise RuleError(
+                f"The entry {what} in the future ({_local(value, zone)} {zone.key}); start and "
+                f"end may be at most {FUTURE_GRACE.seconds // 60} minutes after now "
+                f"({_local(latest, zone)}). Log time once it has been worked; a time without an "
+                "offset is read as account local time."
+            )
 
 
 def _by(tech: Technician, record: TicketWorkHoursDto) -> bool:
@@ -204,11 +228,11 @@ async def _entries_and_totals(
 async def log_hours(
     ctx: ToolContext,
     ticket_id: TicketId,
-    start: Annotated[
-        datetime, Field(description="Atera StartWorkHour, ISO 8601; no offset = account time zone")
-    ],
+    start: Annotated[LocalTime, Field(description=f"Atera StartWorkHour, {TIME_RULE}")],
     billable: Annotated[bool, Field(description="Atera Billiable")],
-    end: Annotated[datetime | None, Field(description="Atera EndWorkHour (or duration)")] = None,
+    end: Annotated[
+        LocalTime | None, Field(description=f"Atera EndWorkHour (or duration), {TIME_RULE}")
+    ] = None,
     duration_minutes: Annotated[
         int | None, Field(ge=1, le=1440, description="Minutes worked, instead of end")
     ] = None,
@@ -218,38 +242,25 @@ async def log_hours(
     ] = None,
     technician_id: TechnicianId = None,
     technician_email: TechnicianEmail = None,
-    rate_id: Annotated[int | None, Field(ge=1, description="Atera RateID")] = None,
+    rate_id: Annotated[RateId | None, Field(description="Atera RateID")] = None,
     allow_overlap: Annotated[
         bool, Field(description="Log even if it overlaps the technician's entry on this ticket")
     ] = False,
 ) -> LogHoursResult:
     """Record time worked on a ticket. Entries cannot be edited or deleted, so check the times.
 
-    Refuses entries over 24 h, starting in the future, on Closed tickets, or overlapping the
-    same technician's entry. Returns the entry and the ticket's new totals."""
+    Refuses entries over 24 h, starting or ending in the future, on Closed tickets, or
+    overlapping the same technician's entry. Returns the entry and the ticket's new totals."""
     if (end is None) == (duration_minutes is None):
         raise RuleError("Give either end or duration_minutes (exactly one of them).")
     zone = await ctx.account_zone()
-    start_utc = _as_utc(start, zone)
+    start_utc = (await ctx.to_utc(start)).replace(microsecond=0)
     end_utc = (
-        _as_utc(end, zone)
+        (await ctx.to_utc(end)).replace(microsecond=0)
         if end is not None
         else start_utc + timedelta(minutes=duration_minutes or 0)
     )
-    if end_utc <= start_utc:
-        raise RuleError(
-            f"The entry ends ({_local(end_utc, zone)}) before or when it starts "
-            f"({_local(start_utc, zone)}, {zone.key}). The end must be after the start."
-        )
-    if end_utc - start_utc > MAX_ENTRY:
-        raise RuleError(
-            "One entry can cover at most 24 hours. Log longer work as one entry per day."
-        )
-    if start_utc > ctx.now():
-        raise RuleError(
-            f"The entry starts in the future ({_local(start_utc, zone)} {zone.key}). Log time "
-            "once it has been worked; a time without an offset is read as account local time."
-        )
+    _check_times(start_utc, end_utc, ctx.now(), zone)
     tech = ctx.technician(technician_id, technician_email, role="technician")
     ticket = await load_ticket(ctx, ticket_id)
     if ctx.rules.base_of(ticket.ticket_status or "Open") == "Closed":
