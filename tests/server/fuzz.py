@@ -265,12 +265,19 @@ def edge_values(schema: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def sweep(tool: str, schema: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every parameter of the tool with every one of its edge values, one at a time."""
+    """Every parameter of the tool with every one of its edge values, one at a time; then all
+    its dates at once with each edge date (a period from 9999-12-31 to 9999-12-31 is valid in
+    itself, so only the pair reaches the code that computes with it)."""
     bases = BASE_CALLS[tool]
+    properties: dict[str, Any] = schema.get("properties", {})
     calls: list[dict[str, Any]] = [{}]
-    for name, prop in schema.get("properties", {}).items():
+    for name, prop in properties.items():
         base = next((b for b in bases if name in b), bases[0])
         calls += [{**base, name: value} for value in edge_values(prop)]
+    dated = [name for name, prop in properties.items() if "format" in prop]
+    if len(dated) > 1:
+        base = next((b for b in bases if set(dated) <= set(b)), bases[0])
+        calls += [{**base, **dict.fromkeys(dated, value)} for value in EDGE_TIMES]
     return calls
 
 

@@ -62,6 +62,8 @@ Day = Annotated[date, AfterValidator(in_day_range)]
 TicketId = Annotated[AteraId, Field(description="Atera TicketID")]
 CustomerId = Annotated[AteraId | None, Field(description="Atera CustomerID")]
 TechnicianId = Annotated[AteraId | None, Field(description="Atera TechnicianContactID")]
+# A ticket status by name: Atera's four or a custom one (checked against the rules, not here).
+StatusName = Annotated[str, Field(max_length=50)]
 TechnicianEmail = Annotated[
     str | None, Field(max_length=254, description="Atera TechnicianEmail (instead of the id)")
 ]

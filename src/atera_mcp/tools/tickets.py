@@ -25,6 +25,7 @@ from atera_mcp.tools.params import (
     CustomerId,
     ImpactParam,
     PriorityParam,
+    StatusName,
     TechnicianEmail,
     TechnicianId,
     TicketId,
@@ -257,8 +258,8 @@ async def update_ticket(
     ctx: ToolContext,
     ticket_id: TicketId,
     status: Annotated[
-        str | None,
-        Field(max_length=50, description="Atera TicketStatus: Open, Pending, Resolved, Closed"),
+        StatusName | None,
+        Field(description="Atera TicketStatus: Open, Pending, Resolved, Closed"),
     ] = None,
     priority: PriorityParam | None = None,
     type: TypeParam | None = None,
