@@ -148,28 +148,6 @@ def _local(value: datetime, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-def _check_times(start: datetime, end: datetime, now: datetime, zone: ZoneInfo) -> None:
-    """An entry ends after it starts, spans at most 24 h and has been worked already."""
-    if end <= start:
-        raise RuleError(
-            f"The entry ends ({_local(end, zone)}) before or when it starts "
-            f"({_local(start, zone)}, {zone.key}). The end must be after the start."
-        )
-    if end - start > MAX_ENTRY:
-        raise RuleError(
-            "One entry can cover at most 24 hours. Log longer work as one entry per day."
-        )
-    latest = now + FUTURE_GRACE
-    for what, value in (("starts", start), ("ends", end)):
-        if value > latest:
-            raise RuleError(
-                f"The entry {what} in the future ({_local(value, zone)} {zone.key}); start and "
-                f"end may be at most {FUTURE_GRACE.seconds // 60} minutes after now "
-                f"({_local(latest, zone)}). Log time once it has been worked; a time without an "
-                "offset is read as account local time."
-            )
-
-
 def _by(tech: Technician, record: TicketWorkHoursDto) -> bool:
     if record.technician_contact_id is not None:
         return record.technician_contact_id == tech.id
@@ -260,7 +238,24 @@ async def log_hours(
         if end is not None
         else start_utc + timedelta(minutes=duration_minutes or 0)
     )
-    _check_times(start_utc, end_utc, ctx.now(), zone)
+    if end_utc <= start_utc:
+        raise RuleError(
+            f"The entry ends ({_local(end_utc, zone)}) before or when it starts "
+            f"({_local(start_utc, zone)}, {zone.key}). The end must be after the start."
+        )
+    if end_utc - start_utc > MAX_ENTRY:
+        raise RuleError(
+            "One entry can cover at most 24 hours. Log longer work as one entry per day."
+        )
+    latest = ctx.now() + FUTURE_GRACE
+    for what, value in (("starts", start_utc), ("ends", end_utc)):
+        if value > latest:
+            raise RuleError(
+                f"The entry {what} in the future ({_local(value, zone)} {zone.key}); start and "
+                f"end may be at most {FUTURE_GRACE.seconds // 60} minutes after now "
+                f"({_local(latest, zone)}). Log time once it has been worked; a time without an "
+                "offset is read as account local time."
+            )
     tech = ctx.technician(technician_id, technician_email, role="technician")
     ticket = await load_ticket(ctx, ticket_id)
     if ctx.rules.base_of(ticket.ticket_status or "Open") == "Closed":
