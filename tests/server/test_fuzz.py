@@ -41,19 +41,7 @@ def test_the_base_calls_the_sweep_starts_from_succeed(tool: str) -> None:
             assert not result.is_error, text_of(result)
 
 
-# search_tickets keeps its own parameter types (search.py is not this suite's to change). The
-# sweep still finds there: customer_id over 2^63-1 sent to Atera (AteraId refuses it), and a
-# megabyte status, priority or type echoed whole in its error (StatusName, PriorityParam and
-# TypeParam bound them). Strict: adopting the shared types makes this fail, and the mark goes.
-SEARCH_PENDING = pytest.mark.xfail(
-    reason="search_tickets has yet to adopt AteraId and the bounded name types", strict=True
-)
-
-
-@pytest.mark.parametrize(
-    "tool",
-    [pytest.param(t, marks=SEARCH_PENDING) if t == "search_tickets" else t for t in CONTRACT_TOOLS],
-)
+@pytest.mark.parametrize("tool", CONTRACT_TOOLS)
 def test_every_parameter_answers_every_edge_value_and_wrong_type_plainly(tool: str) -> None:
     with fuzz_target() as (portal, target):
         problems = [

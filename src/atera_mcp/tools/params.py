@@ -72,6 +72,9 @@ PriorityParam = Annotated[
     BeforeValidator(fold_case(PRIORITIES)),
     Field(description="Atera TicketPriority"),
 ]
+# A priority in a list: any casing of Atera's four, nothing else (the list has no room for
+# a description of its own).
+PriorityName = Annotated[Priority, BeforeValidator(fold_case(PRIORITIES))]
 TypeParam = Annotated[
     TicketType, BeforeValidator(fold_case(TICKET_TYPES)), Field(description="Atera TicketType")
 ]

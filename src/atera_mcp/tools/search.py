@@ -8,6 +8,7 @@ tickets in. With `ATERA_INDEX=off` the search reads a bounded number of tickets 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -16,7 +17,17 @@ from pydantic import Field
 from atera_mcp.errors import RuleError
 from atera_mcp.index.fts import text_query
 from atera_mcp.tools.context import ToolContext
-from atera_mcp.tools.params import Cursor, Limit, TechnicianId
+from atera_mcp.tools.params import (
+    TIME_RULE,
+    Cursor,
+    CustomerId,
+    Limit,
+    LocalTime,
+    PriorityName,
+    StatusName,
+    TechnicianId,
+    TypeParam,
+)
 from atera_mcp.tools.search_bounded import search_by_scan
 from atera_mcp.tools.search_filters import Sort, build_filter, fingerprint
 from atera_mcp.tools.search_index import search_index
@@ -24,19 +35,9 @@ from atera_mcp.tools.search_model import SearchRequest, SearchTicketsResult
 
 __all__ = ["SearchTicketsResult", "search_tickets"]
 
-# The earliest and latest dates a search accepts (the contract's sane range).
-EARLIEST, LATEST = datetime(1990, 1, 1), datetime(2101, 1, 1)
 
-
-async def _utc(ctx: ToolContext, value: datetime | None, name: str) -> datetime | None:
-    """A time without an offset is the account's local time, as in every tool."""
-    if value is None:
-        return None
-    if not EARLIEST <= value.replace(tzinfo=None) < LATEST:
-        raise RuleError(f"{name} must be between 1990 and 2100 (got {value.date().isoformat()}).")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=await ctx.account_zone())
-    return value
+async def _utc(ctx: ToolContext, value: datetime | None) -> datetime | None:
+    return await ctx.to_utc(value) if value is not None else None
 
 
 async def _request(
@@ -44,7 +45,7 @@ async def _request(
     *,
     query: str | None,
     status: list[str] | None,
-    priority: list[str] | None,
+    priority: Sequence[str] | None,
     type: str | None,
     customer_id: int | None,
     customer_name: str | None,
@@ -78,11 +79,11 @@ async def _request(
         technician_id=technician_id,
         technician_email=technician_email,
         end_user_email=end_user_email,
-        created_after=await _utc(ctx, created_after, "created_after"),
-        created_before=await _utc(ctx, created_before, "created_before"),
+        created_after=await _utc(ctx, created_after),
+        created_before=await _utc(ctx, created_before),
         overdue=overdue,
     )
-    since = await _utc(ctx, modified_after, "modified_after")
+    since = await _utc(ctx, modified_after)
     name = (customer_name or "").strip().casefold() or None
     owner = fingerprint(
         {
@@ -103,18 +104,14 @@ async def search_tickets(
         Field(max_length=10000, description="Words in TicketTitle, FirstComment or comments"),
     ] = None,
     status: Annotated[
-        list[str] | None, Field(max_length=10, description="Atera TicketStatus, any of")
+        list[StatusName] | None, Field(max_length=10, description="Atera TicketStatus, any of")
     ] = None,
     priority: Annotated[
-        list[str] | None,
-        Field(
-            max_length=4, description="Atera TicketPriority, any of: Critical, High, Medium, Low"
-        ),
+        list[PriorityName] | None,
+        Field(max_length=4, description="Atera TicketPriority, any of"),
     ] = None,
-    type: Annotated[
-        str | None, Field(description="Atera TicketType: Incident, Problem, Request, Change")
-    ] = None,
-    customer_id: Annotated[int | None, Field(ge=1, description="Atera CustomerID")] = None,
+    type: TypeParam | None = None,
+    customer_id: CustomerId = None,
     customer_name: Annotated[
         str | None, Field(min_length=1, max_length=200, description="Part of Atera CustomerName")
     ] = None,
@@ -126,16 +123,13 @@ async def search_tickets(
         str | None, Field(max_length=254, description="Atera EndUserEmail")
     ] = None,
     created_after: Annotated[
-        datetime | None,
-        Field(description="Atera TicketCreatedDate on/after; ISO 8601, no offset = account zone"),
+        LocalTime | None, Field(description=f"Atera TicketCreatedDate on/after; {TIME_RULE}")
     ] = None,
     created_before: Annotated[
-        datetime | None,
-        Field(description="Atera TicketCreatedDate before; ISO 8601, no offset = account zone"),
+        LocalTime | None, Field(description=f"Atera TicketCreatedDate before; {TIME_RULE}")
     ] = None,
     modified_after: Annotated[
-        datetime | None,
-        Field(description="Modified on/after (Atera lastmodified); no offset = account zone"),
+        LocalTime | None, Field(description=f"Modified on/after (Atera lastmodified); {TIME_RULE}")
     ] = None,
     overdue: Annotated[
         bool | None,
