@@ -63,7 +63,7 @@ class TicketEndpoints(ClientBase):
         )
 
     async def tickets_modified_since(
-        self, since: datetime, *, max_items: int | None = None
+        self, since: datetime, *, max_items: int | None = None, include_comments: bool = False
     ) -> Collected[TicketDto]:
         """GET /tickets/lastmodified: tickets modified on or after `since` (naive = UTC)."""
         return await self._collect(
@@ -71,8 +71,25 @@ class TicketEndpoints(ClientBase):
             Page[TicketDto],
             action="list recently modified tickets",
             max_items=max_items,
-            # Whole seconds, rounded down: the feed is "on or after", so nothing is skipped.
-            params={"date": format_utc(since.replace(microsecond=0))},
+            params=_modified_filters(since, include_comments),
+        )
+
+    async def tickets_modified_since_page(
+        self,
+        since: datetime,
+        *,
+        page: int = 1,
+        items_in_page: int = PAGE_SIZE,
+        include_comments: bool = False,
+    ) -> Page[TicketDto]:
+        """GET /tickets/lastmodified: one page (the index's delta reads page by page)."""
+        return await self._page(
+            "/tickets/lastmodified",
+            Page[TicketDto],
+            action="list recently modified tickets",
+            page=page,
+            items_in_page=items_in_page,
+            params=_modified_filters(since, include_comments),
         )
 
     async def tickets_status_modified(
@@ -187,4 +204,12 @@ def _ticket_filters(
         "customerId": customer_id,
         "ticketStatus": status,
         "includeRelations": True if include_relations else None,
+    }
+
+
+def _modified_filters(since: datetime, include_comments: bool) -> dict[str, str | bool | None]:
+    return {
+        # Whole seconds, rounded down: the feed is "on or after", so nothing is skipped.
+        "date": format_utc(since.replace(microsecond=0)),
+        "includeComments": True if include_comments else None,
     }
