@@ -1,46 +1,250 @@
-"""`TicketIndex`: the index as tools and the server see it (async; store work in a thread)."""
+"""`TicketIndex`: the index as tools and the server see it (async; store work in a thread).
+
+One process syncs an account at a time: the background work runs only while this process
+holds the store's lease (renewed after every page); any number of processes read the file.
+An inline refresh before a search needs no lease: a delta only upserts, so two are harmless.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from functools import partial
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TypeVar
 
 import anyio
 
+from atera_mcp.client import AteraClient, background_requests
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
+from atera_mcp.errors import AteraError
 from atera_mcp.index.store import IndexStore, Observation, SyncState
+from atera_mcp.index.sync import OVERLAP, SyncEngine, percent_synced
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+
+DEFAULT_REFRESH = 15.0  # seconds between deltas while the server is in use
+IN_USE = timedelta(minutes=10)  # a tool call this recent means someone is using the server
+LEASE_SECONDS = 120.0  # a syncer that stops renewing is taken over after this
+BACKFILL_BATCH = 20
+RETRY_AFTER_FAILURE = 60.0  # seconds before background work retries after Atera failed
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LeaseLost(Exception):
+    """Another process took the sync lease while this one was syncing (it had stalled)."""
+
+
+class IndexBusy(Exception):
+    """Another process holds the sync lease of this index."""
 
 
 class TicketIndex:
-    """One account's index: its store, its sync engine and its background work."""
+    """One account's index: its store, its sync engine and its background work.
 
-    def __init__(self, store: IndexStore) -> None:
+    Open it with `await TicketIndex.open(path, atera)`; close it with `await index.close()`.
+    `clock` and `sleep` are injectable so tests drive timing without waiting.
+    """
+
+    store: IndexStore
+
+    def __init__(
+        self,
+        store: IndexStore,
+        atera: AteraClient,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        refresh: float = DEFAULT_REFRESH,
+        sleep: Sleep = anyio.sleep,
+        overlap: timedelta = OVERLAP,
+        owner: str | None = None,
+    ) -> None:
         self.store = store
-        self._limiter = anyio.CapacityLimiter(1)
+        self.atera = atera
+        self.clock = clock
+        self.refresh = timedelta(seconds=refresh)
+        self.owner = owner or f"atera-mcp-{uuid.uuid4().hex}"
+        self.engine = SyncEngine(atera, self.run, clock, overlap=overlap, heartbeat=self._renew)
+        self._sleep = sleep
+        self._worker = anyio.CapacityLimiter(1)
+        self._delta_lock: anyio.Lock | None = None
+        self._last_used: datetime | None = None
+        self._lease_renewed: datetime | None = None
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path,
+        atera: AteraClient,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        refresh: float = DEFAULT_REFRESH,
+        sleep: Sleep = anyio.sleep,
+        overlap: timedelta = OVERLAP,
+        owner: str | None = None,
+    ) -> TicketIndex:
+        """Open (or create) the index file at `path` for the account `atera` reaches."""
+        store = await anyio.to_thread.run_sync(IndexStore.open, path)
+        return cls(
+            store, atera, clock=clock, refresh=refresh, sleep=sleep, overlap=overlap, owner=owner
+        )
+
+    async def close(self) -> None:
+        """Give up the lease (so another process may sync at once) and close the file."""
+        if self._lease_renewed is not None:
+            await self.run(lambda s: s.release_lease(self.owner))
+            self._lease_renewed = None
+        await self.run(lambda s: s.close())
 
     async def run(self, work: Callable[[IndexStore], T]) -> T:
         """Run blocking store work (a query, an upsert) in a worker thread, one at a time."""
-        return await anyio.to_thread.run_sync(partial(work, self.store), limiter=self._limiter)
+        store = self.store
+        return await anyio.to_thread.run_sync(lambda: work(store), limiter=self._worker)
+
+    # -- what tools call ----------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def mark_used(self) -> None:
+        """A tool call: while calls keep coming, background deltas keep the index fresh."""
+        self._last_used = self.clock()
+
+    def in_use(self) -> bool:
+        return self._last_used is not None and self.clock() - self._last_used < IN_USE
 
     async def ensure_fresh(self) -> None:
         """Before answering a search: read the delta feed first when the last delta is older
-        than the refresh interval (normally one request). Marks the index as in use."""
-        return None
+        than the refresh interval (normally one request). Marks the index as in use.
+
+        A failure to reach Atera is logged and the search answers from the index as it is
+        (its `as_of` says how old that is)."""
+        self.mark_used()
+        if not self._stale(await self.state()):
+            return
+        try:
+            await self._refresh()
+        except (AteraError, LeaseLost) as exc:
+            log.warning("Index refresh before a search failed: %s", exc)
 
     async def record_ticket(self, dto: TicketDto, seen: Observation) -> None:
         """A ticket read live (get_ticket, a write's read-back) goes into the index at once."""
-        raise NotImplementedError
+        self.mark_used()
+        await self.run(lambda s: s.upsert_tickets([dto], seen))
 
     async def forget(self, ticket_id: int) -> None:
         """Atera answered 404 for this ticket: drop it."""
-        raise NotImplementedError
+        self.mark_used()
+        await self.run(lambda s: s.delete_ticket(ticket_id))
 
     async def record_comments(self, ticket_id: int, comments: Sequence[TicketCommentDto]) -> None:
         """A ticket's whole thread read live (get_ticket, list_comments, add_comment)."""
-        raise NotImplementedError
+        self.mark_used()
+        await self.run(lambda s: s.replace_comments(ticket_id, comments))
 
     async def state(self) -> SyncState:
-        return await self.run(IndexStore.load_state)
+        return await self.run(lambda s: s.load_state())
+
+    async def progress(self) -> float:
+        """Percentage of the first sync's pages read (100 once every ticket was read)."""
+        return percent_synced(await self.state())
+
+    # -- syncing ------------------------------------------------------------------------------
+
+    async def first_sync(self, on_progress: Callable[[SyncState], None] | None = None) -> SyncState:
+        """Run the first sync to its end now (the CLI's `index sync`); IndexBusy when another
+        process holds the lease. Requests go out as background work."""
+        if not await self._take_lease():
+            raise IndexBusy("another process is syncing this index")
+        self.engine.on_progress = on_progress
+        try:
+            with background_requests():
+                state = await self.engine.first_sync()
+                if state.last_full_sweep_at is None:
+                    # The account changed under the sweep: read every page again so the
+                    # command returns with every ticket indexed.
+                    await self.engine.reconcile()
+                return await self.state()
+        finally:
+            self.engine.on_progress = None
+
+    async def run_background(self) -> None:
+        """The server's background work, until cancelled: first sync, comment backfill,
+        deltas while in use, the daily sweep. Atera failures are retried after a pause."""
+        while True:
+            await self._sleep(await self.background_step())
+
+    async def background_step(self) -> float:
+        """One round of background work; returns the seconds to wait before the next."""
+        with background_requests():
+            return await self._background_step()
+
+    async def _background_step(self) -> float:
+        if not await self._take_lease():
+            return self.refresh.total_seconds()  # another process syncs; look again later
+        try:
+            state = await self.state()
+            if state.phase != "ready":
+                await self.engine.first_sync()
+                return 0.0
+            if self.in_use() and self._stale(state):
+                await self._refresh()
+                return 0.0
+            if state.last_full_sweep_at is None:
+                await self.engine.reconcile()  # verifies a first sync the account changed under
+                return 0.0
+            if await self.engine.backfill_comments(BACKFILL_BATCH):
+                return 0.0
+            if self.engine.sweep_due(state):
+                await self.engine.reconcile()
+                return 0.0
+            return self._until_stale(state)
+        except AteraError as exc:
+            log.warning("Index background sync failed, retried in a minute: %s", exc)
+            return RETRY_AFTER_FAILURE
+        except LeaseLost:
+            log.warning("Index sync lease was taken by another process; this one now only reads")
+            return self.refresh.total_seconds()
+
+    async def _refresh(self) -> None:
+        # One delta at a time in this process: concurrent searches wait for the same one.
+        if self._delta_lock is None:
+            self._delta_lock = anyio.Lock()
+        async with self._delta_lock:
+            if self._stale(await self.state()):
+                await self.engine.delta()
+
+    def _stale(self, state: SyncState) -> bool:
+        if state.phase != "ready":
+            return False  # nothing to refresh before the first sync is done
+        last = state.last_delta_at
+        return last is None or self.clock() - last >= self.refresh
+
+    def _until_stale(self, state: SyncState) -> float:
+        if state.last_delta_at is None or not self.in_use():
+            return self.refresh.total_seconds()
+        left = state.last_delta_at + self.refresh - self.clock()
+        return max(0.0, min(left.total_seconds(), self.refresh.total_seconds()))
+
+    # -- the lease ----------------------------------------------------------------------------
+
+    async def _take_lease(self) -> bool:
+        now = self.clock()
+        held = await self.run(lambda s: s.try_lease(self.owner, now, LEASE_SECONDS))
+        self._lease_renewed = now if held else None
+        return held
+
+    async def _renew(self) -> None:
+        """After each page: renew the lease once a third of it has passed."""
+        renewed = self._lease_renewed
+        if renewed is None or self.clock() - renewed < timedelta(seconds=LEASE_SECONDS / 3):
+            return
+        if not await self._take_lease():
+            raise LeaseLost(self.owner)

@@ -1,0 +1,352 @@
+"""The sync engine: the first sync, deltas, comment backfill and the daily id sweep.
+
+Everything here reads Atera through `AteraClient` and writes the store through a runner (the
+`TicketIndex` worker thread). Nothing relies on the order Atera lists tickets in:
+- the first sync reads every page of `GET /tickets` (pages shift while they are read), then the
+  delta feed from the sweep's start catches what changed meanwhile, and a count check re-reads
+  the pages when tickets were still missed (a shift carried one across a page boundary);
+- a delta pass reads `GET /tickets/lastmodified` from the watermark minus an overlap; it only
+  counts as complete when it saw at least as many tickets as the feed's last page said it holds
+  (the feed only grows while it is read), otherwise it is read again and the watermark stays;
+- the reconciling sweep deletes only what `GET /tickets/{id}` confirms with a 404.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Protocol, TypeVar
+
+import anyio
+
+from atera_mcp.client import AteraClient
+from atera_mcp.domain.wire import Page, TicketDto
+from atera_mcp.errors import AteraError, NotFoundError
+from atera_mcp.index.store import IndexStore, Observation, SyncState
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+FetchPage = Callable[[int], Awaitable[Page[TicketDto]]]
+OnPage = Callable[[int, Page[TicketDto], datetime], Awaitable[None]]
+
+PAGE_SIZE = 50  # Atera's maximum itemsInPage
+OVERLAP = timedelta(seconds=120)  # deltas re-read this much before the watermark (clock skew)
+SWEEP_EVERY = timedelta(days=1)
+FEED_ATTEMPTS = 3  # reads of one delta before giving up until the next pass
+REPAIR_ROUNDS = 2  # re-reads of every page when the first sync still misses tickets
+MAX_COMMENTS = 5000  # a thread longer than this is indexed as far as it was read
+
+
+class StoreRunner(Protocol):
+    """Runs blocking store work off the event loop (`TicketIndex.run`)."""
+
+    async def __call__(self, work: Callable[[IndexStore], T]) -> T: ...
+
+
+def percent_synced(state: SyncState) -> float:
+    """How far the first sync is, as the share of `GET /tickets` pages read (0 to 100)."""
+    if state.phase == "ready":
+        return 100.0
+    if state.pages_total <= 0:
+        return 0.0
+    return min(100.0, 100.0 * len(state.pages_done) / state.pages_total)
+
+
+def page_count(page: Page[TicketDto]) -> int:
+    """How many pages a list has, from its first page (Atera may leave totalPages out)."""
+    if page.total_pages > 0:
+        return page.total_pages
+    return max(1, math.ceil(page.total_item_count / PAGE_SIZE))
+
+
+async def read_pages(
+    fetch: FetchPage, numbers: Iterable[int], on_page: OnPage, clock: Clock, concurrency: int
+) -> None:
+    """Fetch each page number with at most `concurrency` in flight and hand every page to
+    `on_page` with its read time as it arrives. The first AteraError stops the rest."""
+    queue = iter(numbers)
+    failures: list[AteraError] = []
+
+    async def worker(scope: anyio.CancelScope) -> None:
+        for number in queue:
+            try:
+                page = await fetch(number)
+                await on_page(number, page, clock())
+            except AteraError as exc:
+                # Raise the project error itself rather than an ExceptionGroup around it.
+                failures.append(exc)
+                scope.cancel()
+                return
+
+    async with anyio.create_task_group() as group:
+        for _ in range(concurrency):
+            group.start_soon(worker, group.cancel_scope)
+    if failures:
+        raise failures[0]
+
+
+@dataclass
+class FeedRead:
+    """What one read of the delta feed saw."""
+
+    since: datetime
+    ids: set[int] = field(default_factory=set)
+    largest_total: int = 0  # the feed's totalItemCount, as its latest page said
+
+    @property
+    def complete(self) -> bool:
+        # The feed only grows while it is read, so seeing as many tickets as it finally held
+        # means nothing slipped between two pages.
+        return len(self.ids) >= self.largest_total
+
+
+@dataclass
+class SyncEngine:
+    """The account's sync, step by step; `TicketIndex` decides when each step runs.
+
+    `heartbeat` is awaited after every page (the service renews its lease there) and
+    `on_progress` is called with the state after every page of the first sync.
+    """
+
+    atera: AteraClient
+    run: StoreRunner
+    clock: Clock
+    concurrency: int = 4
+    overlap: timedelta = OVERLAP
+    heartbeat: Callable[[], Awaitable[None]] | None = None
+    on_progress: Callable[[SyncState], None] | None = None
+
+    # -- first sync ---------------------------------------------------------------------------
+
+    async def first_sync(self) -> SyncState:
+        """Read every ticket once, resuming a sweep a killed process left half done."""
+        state = await self.run(lambda s: s.load_state())
+        if state.phase == "ready":
+            return state
+        totals: set[int] = set()  # totalItemCount as each page read now reported it
+        resumed = state.phase == "sweeping" and state.pages_total > 0
+        if not resumed or state.sweep_started is None:
+            state = await self._start_sweep(totals)
+        assert state.sweep_started is not None
+        for round in range(REPAIR_ROUNDS + 1):
+            await self._read_missing_pages(state, totals)
+            started = self.clock()
+            feed = await self._read_feed_fully(state.sweep_started - self.overlap)
+            # An incomplete feed is read again, from the sweep's start, by the next delta.
+            mark = started if feed.complete else state.sweep_started
+            if round == REPAIR_ROUNDS or await self._all_indexed():
+                # Tickets deleted while the pages were read make the count check blind to a
+                # shift they caused; a list that changed (or a resumed sweep) is therefore
+                # verified by the reconciling sweep next, which reads every page again.
+                stable = len(totals) <= 1 and not resumed and round == 0
+                return await self._declare_ready(state, mark, verified=stable)
+            await self._read_first_page(state, totals)
+        raise AssertionError("unreachable")
+
+    async def _all_indexed(self) -> bool:
+        """Whether the index holds at least as many tickets as Atera counts now. Fewer means
+        a page shift carried some past the sweep (creations are in the feed already)."""
+        total = (await self.atera.list_tickets_page(page=1, items_in_page=1)).total_item_count
+        indexed = await self.run(lambda s: s.count())
+        if indexed < total:
+            log.info("First sync saw %d of %d tickets; reading every page again", indexed, total)
+        return indexed >= total
+
+    async def _start_sweep(self, totals: set[int]) -> SyncState:
+        state = SyncState(phase="sweeping", sweep_started=self.clock())
+        await self._read_first_page(state, totals)
+        return state
+
+    async def _read_first_page(self, state: SyncState, totals: set[int]) -> None:
+        """Page 1 tells how many pages there are; every other page is read after it."""
+        first = await self.atera.list_tickets_page(page=1, items_in_page=PAGE_SIZE)
+        totals.add(first.total_item_count)
+        seen = Observation(at=self.clock())
+        items = first.items or []
+        state.pages_total, state.pages_done = page_count(first), {1}
+
+        def save(store: IndexStore) -> None:
+            store.upsert_tickets(items, seen)
+            store.save_state(state)
+
+        await self.run(save)
+        await self._after_page(state)
+
+    async def _read_missing_pages(self, state: SyncState, totals: set[int]) -> None:
+        missing = sorted(set(range(1, state.pages_total + 1)) - state.pages_done)
+
+        async def fetch(number: int) -> Page[TicketDto]:
+            return await self.atera.list_tickets_page(page=number, items_in_page=PAGE_SIZE)
+
+        async def on_page(number: int, page: Page[TicketDto], at: datetime) -> None:
+            items = page.items or []
+            totals.add(page.total_item_count)
+
+            def save(store: IndexStore) -> None:
+                store.upsert_tickets(items, Observation(at=at))
+                state.pages_done.add(number)
+                store.save_state(state)  # a killed sync resumes from here
+
+            await self.run(save)
+            await self._after_page(state)
+
+        await read_pages(fetch, missing, on_page, self.clock, self.concurrency)
+
+    async def _declare_ready(
+        self, state: SyncState, delta_start: datetime, *, verified: bool
+    ) -> SyncState:
+        state.phase = "ready"
+        state.first_watermark = state.sweep_started
+        state.watermark = state.last_delta_at = delta_start
+        # A sweep over a list that held still has read every id: the next is due in a day.
+        state.last_full_sweep_at = state.sweep_started if verified else None
+        await self.run(lambda s: s.save_state(state))
+        if self.on_progress is not None:
+            self.on_progress(state)
+        return state
+
+    async def _after_page(self, state: SyncState) -> None:
+        if self.on_progress is not None:
+            self.on_progress(state)
+        if self.heartbeat is not None:
+            await self.heartbeat()
+
+    # -- deltas -------------------------------------------------------------------------------
+
+    async def delta(self) -> SyncState:
+        """Read the feed from the watermark (minus the overlap) into the index; once ready."""
+        state = await self.run(lambda s: s.load_state())
+        mark = state.watermark or state.first_watermark
+        if state.phase != "ready" or mark is None:
+            return state
+        started = self.clock()
+        feed = await self._read_feed_fully(mark - self.overlap)
+        if not feed.complete:
+            log.warning("Index delta: the feed kept changing while read; it is read again next")
+            return state
+
+        def advance(store: IndexStore) -> SyncState:
+            # Reloaded here: a write-through or another process may have saved since.
+            current = store.load_state()
+            current.watermark = _later(current.watermark, started)
+            current.last_delta_at = _later(current.last_delta_at, started)
+            store.save_state(current)
+            return current
+
+        return await self.run(advance)
+
+    async def _read_feed_fully(self, since: datetime) -> FeedRead:
+        """Read the feed until one read is complete (bounded); settle what it proved."""
+        feed = FeedRead(since)
+        for _ in range(FEED_ATTEMPTS):
+            asked = await self.run(lambda s: s.ticket_ids())
+            feed = await self._read_feed(since)
+            if feed.complete:
+                await self.run(
+                    partial(IndexStore.settle_modified, since=since, modified=feed.ids, asked=asked)
+                )
+                return feed
+        return feed
+
+    async def _read_feed(self, since: datetime) -> FeedRead:
+        feed = FeedRead(since)
+
+        async def fetch(number: int) -> Page[TicketDto]:
+            return await self.atera.tickets_modified_since_page(
+                since, page=number, items_in_page=PAGE_SIZE, include_comments=True
+            )
+
+        async def on_page(number: int, page: Page[TicketDto], at: datetime) -> None:
+            items = page.items or []
+            feed.ids.update(t.ticket_id for t in items)
+            feed.largest_total = max(feed.largest_total, page.total_item_count)
+            await self.run(lambda s: s.upsert_tickets(items, Observation(at=at, since=since)))
+            if self.heartbeat is not None:
+                await self.heartbeat()
+
+        first = await fetch(1)
+        await on_page(1, first, self.clock())
+        done, pages = 1, page_count(first)
+        # Tickets modified while the feed is read join its end: follow it while it grows.
+        while done < pages:
+            await read_pages(
+                fetch, range(done + 1, pages + 1), on_page, self.clock, self.concurrency
+            )
+            done, pages = pages, max(pages, math.ceil(feed.largest_total / PAGE_SIZE))
+        return feed
+
+    # -- comments -----------------------------------------------------------------------------
+
+    async def backfill_comments(self, batch: int = 20) -> int:
+        """Index the comments of up to `batch` Open/Pending tickets (newest first); returns how
+        many threads were read (0: nothing left to do)."""
+        backlog = await self.run(lambda s: s.comment_backlog(batch))
+        for ticket_id in backlog:
+            try:
+                found = await self.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
+            except NotFoundError:
+                await self.run(partial(IndexStore.delete_ticket, ticket_id=ticket_id))
+                continue
+            await self.run(
+                partial(IndexStore.replace_comments, ticket_id=ticket_id, comments=found.items)
+            )
+            if self.heartbeat is not None:
+                await self.heartbeat()
+        return len(backlog)
+
+    # -- the reconciling sweep ----------------------------------------------------------------
+
+    def sweep_due(self, state: SyncState) -> bool:
+        last = state.last_full_sweep_at
+        return state.phase == "ready" and (last is None or self.clock() - last >= SWEEP_EVERY)
+
+    async def reconcile(self) -> int:
+        """Read every page, index what is read, and delete the indexed tickets that were not
+        seen and that Atera answers 404 for. Returns how many were deleted."""
+        started = self.clock()
+        before = await self.run(lambda s: s.ticket_ids())
+        seen: set[int] = set()
+
+        async def fetch(number: int) -> Page[TicketDto]:
+            return await self.atera.list_tickets_page(page=number, items_in_page=PAGE_SIZE)
+
+        async def on_page(number: int, page: Page[TicketDto], at: datetime) -> None:
+            items = page.items or []
+            seen.update(t.ticket_id for t in items)
+            await self.run(lambda s: s.upsert_tickets(items, Observation(at=at)))
+            if self.heartbeat is not None:
+                await self.heartbeat()
+
+        first = await fetch(1)
+        await on_page(1, first, self.clock())
+        # Low priority: half the first sync's concurrency.
+        pages = range(2, page_count(first) + 1)
+        await read_pages(fetch, pages, on_page, self.clock, max(1, self.concurrency // 2))
+        deleted = 0
+        for ticket_id in sorted(before - seen):
+            # Pages shift while they are read: absence proves nothing until Atera says 404.
+            try:
+                dto = await self.atera.get_ticket(ticket_id)
+            except NotFoundError:
+                deleted += await self.run(partial(IndexStore.delete_ticket, ticket_id=ticket_id))
+                continue
+            seen_now = Observation(at=self.clock())
+            await self.run(partial(IndexStore.upsert_tickets, tickets=[dto], seen=seen_now))
+
+        def finish(store: IndexStore) -> None:
+            current = store.load_state()
+            current.last_full_sweep_at = _later(current.last_full_sweep_at, started)
+            store.save_state(current)
+
+        await self.run(finish)
+        return deleted
+
+
+def _later(a: datetime | None, b: datetime) -> datetime:
+    return b if a is None or b > a else a
