@@ -6,6 +6,7 @@ it never shows in a repr, a log line or an error message.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -51,15 +52,20 @@ class Settings:
     public_url: str | None = None
     allowed_hosts: tuple[str, ...] = ()
     audit_log: Path | None = None
+    # The local ticket index: None (ATERA_INDEX=off, or no key to name the file by) means
+    # search_tickets falls back to its bounded scan of Atera.
+    index_path: Path | None = None
+    index_refresh: float = 15.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         """Read and validate every ATERA_* variable; raise ConfigError naming the bad one."""
         key = env.get("ATERA_API_KEY", "").strip()
         rpm = _int(env, "ATERA_RPM", 700, minimum=0) or 0
+        base_url = _url(env, "ATERA_BASE_URL", DEFAULT_BASE_URL)
         return cls(
             api_key=SecretStr(key) if key else None,
-            base_url=_url(env, "ATERA_BASE_URL", DEFAULT_BASE_URL),
+            base_url=base_url,
             auth=_auth(env),
             technician_id=_int(env, "ATERA_TECHNICIAN_ID", None, minimum=1),
             technician_email=_email(env, "ATERA_TECHNICIAN_EMAIL"),
@@ -79,6 +85,8 @@ class Settings:
             public_url=_public_url(env),
             allowed_hosts=_hosts(env),
             audit_log=_path(env, "ATERA_AUDIT_LOG"),
+            index_path=_index_path(env, base_url, key),
+            index_refresh=_seconds(env, "ATERA_INDEX_REFRESH", 15.0),
         )
 
 
@@ -150,6 +158,31 @@ def _hosts(env: Mapping[str, str]) -> tuple[str, ...]:
                 f"'mcp.msp.example' or 'mcp.msp.example:8443' (got '{host}')."
             )
     return hosts
+
+
+def index_fingerprint(base_url: str, api_key: str) -> str:
+    """Names an account's index file: a hash of where and as whom, never the key itself."""
+    return hashlib.sha256(f"{base_url}\n{api_key}".encode()).hexdigest()[:32]
+
+
+def _index_path(env: Mapping[str, str], base_url: str, key: str) -> Path | None:
+    raw = env.get("ATERA_INDEX", "").strip().lower() or "on"
+    if raw not in ("on", "off"):
+        raise ConfigError(f"ATERA_INDEX must be on or off (got '{raw}').")
+    if raw == "off":
+        return None
+    override = env.get("ATERA_INDEX_PATH", "").strip()
+    if override:
+        path = Path(override).expanduser()
+        if path.exists() and path.is_dir():
+            raise ConfigError(f"ATERA_INDEX_PATH must name a file, not a folder ('{override}').")
+        return path
+    if not key:
+        return None
+    # The XDG base directory spec: a relative XDG_CACHE_HOME is invalid and ignored.
+    cache = env.get("XDG_CACHE_HOME", "").strip()
+    base = Path(cache) if cache and Path(cache).is_absolute() else Path.home() / ".cache"
+    return base / "atera-mcp" / f"{index_fingerprint(base_url, key)}.sqlite3"
 
 
 def _url(env: Mapping[str, str], name: str, default: str) -> str:
