@@ -6,12 +6,17 @@ so everything meant for a person goes to stderr.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import dataclasses
 import json
 import logging
 import secrets
+import shutil
 import sys
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Literal
 
 import httpx
@@ -68,6 +73,20 @@ def sandbox_settings(
         time_zone=None,
     )
     return settings, sandbox_transport(app)
+
+
+@contextlib.contextmanager
+def sandbox_index(settings: Settings) -> Iterator[Settings]:
+    """The sandbox's index lives in a temporary file removed at exit: its account is seeded
+    anew at every start, so yesterday's index would describe tickets that never existed."""
+    if settings.index_path is None:  # ATERA_INDEX=off
+        yield settings
+        return
+    folder = tempfile.mkdtemp(prefix="atera-mcp-sandbox-")
+    try:
+        yield dataclasses.replace(settings, index_path=Path(folder) / "index.sqlite3")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def client_config(url: str, *, token: bool = False) -> str:
@@ -161,6 +180,9 @@ def serve(
         settings, http_transport = sandbox_settings(
             settings, tickets=tickets, seed=seed, order=order
         )
+        index_folder = contextlib.ExitStack()
+        settings = index_folder.enter_context(sandbox_index(settings))
+        atexit.register(index_folder.close)  # the temporary index goes when the process does
         say("=" * 72)
         say("  SANDBOX MODE: serving a seeded demo Atera account, NOT your real data.")
         say(f"  {tickets} tickets, seed {seed}. Set ATERA_API_KEY to serve your account.")

@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+import anyio
 import httpx
 import pydantic
 from mcp.server.mcpserver import Context, MCPServer
@@ -34,6 +35,7 @@ from atera_mcp.client import AteraClient, RateBudget
 from atera_mcp.config import Settings
 from atera_mcp.errors import AteraMcpError, ConfigError
 from atera_mcp.guidance import register_guidance
+from atera_mcp.index.service import TicketIndex
 from atera_mcp.schema import simplify_input_schema, slim_output_schema
 from atera_mcp.tools import TOOLS, ToolSpec, tool_names
 from atera_mcp.tools.context import ToolContext, calling_technician, utc_now
@@ -192,7 +194,22 @@ def build_server(
             transport=transport,
             rate_budget=rate_budget,
         ) as atera:
-            yield ToolContext.create(atera, settings, clock)
+            if settings.index_path is None:
+                yield ToolContext.create(atera, settings, clock)
+                return
+            index = await TicketIndex.open(
+                settings.index_path, atera, clock=clock, refresh=settings.index_refresh
+            )
+            try:
+                async with anyio.create_task_group() as background:
+                    background.start_soon(index.run_background)
+                    try:
+                        yield ToolContext.create(atera, settings, clock, index)
+                    finally:
+                        background.cancel_scope.cancel()
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await index.close()
 
     server = MCPServer(
         name="atera-mcp",

@@ -17,7 +17,7 @@ from atera_mcp.domain.wire import (
     TicketCommentDto,
 )
 from atera_mcp.errors import RuleError
-from atera_mcp.tools.common import load_ticket
+from atera_mcp.tools.common import load_ticket, record_thread
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.params import Cursor, Limit, TechnicianEmail, TechnicianId, TicketId
 
@@ -157,6 +157,7 @@ async def add_comment(
     )
     await ctx.atera.add_comment(ticket_id, body)
     found = await ctx.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
+    await record_thread(ctx, ticket_id, found)
     _observe_authors(ctx, found.items)
     stored = _find_stored(found.items, tech, internal, text)
     if stored is not None:
@@ -187,6 +188,7 @@ async def list_comments(
     found = await ctx.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
     if not found.items:
         await load_ticket(ctx, ticket_id)  # an unknown ticket is "not found", not "no comments"
+    await record_thread(ctx, ticket_id, found)
     _observe_authors(ctx, found.items)
     views = comment_views(found.items, include_internal=include_internal)
     if offset > len(views):

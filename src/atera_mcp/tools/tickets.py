@@ -17,7 +17,7 @@ from atera_mcp.domain.wire import (
 )
 from atera_mcp.errors import NotFoundError, RuleError
 from atera_mcp.tools.comments import CommentView, comment_views
-from atera_mcp.tools.common import load_ticket
+from atera_mcp.tools.common import load_ticket, record_thread
 from atera_mcp.tools.concurrency import gather
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.params import (
@@ -99,6 +99,7 @@ async def get_ticket(
 
     async def comments() -> None:
         found = await ctx.atera.list_comments(ticket_id, max_items=200)
+        await record_thread(ctx, ticket_id, found)
         result["comments"] = comment_views(found.items, include_internal=True)[:20]
 
     async def time() -> None:
@@ -247,8 +248,9 @@ async def create_ticket(
         fields["TicketImpact"] = impact
     if technician is not None:
         fields["TechnicianContactID"] = technician.id
+    sent = ctx.now()
     new_id = await ctx.atera.create_ticket(CreateTicketModel.model_validate(fields))
-    dto = await load_ticket(ctx, new_id)
+    dto = await load_ticket(ctx, new_id, written_at=sent)
     return CreateTicketResult(
         ticket=ticket_detail(dto, ctx.rules, ctx.now()), contact_created=created
     )
@@ -304,8 +306,9 @@ async def update_ticket(
                 FieldChange(field="technician", before=dto.technician_full_name, after=tech.name)
             )
     if wire:
+        sent = ctx.now()
         await ctx.atera.update_ticket(ticket_id, UpdateTicketModel.model_validate(wire))
-        dto = await load_ticket(ctx, ticket_id)
+        dto = await load_ticket(ctx, ticket_id, written_at=sent)
     return UpdateTicketResult(ticket=ticket_detail(dto, ctx.rules, ctx.now()), changes=changes)
 
 
