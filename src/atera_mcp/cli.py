@@ -80,6 +80,14 @@ def _parser() -> argparse.ArgumentParser:
     token_commands.add_parser("list", help="the tokens (never the tokens themselves)")
     revoke = token_commands.add_parser("revoke", help="stop a token working, at once")
     revoke.add_argument("id", help="the token's id, from `token list`")
+
+    index = commands.add_parser("index", help="the local ticket index (search_tickets)")
+    actions = index.add_subparsers(dest="action", required=True)
+    sync = actions.add_parser("sync", help="index every ticket now (resumes a killed sync)")
+    sync.add_argument(
+        "--rpm", type=_non_negative, default=None, help="request budget (default ATERA_RPM)"
+    )
+    actions.add_parser("status", help="tickets, phase, watermark, last refresh, file size")
     return parser
 
 
@@ -152,6 +160,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_sandbox(args.host, args.port, config)
         elif args.command == "token":
             _token(args)
+        elif args.command == "index":
+            from atera_mcp import index_cli
+
+            if args.action == "sync":
+                return index_cli.sync(os.environ, rpm=args.rpm)
+            return index_cli.status(os.environ)
         else:
             from atera_mcp.demo import run_demo
 

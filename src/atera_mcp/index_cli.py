@@ -1,0 +1,159 @@
+"""`atera-mcp index sync|status`: the index's first sync from the command line, and its state.
+
+`cli.py` parses the arguments and calls in here. Progress goes to stderr: a tqdm bar on a
+terminal, a plain line every tenth of the way when piped (a log file has no use for a bar).
+Exit codes: 0 done, 1 not done (Atera failed, another process is syncing, no index yet),
+2 a bad setting.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Never, TextIO
+
+import anyio
+import httpx
+from tqdm import tqdm
+
+from atera_mcp.client import AteraClient
+from atera_mcp.config import Settings
+from atera_mcp.errors import AteraError, ConfigError
+from atera_mcp.index.service import IndexBusy, TicketIndex
+from atera_mcp.index.store import IndexStore, SyncState
+from atera_mcp.index.sync import percent_synced
+
+
+class SyncProgress:
+    """Reports the first sync's pages as they are read."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self._bar: tqdm[Never] | None = None  # a bar over no iterable
+        self._tty = stream.isatty()
+        self._tenths = -1
+
+    def update(self, state: SyncState) -> None:
+        done, total = len(state.pages_done), state.pages_total
+        if state.phase == "ready":
+            done = total
+        if self._tty:
+            bar = self._bar
+            if bar is None:
+                bar = self._bar = tqdm(total=total, unit="page", desc="Indexing", file=self.stream)
+            bar.total, bar.n = total, done
+            bar.refresh()
+            return
+        tenths = int(percent_synced(state) // 10)
+        if tenths > self._tenths:
+            self._tenths = tenths
+            percent = percent_synced(state)
+            self.stream.write(f"index sync: {done}/{total} pages ({percent:.0f}%)\n")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _index_path(settings: Settings, env: Mapping[str, str]) -> Path:
+    if settings.index_path is not None:
+        return settings.index_path
+    if env.get("ATERA_INDEX", "").strip().lower() == "off":
+        raise ConfigError("ATERA_INDEX is off, so there is no index; set ATERA_INDEX=on.")
+    raise ConfigError(
+        "ATERA_API_KEY is not set, so the index file cannot be named; set it (or set "
+        "ATERA_INDEX_PATH to the index file)."
+    )
+
+
+def sync(
+    env: Mapping[str, str],
+    *,
+    rpm: int | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> int:
+    """Run the first sync to its end (resuming a killed one); returns the exit code."""
+    out, err = out or sys.stdout, err or sys.stderr
+    settings = Settings.from_env(env)
+    path = _index_path(settings, env)
+    if settings.api_key is None:
+        raise ConfigError("ATERA_API_KEY is not set. Set it to your Atera API key.")
+    key = settings.api_key.get_secret_value()
+
+    async def run() -> int:
+        async with AteraClient(
+            api_key=key,
+            base_url=settings.base_url,
+            auth=settings.auth,
+            rpm=settings.rpm if rpm is None else rpm,
+            timeout=settings.timeout,
+            connect_timeout=settings.connect_timeout,
+            max_retry_seconds=settings.max_retry_seconds,
+            transport=transport,
+        ) as atera:
+            index = await TicketIndex.open(path, atera)
+            progress = SyncProgress(err)
+            try:
+                await index.first_sync(progress.update)
+                count = await index.run(lambda s: s.count())
+            except IndexBusy:
+                err.write(
+                    f"atera-mcp: another process (a running server?) is syncing {path}; "
+                    "it will finish the job. See `atera-mcp index status`.\n"
+                )
+                return 1
+            except AteraError as exc:
+                err.write(f"atera-mcp: the sync stopped: {exc} Run it again to resume.\n")
+                return 1
+            finally:
+                progress.close()
+                await index.close()
+        out.write(f"Indexed {count:,} tickets in {path}\n")
+        return 0
+
+    return anyio.run(run)
+
+
+def status(env: Mapping[str, str], *, out: TextIO | None = None) -> int:
+    """Print where the index stands; returns the exit code (1: no index file yet)."""
+    out = out or sys.stdout
+    settings = Settings.from_env(env)
+    path = _index_path(settings, env)
+    if not path.exists():
+        out.write(f"No index at {path} yet. Run `atera-mcp index sync`, or start the server.\n")
+        return 1
+    store = IndexStore.open(path)
+    try:
+        state, count, size = store.load_state(), store.count(), store.file_size()
+    finally:
+        store.close()
+    phase = state.phase
+    if phase == "sweeping":
+        phase += f" ({percent_synced(state):.0f}% of {state.pages_total} pages read)"
+    rows = [
+        ("Index", str(path)),
+        ("Size", _size(size)),
+        ("Tickets", f"{count:,}"),
+        ("Phase", phase),
+        ("Watermark", _when(state.watermark)),
+        ("Last refresh", _when(state.last_delta_at)),
+        ("Last full sweep", _when(state.last_full_sweep_at)),
+    ]
+    for label, value in rows:
+        out.write(f"{label + ':':<17}{value}\n")
+    return 0
+
+
+def _when(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z") if value else "never"
+
+
+def _size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / (1024 * 1024):.1f} MiB"
