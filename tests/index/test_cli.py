@@ -1,0 +1,133 @@
+"""`atera-mcp index sync|status`: output, progress when piped or on a terminal, exit codes."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from atera_mcp import index_cli
+from atera_mcp.cli import main
+from atera_mcp.index.store import IndexStore
+from atera_mcp.sandbox import sandbox_state, sandbox_transport
+from tests.harness import API_KEY, BASE_URL, sandbox_app
+
+
+def environment(path: Path) -> dict[str, str]:
+    return {
+        "ATERA_API_KEY": API_KEY,
+        "ATERA_BASE_URL": BASE_URL,
+        "ATERA_INDEX_PATH": str(path),
+        "ATERA_RPM": "0",
+    }
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_index_sync_piped_prints_plain_progress_lines_and_indexes_every_ticket(
+    tmp_path: Path,
+) -> None:
+    app, path = sandbox_app(tickets=300), tmp_path / "i.sqlite3"
+    out, err = io.StringIO(), io.StringIO()
+    code = index_cli.sync(environment(path), out=out, err=err, transport=sandbox_transport(app))
+    assert code == 0
+    lines = err.getvalue().splitlines()
+    assert lines[0] == "index sync: 1/6 pages (17%)"
+    assert lines[-1] == "index sync: 6/6 pages (100%)"
+    assert all(line.startswith("index sync: ") for line in lines)  # no bar, no escapes
+    assert out.getvalue() == f"Indexed 300 tickets in {path}\n"
+    store = IndexStore.open(path)
+    try:
+        assert store.ticket_ids() == set(sandbox_state(app).store.tickets)
+    finally:
+        store.close()
+
+
+def test_index_sync_on_a_terminal_draws_a_progress_bar(tmp_path: Path) -> None:
+    app, path = sandbox_app(tickets=120), tmp_path / "i.sqlite3"
+    err = Terminal()
+    code = index_cli.sync(
+        environment(path), out=io.StringIO(), err=err, transport=sandbox_transport(app)
+    )
+    assert code == 0
+    assert "Indexing" in err.getvalue()
+    assert "3/3" in err.getvalue()
+    assert "\r" in err.getvalue()  # redrawn in place
+
+
+def test_index_sync_fails_with_exit_code_1_when_atera_refuses(tmp_path: Path) -> None:
+    app, path = sandbox_app(tickets=20), tmp_path / "i.sqlite3"
+    sandbox_state(app).faults.fail("GET", "/tickets", 401)
+    err = io.StringIO()
+    code = index_cli.sync(
+        environment(path), out=io.StringIO(), err=err, transport=sandbox_transport(app)
+    )
+    assert code == 1
+    assert "the sync stopped" in err.getvalue()
+    assert "Run it again to resume" in err.getvalue()
+    assert API_KEY not in err.getvalue()
+
+
+def test_index_sync_leaves_the_work_to_a_process_already_syncing(tmp_path: Path) -> None:
+    app, path = sandbox_app(tickets=20), tmp_path / "i.sqlite3"
+    store = IndexStore.open(path)
+    assert store.try_lease("a running server", datetime.now(UTC), 120)
+    store.close()
+    err = io.StringIO()
+    code = index_cli.sync(
+        environment(path), out=io.StringIO(), err=err, transport=sandbox_transport(app)
+    )
+    assert code == 1
+    assert "another process" in err.getvalue()
+
+
+def test_index_status_prints_tickets_phase_watermark_and_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app, path = sandbox_app(tickets=120), tmp_path / "i.sqlite3"
+    index_cli.sync(
+        environment(path), out=io.StringIO(), err=io.StringIO(), transport=sandbox_transport(app)
+    )
+    for name, value in environment(path).items():
+        monkeypatch.setenv(name, value)
+    assert main(["index", "status"]) == 0
+    out = capsys.readouterr().out
+    assert f"Index:           {path}" in out
+    assert "Tickets:         120" in out
+    assert "Phase:           ready" in out
+    assert "Watermark:       20" in out  # an ISO time
+    assert "Last refresh:    20" in out
+    assert "KiB" in out or "MiB" in out
+    assert API_KEY not in out
+
+
+def test_index_status_without_an_index_says_how_to_build_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in environment(tmp_path / "none.sqlite3").items():
+        monkeypatch.setenv(name, value)
+    assert main(["index", "status"]) == 1
+    assert "atera-mcp index sync" in capsys.readouterr().out
+    assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_index_commands_refuse_when_the_index_is_off(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ATERA_API_KEY", API_KEY)
+    monkeypatch.setenv("ATERA_INDEX", "off")
+    assert main(["index", "sync"]) == 2
+    assert main(["index", "status"]) == 2
+    assert "ATERA_INDEX is off" in capsys.readouterr().err
+
+
+def test_index_sync_rejects_a_negative_rpm(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit:
+        main(["index", "sync", "--rpm", "-5"])
+    assert exit.value.code == 2
+    assert "--rpm" in capsys.readouterr().err

@@ -1,0 +1,219 @@
+"""`TicketIndex`: refresh timing, request classes, the background steps, the lease shared by
+two processes, write-through from the tools, and its place in the server."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import anyio
+import pytest
+from mcp import Client
+
+from atera_mcp.index.service import IN_USE
+from atera_mcp.index.store import IndexStore
+from atera_mcp.launch import sandbox_index
+from atera_mcp.sandbox import sandbox_state, sandbox_transport
+from atera_mcp.server import build_server
+from atera_mcp.tools.comments import list_comments
+from atera_mcp.tools.tickets import get_ticket, update_ticket
+from tests.harness import sandbox_app, settings
+from tests.index.helpers import (
+    Clock,
+    feed_requests,
+    open_index,
+    retitle,
+    sandbox_ids,
+    share_clock,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_search_refreshes_first_only_when_the_last_delta_is_older_than_the_interval(
+    tmp_path: Path,
+) -> None:
+    app, clock = sandbox_app(tickets=60), Clock()
+    async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
+        await s.index.first_sync()
+        feeds = len(feed_requests(s.recorder))
+        await s.index.ensure_fresh()
+        clock.advance(14)
+        await s.index.ensure_fresh()
+        assert len(feed_requests(s.recorder)) == feeds  # fresh enough: no request
+        clock.advance(2)
+        await s.index.ensure_fresh()
+        await s.index.ensure_fresh()
+        assert len(feed_requests(s.recorder)) == feeds + 1  # one request, then fresh again
+        assert (await s.index.state()).last_delta_at == clock.now
+
+
+async def test_concurrent_searches_share_one_refresh(tmp_path: Path) -> None:
+    app, clock = sandbox_app(tickets=60), Clock()
+    async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
+        await s.index.first_sync()
+        feeds = len(feed_requests(s.recorder))
+        clock.advance(60)
+        async with anyio.create_task_group() as group:
+            for _ in range(5):
+                group.start_soon(s.index.ensure_fresh)
+        assert len(feed_requests(s.recorder)) == feeds + 1
+
+
+async def test_a_search_before_the_first_sync_reads_nothing(tmp_path: Path) -> None:
+    app, clock = sandbox_app(tickets=60), Clock()
+    async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
+        await s.index.ensure_fresh()
+        assert s.recorder.records == []
+        assert (await s.index.state()).phase == "empty"
+        assert await s.index.progress() == 0.0
+
+
+async def test_a_failed_refresh_leaves_the_index_answering_as_of_its_last_delta(
+    tmp_path: Path,
+) -> None:
+    app, clock = sandbox_app(tickets=60), Clock()
+    async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
+        before = await s.index.first_sync()
+        sandbox_state(app).faults.fail("GET", "/tickets/lastmodified", 503)
+        clock.advance(60)
+        await s.index.ensure_fresh()  # does not raise
+        assert (await s.index.state()).last_delta_at == before.last_delta_at
+
+
+async def test_inline_refreshes_are_interactive_and_background_work_is_background(
+    tmp_path: Path,
+) -> None:
+    app, clock = sandbox_app(tickets=60), Clock()
+    async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
+        await s.index.background_step()  # the first sync
+        assert s.hooked.classes
+        assert set(s.hooked.classes) == {"background"}
+        s.hooked.classes.clear()
+        clock.advance(60)
+        await s.index.ensure_fresh()
+        assert s.hooked.classes == ["interactive"]
+
+
+async def test_background_work_runs_first_sync_then_backfill_then_deltas_while_in_use(
+    tmp_path: Path,
+) -> None:
+    app, clock = sandbox_app(tickets=100), Clock()
+    share_clock(app, clock)
+    async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
+        assert await s.index.background_step() == 0.0
+        assert (await s.index.state()).phase == "ready"
+        while await s.index.background_step() == 0.0:  # comment backfill, batch by batch
+            pass
+        assert await s.index.run(lambda st: st.comment_backlog(100)) == []
+        # Nobody is using the server: no deltas, just a look now and then.
+        feeds = len(feed_requests(s.recorder))
+        clock.advance(600)
+        assert await s.index.background_step() == 15.0
+        assert len(feed_requests(s.recorder)) == feeds
+        # A tool call makes it "in use": deltas every refresh interval.
+        s.index.mark_used()
+        await retitle(app, min(sandbox_ids(app)), "Changed while someone works")
+        assert await s.index.background_step() == 0.0
+        assert len(feed_requests(s.recorder)) == feeds + 1
+        clock.advance(5)
+        assert await s.index.background_step() == pytest.approx(10.0)
+        clock.advance(IN_USE.total_seconds())
+        assert await s.index.background_step() == 15.0  # idle again
+        assert len(feed_requests(s.recorder)) == feeds + 1
+
+
+async def test_background_work_retries_after_atera_fails(tmp_path: Path) -> None:
+    app, clock = sandbox_app(tickets=60), Clock()
+    sandbox_state(app).faults.fail("GET", "/tickets", 503)
+    async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
+        assert await s.index.background_step() == 60.0
+        assert await s.index.background_step() == 0.0
+        assert (await s.index.state()).phase == "ready"
+
+
+async def test_two_processes_share_one_index_one_syncing_and_both_reading(
+    tmp_path: Path,
+) -> None:
+    app, clock = sandbox_app(tickets=120), Clock()
+    path = tmp_path / "shared.sqlite3"
+    async with (
+        open_index(app, path, clock, owner="first") as first,
+        open_index(app, path, clock, owner="second") as second,
+    ):
+        assert await first.index.background_step() == 0.0  # holds the lease: first sync
+        assert await second.index.background_step() == 15.0  # lease taken: only reads
+        assert second.recorder.records == []
+        assert (await second.index.state()).phase == "ready"
+        assert await second.ids() == await first.ids() == sandbox_ids(app)
+        await first.index.close()  # gives the lease up
+        await second.index.background_step()
+        assert second.recorder.records  # the second one took over the background work
+
+
+async def test_tools_write_every_live_read_through_to_the_index(tmp_path: Path) -> None:
+    app, clock = sandbox_app(tickets=60), Clock()
+    target = min(sandbox_ids(app))
+    async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
+        ctx = s.tool_context(clock)
+        # Before any sync, a read puts the ticket in the index at once.
+        await get_ticket(ctx, target, include_comments=True)
+        assert await s.ids() == {target}
+        assert target not in await s.index.run(lambda st: st.comment_backlog(100))
+        other = max(sandbox_ids(app))
+        await update_ticket(ctx, other, priority="Critical")
+        await list_comments(ctx, other)
+        assert await s.ids() == {target, other}
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 30.0) -> None:
+    """Wait for `check` to hold, polling; fail after `within` seconds."""
+    with anyio.fail_after(within):
+        # The server's background task writes only to the file: polling it is the one way.
+        while not await check():  # noqa: ASYNC110
+            await anyio.sleep(0.01)
+
+
+async def test_the_server_builds_its_index_in_the_background_and_stops_cleanly(
+    tmp_path: Path,
+) -> None:
+    app = sandbox_app(tickets=120)
+    path = tmp_path / "server.sqlite3"
+    server = build_server(
+        settings(index_path=path), transport=sandbox_transport(app), clock=Clock()
+    )
+
+    async def ready() -> bool:
+        store = await anyio.to_thread.run_sync(IndexStore.open, path)
+        try:
+            return store.load_state().phase == "ready"
+        finally:
+            store.close()
+
+    async with Client(server) as client:
+        await eventually(ready)
+        result = await client.call_tool("get_ticket", {"ticket_id": min(sandbox_ids(app))})
+        assert not result.is_error
+    # Shut down: the lease was given up, so another process may sync at once.
+    async with open_index(app, path, Clock(), owner="next") as s:
+        assert await s.index.run(lambda st: st.try_lease("next", Clock()(), 60))
+        assert await s.ids() == sandbox_ids(app)
+
+
+async def test_without_an_index_path_the_server_runs_without_an_index() -> None:
+    app = sandbox_app(tickets=20)
+    server = build_server(settings(), transport=sandbox_transport(app))
+    async with Client(server) as client:
+        result = await client.call_tool("get_ticket", {"ticket_id": min(sandbox_ids(app))})
+        assert not result.is_error
+
+
+def test_the_sandbox_index_lives_in_a_temporary_file_removed_at_exit(tmp_path: Path) -> None:
+    with sandbox_index(settings(index_path=tmp_path / "ignored.sqlite3")) as changed:
+        assert changed.index_path is not None
+        folder = changed.index_path.parent
+        assert folder.is_dir()
+        assert folder != tmp_path
+    assert not folder.exists()
+    with sandbox_index(settings(index_path=None)) as unchanged:
+        assert unchanged.index_path is None
