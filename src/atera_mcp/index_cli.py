@@ -99,7 +99,7 @@ def sync(
             index = await TicketIndex.open(path, atera)
             progress = SyncProgress(err)
             try:
-                await index.first_sync(progress.update)
+                progress.update(await index.first_sync(progress.update))
                 count = await index.run(lambda s: s.count())
             except IndexBusy:
                 err.write(

@@ -134,17 +134,17 @@ class SyncEngine:
         if not resumed or state.sweep_started is None:
             state = await self._start_sweep(totals)
         assert state.sweep_started is not None
-        for round in range(REPAIR_ROUNDS + 1):
+        for attempt in range(REPAIR_ROUNDS + 1):
             await self._read_missing_pages(state, totals)
             started = self.clock()
             feed = await self._read_feed_fully(state.sweep_started - self.overlap)
             # An incomplete feed is read again, from the sweep's start, by the next delta.
             mark = started if feed.complete else state.sweep_started
-            if round == REPAIR_ROUNDS or await self._all_indexed():
+            if attempt == REPAIR_ROUNDS or await self._all_indexed():
                 # Tickets deleted while the pages were read make the count check blind to a
                 # shift they caused; a list that changed (or a resumed sweep) is therefore
                 # verified by the reconciling sweep next, which reads every page again.
-                stable = len(totals) <= 1 and not resumed and round == 0
+                stable = len(totals) <= 1 and not resumed and attempt == 0
                 return await self._declare_ready(state, mark, verified=stable)
             await self._read_first_page(state, totals)
         raise AssertionError("unreachable")
