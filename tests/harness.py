@@ -96,7 +96,7 @@ async def indexed_rig(
     """`rig()` whose ToolContext answers searches from an index filled with every ticket."""
     async with rig(app, **setting_changes) as r:
         store = IndexStore.open(path)
-        index = TicketIndex(store)
+        index = TicketIndex(store, r.ctx.atera, clock=lambda: NOW)
         found = await r.ctx.atera.list_tickets()
         state = SyncState(phase="ready", watermark=NOW, first_watermark=NOW, last_delta_at=NOW)
 

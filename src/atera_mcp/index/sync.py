@@ -288,14 +288,16 @@ class SyncEngine:
         many threads were read (0: nothing left to do)."""
         backlog = await self.run(lambda s: s.comment_backlog(batch))
         for ticket_id in backlog:
+            started = self.clock()  # the thread read is current up to here
             try:
                 found = await self.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
             except NotFoundError:
                 await self.run(partial(IndexStore.delete_ticket, ticket_id=ticket_id))
                 continue
-            await self.run(
-                partial(IndexStore.replace_comments, ticket_id=ticket_id, comments=found.items)
+            thread = partial(
+                IndexStore.replace_comments, ticket_id=ticket_id, comments=found.items, at=started
             )
+            await self.run(thread)
             if self.heartbeat is not None:
                 await self.heartbeat()
         return len(backlog)
