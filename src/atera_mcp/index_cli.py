@@ -21,7 +21,7 @@ from tqdm import tqdm
 from atera_mcp.client import AteraClient
 from atera_mcp.config import Settings
 from atera_mcp.errors import AteraError, ConfigError
-from atera_mcp.index.service import IndexBusy, TicketIndex
+from atera_mcp.index.service import LEASE_SECONDS, IndexBusy, TicketIndex
 from atera_mcp.index.store import IndexStore, SyncState
 from atera_mcp.index.sync import percent_synced
 
@@ -43,8 +43,8 @@ class SyncProgress:
             bar = self._bar
             if bar is None:
                 bar = self._bar = tqdm(total=total, unit="page", desc="Indexing", file=self.stream)
-            bar.total, bar.n = total, done
-            bar.refresh()
+            bar.total = total
+            bar.update(done - bar.n)  # by steps, so the rate it shows is right
             return
         tenths = int(percent_synced(state) // 10)
         if tenths > self._tenths:
@@ -103,8 +103,10 @@ def sync(
                 count = await index.run(lambda s: s.count())
             except IndexBusy:
                 err.write(
-                    f"atera-mcp: another process (a running server?) is syncing {path}; "
-                    "it will finish the job. See `atera-mcp index status`.\n"
+                    f"atera-mcp: another process is building {path}: a running server (it "
+                    "will finish the job), or a sync that was killed (its claim runs out "
+                    f"{LEASE_SECONDS / 60:.0f} minutes after it stopped; run this again then "
+                    "and it resumes).\n"
                 )
                 return 1
             except AteraError as exc:
@@ -112,7 +114,9 @@ def sync(
                 return 1
             finally:
                 progress.close()
-                await index.close()
+                # Ctrl-C cancels the sync: still give the lease up, so a rerun resumes at once.
+                with anyio.CancelScope(shield=True):
+                    await index.close()
         out.write(f"Indexed {count:,} tickets in {path}\n")
         return 0
 

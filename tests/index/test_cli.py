@@ -12,6 +12,7 @@ from atera_mcp import index_cli
 from atera_mcp.cli import main
 from atera_mcp.index.store import IndexStore
 from atera_mcp.sandbox import sandbox_state, sandbox_transport
+from tests.contract.openapi_check import RecordingTransport
 from tests.harness import API_KEY, BASE_URL, sandbox_app
 
 
@@ -83,7 +84,19 @@ def test_index_sync_leaves_the_work_to_a_process_already_syncing(tmp_path: Path)
         environment(path), out=io.StringIO(), err=err, transport=sandbox_transport(app)
     )
     assert code == 1
-    assert "another process" in err.getvalue()
+    assert "another process is building" in err.getvalue()
+    assert "run this again then and it resumes" in err.getvalue()
+
+
+def test_index_sync_of_a_built_index_only_catches_up_with_the_feed(tmp_path: Path) -> None:
+    app, path = sandbox_app(tickets=60), tmp_path / "i.sqlite3"
+    env, transport = environment(path), RecordingTransport(sandbox_transport(app))
+    assert index_cli.sync(env, out=io.StringIO(), err=io.StringIO(), transport=transport) == 0
+    transport.records.clear()
+    out = io.StringIO()
+    assert index_cli.sync(env, out=out, err=io.StringIO(), transport=transport) == 0
+    assert [e.request.url.path.rsplit("/", 1)[-1] for e in transport.records] == ["lastmodified"]
+    assert out.getvalue() == f"Indexed 60 tickets in {path}\n"
 
 
 def test_index_status_prints_tickets_phase_watermark_and_size(

@@ -160,9 +160,13 @@ class TicketIndex:
 
     async def first_sync(self, on_progress: Callable[[SyncState], None] | None = None) -> SyncState:
         """Run the first sync to its end now (the CLI's `index sync`); IndexBusy when another
-        process holds the lease. Requests go out as background work."""
+        process holds the lease. Requests go out as background work. An index that is built
+        already only catches up with the delta feed (which needs no lease)."""
+        with background_requests():
+            if (await self.state()).phase == "ready":
+                return await self.engine.delta()
         if not await self._take_lease():
-            raise IndexBusy("another process is syncing this index")
+            raise IndexBusy("another process holds this index's sync lease")
         self.engine.on_progress = on_progress
         try:
             with background_requests():
