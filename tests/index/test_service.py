@@ -192,6 +192,10 @@ async def test_the_server_builds_its_index_in_the_background_and_stops_cleanly(
 
     async with Client(server) as client:
         await eventually(ready)
+        searched = await client.call_tool("search_tickets", {"limit": 5})
+        assert searched.structured_content is not None
+        assert searched.structured_content["total"] == len(sandbox_ids(app))
+        assert searched.structured_content["complete"] is True
         result = await client.call_tool("get_ticket", {"ticket_id": min(sandbox_ids(app))})
         assert not result.is_error
     # Shut down: the lease was given up, so another process may sync at once.
