@@ -18,11 +18,10 @@ from atera_mcp.client import AteraClient, current_request_class
 from atera_mcp.domain.wire import CreateTicketModel, UpdateTicketModel
 from atera_mcp.index.service import TicketIndex
 from atera_mcp.index.sync import OVERLAP
-from atera_mcp.sandbox import sandbox_state, sandbox_transport
-from atera_mcp.sandbox.timeline import SandboxClock
+from atera_mcp.sandbox import TicketOrder, sandbox_state, sandbox_transport
 from atera_mcp.tools.context import ToolContext
 from tests.contract.openapi_check import RecordingTransport
-from tests.harness import API_KEY, BASE_URL, NOW, settings
+from tests.harness import API_KEY, BASE_URL, NOW, sandbox_app, settings
 
 # Called after each answer; may return a replacement answer (a page as a shift would leave it).
 Hook = Callable[[httpx.Request, httpx.Response], Awaitable[httpx.Response | None]]
@@ -41,18 +40,11 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
-class _Following(SandboxClock):
-    def __init__(self, clock: Clock) -> None:
-        super().__init__(clock())
-        self._clock = clock
-
-    def now(self) -> datetime:
-        return self._clock()
-
-
-def share_clock(app: Starlette, clock: Clock) -> None:
-    """Make the sandbox stamp its changes by the test's clock, so times line up exactly."""
-    sandbox_state(app).store.clock = _Following(clock)
+def account(tickets: int = 300, *, order: TicketOrder = "newest") -> tuple[Starlette, Clock]:
+    """A seeded sandbox that stamps its changes by the test's clock, and that clock: the index
+    and Atera then agree on every time, so the watermark can be checked to the instant."""
+    clock = Clock()
+    return sandbox_app(tickets, order=order, clock=clock), clock
 
 
 class Hooked(httpx.AsyncBaseTransport):

@@ -12,8 +12,8 @@ from atera_mcp.sandbox import sandbox_state
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.search import search_tickets
 from atera_mcp.tools.tickets import get_ticket, update_ticket
-from tests.harness import NOW, sandbox_app
-from tests.index.helpers import Clock, feed_requests, open_index, outside, retitle, share_clock
+from tests.harness import NOW
+from tests.index.helpers import account, feed_requests, open_index, outside, retitle
 
 pytestmark = pytest.mark.anyio
 
@@ -23,8 +23,7 @@ async def found(ctx: ToolContext, words: str) -> set[int]:
 
 
 async def test_a_write_through_this_server_is_searchable_at_once(tmp_path: Path) -> None:
-    app, clock = sandbox_app(tickets=120), Clock()
-    share_clock(app, clock)
+    app, clock = account(120)
     tickets = sandbox_state(app).store.tickets
     target = min(t.id for t in tickets.values() if t.status == "Open")
     async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
@@ -40,8 +39,7 @@ async def test_a_write_through_this_server_is_searchable_at_once(tmp_path: Path)
 async def test_a_change_made_in_atera_is_searchable_after_the_refresh_interval(
     tmp_path: Path,
 ) -> None:
-    app, clock = sandbox_app(tickets=120), Clock()
-    share_clock(app, clock)
+    app, clock = account(120)
     target = min(sandbox_state(app).store.tickets)
     async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
         await s.index.first_sync()
@@ -59,8 +57,7 @@ async def test_a_change_made_in_atera_is_searchable_after_the_refresh_interval(
 async def test_a_thread_read_through_get_ticket_makes_its_comments_searchable(
     tmp_path: Path,
 ) -> None:
-    app, clock = sandbox_app(tickets=120), Clock()
-    share_clock(app, clock)
+    app, clock = account(120)
     tickets = sandbox_state(app).store.tickets
     closed = min(t.id for t in tickets.values() if t.status == "Closed")
     async with open_index(app, tmp_path / "i.sqlite3", clock) as s:

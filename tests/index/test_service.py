@@ -20,11 +20,11 @@ from atera_mcp.tools.tickets import get_ticket, update_ticket
 from tests.harness import sandbox_app, settings
 from tests.index.helpers import (
     Clock,
+    account,
     feed_requests,
     open_index,
     retitle,
     sandbox_ids,
-    share_clock,
 )
 
 pytestmark = pytest.mark.anyio
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.anyio
 async def test_a_search_refreshes_first_only_when_the_last_delta_is_older_than_the_interval(
     tmp_path: Path,
 ) -> None:
-    app, clock = sandbox_app(tickets=60), Clock()
+    app, clock = account(60)
     async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
         await s.index.first_sync()
         feeds = len(feed_requests(s.recorder))
@@ -49,7 +49,7 @@ async def test_a_search_refreshes_first_only_when_the_last_delta_is_older_than_t
 
 
 async def test_concurrent_searches_share_one_refresh(tmp_path: Path) -> None:
-    app, clock = sandbox_app(tickets=60), Clock()
+    app, clock = account(60)
     async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
         await s.index.first_sync()
         feeds = len(feed_requests(s.recorder))
@@ -61,7 +61,7 @@ async def test_concurrent_searches_share_one_refresh(tmp_path: Path) -> None:
 
 
 async def test_a_search_before_the_first_sync_reads_nothing(tmp_path: Path) -> None:
-    app, clock = sandbox_app(tickets=60), Clock()
+    app, clock = account(60)
     async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
         await s.index.ensure_fresh()
         assert s.recorder.records == []
@@ -72,7 +72,7 @@ async def test_a_search_before_the_first_sync_reads_nothing(tmp_path: Path) -> N
 async def test_a_failed_refresh_leaves_the_index_answering_as_of_its_last_delta(
     tmp_path: Path,
 ) -> None:
-    app, clock = sandbox_app(tickets=60), Clock()
+    app, clock = account(60)
     async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
         before = await s.index.first_sync()
         sandbox_state(app).faults.fail("GET", "/tickets/lastmodified", 503)
@@ -84,7 +84,7 @@ async def test_a_failed_refresh_leaves_the_index_answering_as_of_its_last_delta(
 async def test_inline_refreshes_are_interactive_and_background_work_is_background(
     tmp_path: Path,
 ) -> None:
-    app, clock = sandbox_app(tickets=60), Clock()
+    app, clock = account(60)
     async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
         await s.index.background_step()  # the first sync
         assert s.hooked.classes
@@ -98,8 +98,7 @@ async def test_inline_refreshes_are_interactive_and_background_work_is_backgroun
 async def test_background_work_runs_first_sync_then_backfill_then_deltas_while_in_use(
     tmp_path: Path,
 ) -> None:
-    app, clock = sandbox_app(tickets=100), Clock()
-    share_clock(app, clock)
+    app, clock = account(100)
     async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
         assert await s.index.background_step() == 0.0
         assert (await s.index.state()).phase == "ready"
@@ -124,7 +123,7 @@ async def test_background_work_runs_first_sync_then_backfill_then_deltas_while_i
 
 
 async def test_background_work_retries_after_atera_fails(tmp_path: Path) -> None:
-    app, clock = sandbox_app(tickets=60), Clock()
+    app, clock = account(60)
     sandbox_state(app).faults.fail("GET", "/tickets", 503)
     async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
         assert await s.index.background_step() == 60.0
@@ -135,7 +134,7 @@ async def test_background_work_retries_after_atera_fails(tmp_path: Path) -> None
 async def test_two_processes_share_one_index_one_syncing_and_both_reading(
     tmp_path: Path,
 ) -> None:
-    app, clock = sandbox_app(tickets=120), Clock()
+    app, clock = account(120)
     path = tmp_path / "shared.sqlite3"
     async with (
         open_index(app, path, clock, owner="first") as first,
@@ -152,7 +151,7 @@ async def test_two_processes_share_one_index_one_syncing_and_both_reading(
 
 
 async def test_tools_write_every_live_read_through_to_the_index(tmp_path: Path) -> None:
-    app, clock = sandbox_app(tickets=60), Clock()
+    app, clock = account(60)
     target = min(sandbox_ids(app))
     async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
         ctx = s.tool_context(clock)

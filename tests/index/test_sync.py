@@ -14,12 +14,12 @@ from atera_mcp.domain.wire import format_utc
 from atera_mcp.errors import NotFoundError
 from atera_mcp.index.service import LEASE_SECONDS
 from atera_mcp.index.sync import OVERLAP, percent_synced
-from atera_mcp.sandbox import sandbox_state
+from atera_mcp.sandbox import TICKET_ORDERS, TicketOrder, sandbox_state
 from atera_mcp.tools.common import load_ticket
 from tests.contract.openapi_check import assert_contract
-from tests.harness import NOW, sandbox_app
+from tests.harness import NOW
 from tests.index.helpers import (
-    Clock,
+    account,
     create,
     delete,
     feed_requests,
@@ -29,16 +29,19 @@ from tests.index.helpers import (
     pages_read,
     retitle,
     sandbox_ids,
-    share_clock,
     without_first_item,
 )
 
 pytestmark = pytest.mark.anyio
+# Atera documents no order for GET /tickets: the first sync must work whichever it uses.
+orders = pytest.mark.parametrize("order", TICKET_ORDERS)
 
 
-async def test_a_first_sync_indexes_every_ticket_reading_each_page_once(tmp_path: Path) -> None:
-    app, clock = sandbox_app(tickets=260), Clock()
-    share_clock(app, clock)
+@orders
+async def test_a_first_sync_indexes_every_ticket_reading_each_page_once(
+    tmp_path: Path, order: TicketOrder
+) -> None:
+    app, clock = account(260, order=order)
     async with open_index(app, tmp_path / "index.sqlite3", clock) as s:
         state = await s.index.first_sync()
         assert await s.ids() == sandbox_ids(app)
@@ -55,7 +58,7 @@ async def test_a_first_sync_indexes_every_ticket_reading_each_page_once(tmp_path
 
 
 async def test_an_empty_account_is_ready_after_one_page(tmp_path: Path) -> None:
-    app, clock = sandbox_app(tickets=0), Clock()
+    app, clock = account(0)
     async with open_index(app, tmp_path / "index.sqlite3", clock) as s:
         state = await s.index.first_sync()
         assert state.phase == "ready"
@@ -63,9 +66,11 @@ async def test_an_empty_account_is_ready_after_one_page(tmp_path: Path) -> None:
         assert pages_read(s.recorder) == [1]
 
 
-async def test_changes_made_during_the_first_sync_are_not_lost(tmp_path: Path) -> None:
-    app, clock = sandbox_app(tickets=300), Clock()
-    share_clock(app, clock)
+@orders
+async def test_changes_made_during_the_first_sync_are_not_lost(
+    tmp_path: Path, order: TicketOrder
+) -> None:
+    app, clock = account(300, order=order)
     oldest = min(sandbox_ids(app))
     made: list[int] = []
 
@@ -84,10 +89,11 @@ async def test_changes_made_during_the_first_sync_are_not_lost(tmp_path: Path) -
         assert changed["TicketTitle"] == "Changed while the index was being built"
 
 
+@orders
 async def test_a_ticket_a_page_shift_carried_past_the_sweep_is_found_by_reading_again(
-    tmp_path: Path,
+    tmp_path: Path, order: TicketOrder
 ) -> None:
-    app, clock = sandbox_app(tickets=300), Clock()
+    app, clock = account(300, order=order)
     dropped: list[int] = []
 
     async def shift(request: httpx.Request, response: httpx.Response) -> httpx.Response | None:
@@ -107,17 +113,18 @@ async def test_a_ticket_a_page_shift_carried_past_the_sweep_is_found_by_reading_
         assert state.last_full_sweep_at is None
 
 
+@orders
 async def test_a_ticket_deleted_during_the_sweep_is_settled_by_the_verifying_sweep(
-    tmp_path: Path,
+    tmp_path: Path, order: TicketOrder
 ) -> None:
-    app, clock = sandbox_app(tickets=300), Clock()
-    newest = max(sandbox_ids(app))
+    app, clock = account(300, order=order)
+    listed_first = max(sandbox_ids(app)) if order == "newest" else min(sandbox_ids(app))
     deleted: list[int] = []
 
     async def delete_after_page_2(request: httpx.Request, response: httpx.Response) -> None:
         if page_of(request) == 2 and not deleted:
-            await delete(app, newest)  # page 1 held it: every later ticket moves up one place
-            deleted.append(newest)
+            await delete(app, listed_first)  # on page 1: every later ticket moves up one place
+            deleted.append(listed_first)
 
     async with open_index(app, tmp_path / "i.sqlite3", clock, hook=delete_after_page_2) as s:
         s.index.engine.concurrency = 1  # pages in order, so the shift skips exactly one ticket
@@ -126,11 +133,14 @@ async def test_a_ticket_deleted_during_the_sweep_is_settled_by_the_verifying_swe
         assert state.last_full_sweep_at is None  # the list changed while it was read
         assert await s.index.engine.reconcile() == 1
         assert await s.ids() == sandbox_ids(app)
-        assert newest not in await s.ids()
+        assert listed_first not in await s.ids()
 
 
-async def test_a_killed_first_sync_resumes_reading_only_the_missing_pages(tmp_path: Path) -> None:
-    app, clock = sandbox_app(tickets=300), Clock()
+@orders
+async def test_a_killed_first_sync_resumes_reading_only_the_missing_pages(
+    tmp_path: Path, order: TicketOrder
+) -> None:
+    app, clock = account(300, order=order)
     path = tmp_path / "i.sqlite3"
     with anyio.CancelScope() as scope:
 
@@ -157,8 +167,7 @@ async def test_a_killed_first_sync_resumes_reading_only_the_missing_pages(tmp_pa
 async def test_a_ticket_changed_outside_the_server_is_found_by_the_next_delta(
     tmp_path: Path,
 ) -> None:
-    app, clock = sandbox_app(tickets=120), Clock()
-    share_clock(app, clock)
+    app, clock = account(120)
     target = min(sandbox_ids(app))
     async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
         await s.index.first_sync()
@@ -175,8 +184,7 @@ async def test_a_ticket_changed_outside_the_server_is_found_by_the_next_delta(
 async def test_a_change_stamped_exactly_at_the_watermark_is_read_by_the_next_delta(
     tmp_path: Path,
 ) -> None:
-    app, clock = sandbox_app(tickets=60), Clock()
-    share_clock(app, clock)
+    app, clock = account(60)
     target = min(sandbox_ids(app))
     overlap = timedelta(0)  # no safety margin: the feed's "on or after" must do it alone
     async with open_index(app, tmp_path / "i.sqlite3", clock, overlap=overlap) as s:
@@ -193,7 +201,7 @@ async def test_a_change_stamped_exactly_at_the_watermark_is_read_by_the_next_del
 
 
 async def test_a_404_when_reading_a_ticket_removes_it_from_the_index(tmp_path: Path) -> None:
-    app, clock = sandbox_app(tickets=60), Clock()
+    app, clock = account(60)
     gone = min(sandbox_ids(app))
     async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
         await s.index.first_sync()
@@ -207,7 +215,7 @@ async def test_a_404_when_reading_a_ticket_removes_it_from_the_index(tmp_path: P
 async def test_the_daily_sweep_removes_tickets_deleted_in_atera_after_a_404(
     tmp_path: Path,
 ) -> None:
-    app, clock = sandbox_app(tickets=160), Clock()
+    app, clock = account(160)
     gone = sorted(sandbox_ids(app))[10:12]
     async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
         state = await s.index.first_sync()
@@ -227,7 +235,7 @@ async def test_the_daily_sweep_removes_tickets_deleted_in_atera_after_a_404(
 async def test_comments_of_unresolved_tickets_are_backfilled_newest_first(
     tmp_path: Path,
 ) -> None:
-    app, clock = sandbox_app(tickets=300), Clock()
+    app, clock = account(300)
     tickets = sandbox_state(app).store.tickets
     # Open, Pending and custom statuses such as "Waiting on vendor": not Resolved or Closed.
     waiting = {t.id for t in tickets.values() if t.status not in ("Resolved", "Closed")}
