@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -158,6 +159,26 @@ class AteraTool(Tool):
             )
 
 
+async def _open_index(
+    settings: Settings, atera: AteraClient, clock: Callable[[], datetime]
+) -> TicketIndex | None:
+    """The account's index, or None when it is off or its file cannot be opened (then search
+    scans Atera instead, and says so: better than not serving at all)."""
+    if settings.index_path is None:
+        return None
+    try:
+        return await TicketIndex.open(
+            settings.index_path, atera, clock=clock, refresh=settings.index_refresh
+        )
+    except (OSError, sqlite3.Error) as exc:
+        log.warning(
+            "The ticket index at %s cannot be opened (%s); searching Atera instead.",
+            settings.index_path,
+            exc,
+        )
+        return None
+
+
 def build_server(
     settings: Settings,
     *,
@@ -194,12 +215,10 @@ def build_server(
             transport=transport,
             rate_budget=rate_budget,
         ) as atera:
-            if settings.index_path is None:
+            index = await _open_index(settings, atera, clock)
+            if index is None:
                 yield ToolContext.create(atera, settings, clock)
                 return
-            index = await TicketIndex.open(
-                settings.index_path, atera, clock=clock, refresh=settings.index_refresh
-            )
             try:
                 async with anyio.create_task_group() as background:
                     background.start_soon(index.run_background)

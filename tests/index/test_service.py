@@ -203,6 +203,20 @@ async def test_the_server_builds_its_index_in_the_background_and_stops_cleanly(
         assert await s.ids() == sandbox_ids(app)
 
 
+async def test_an_index_file_that_cannot_be_created_leaves_search_to_the_bounded_scan(
+    tmp_path: Path,
+) -> None:
+    app = sandbox_app(tickets=20)
+    (tmp_path / "a-file").write_text("not a folder")
+    broken = settings(index_path=tmp_path / "a-file" / "index.sqlite3")
+    server = build_server(broken, transport=sandbox_transport(app))
+    async with Client(server) as client:
+        result = await client.call_tool("search_tickets", {"limit": 5})
+        assert not result.is_error
+        assert result.structured_content is not None
+        assert result.structured_content["total"] == 20  # scanned: a small account, all of it
+
+
 async def test_without_an_index_path_the_server_runs_without_an_index() -> None:
     app = sandbox_app(tickets=20)
     server = build_server(settings(), transport=sandbox_transport(app))
