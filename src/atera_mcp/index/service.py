@@ -8,6 +8,7 @@ An inline refresh before a search needs no lease: a delta only upserts, so two a
 from __future__ import annotations
 
 import logging
+import sqlite3
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -38,12 +39,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class LeaseLost(Exception):
-    """Another process took the sync lease while this one was syncing (it had stalled)."""
-
-
 class IndexBusy(Exception):
     """Another process holds the sync lease of this index."""
+
+
+class LeaseLost(IndexBusy):
+    """Another process took the sync lease while this one was syncing (it had stalled)."""
 
 
 class TicketIndex:
@@ -210,7 +211,8 @@ class TicketIndex:
                 await self.engine.reconcile()
                 return 0.0
             return self._until_stale(state)
-        except AteraError as exc:
+        except (AteraError, sqlite3.OperationalError) as exc:
+            # Atera unreachable or refusing, or the file busy or its disk full: try again later.
             log.warning("Index background sync failed, retried in a minute: %s", exc)
             return RETRY_AFTER_FAILURE
         except LeaseLost:
