@@ -4,20 +4,22 @@ two processes, write-through from the tools, and its place in the server."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 
 import anyio
+import httpx
 import pytest
 from mcp import Client
 
-from atera_mcp.index.service import IN_USE
+from atera_mcp.index.service import IN_USE, LEASE_SECONDS
 from atera_mcp.index.store import IndexStore
 from atera_mcp.launch import sandbox_index
 from atera_mcp.sandbox import sandbox_state, sandbox_transport
 from atera_mcp.server import build_server
 from atera_mcp.tools.comments import list_comments
 from atera_mcp.tools.tickets import get_ticket, update_ticket
-from tests.harness import sandbox_app, settings
+from tests.harness import NOW, sandbox_app, settings
 from tests.index.helpers import (
     Clock,
     account,
@@ -148,6 +150,23 @@ async def test_two_processes_share_one_index_one_syncing_and_both_reading(
         await first.index.close()  # gives the lease up
         await second.index.background_step()
         assert second.recorder.records  # the second one took over the background work
+
+
+async def test_a_long_sync_keeps_renewing_its_lease(tmp_path: Path) -> None:
+    app, clock = account(300)
+    path = tmp_path / "shared.sqlite3"
+
+    async def slow_pages(request: httpx.Request, response: httpx.Response) -> None:
+        clock.advance(50)  # six pages take five minutes, more than twice the lease
+
+    async with (
+        open_index(app, path, clock, owner="first", hook=slow_pages) as first,
+        open_index(app, path, clock, owner="second") as second,
+    ):
+        await first.index.background_step()
+        assert clock.now - NOW > timedelta(seconds=2 * LEASE_SECONDS)
+        assert await second.index.background_step() == 15.0  # still the first one's
+        assert second.recorder.records == []
 
 
 async def test_tools_write_every_live_read_through_to_the_index(tmp_path: Path) -> None:
