@@ -90,7 +90,10 @@ def sync(
             api_key=key,
             base_url=settings.base_url,
             auth=settings.auth,
+            # The sync's requests are background work: by default its share of ATERA_RPM
+            # (ATERA_SYNC_RPM); --rpm N gives this explicit sync a budget of its own.
             rpm=settings.rpm if rpm is None else rpm,
+            sync_rpm=settings.sync_rpm if rpm is None else (rpm or None),
             timeout=settings.timeout,
             connect_timeout=settings.connect_timeout,
             max_retry_seconds=settings.max_retry_seconds,
