@@ -3,6 +3,7 @@ interval, comment threads once read, and `as_of` (the last time the index heard 
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,24 @@ async def test_a_thread_read_through_get_ticket_makes_its_comments_searchable(
         assert await found(ctx, "zebra firmware") == set()  # not the last comment: not indexed
         await get_ticket(ctx, closed, include_comments=True)
         assert await found(ctx, "zebra firmware") == {closed}
+
+
+async def test_a_write_is_answered_as_done_even_when_the_index_cannot_save_it(
+    tmp_path: Path,
+) -> None:
+    app, clock = account(60)
+    tickets = sandbox_state(app).store.tickets
+    target = min(t.id for t in tickets.values() if t.status == "Open")
+    path = tmp_path / "i.sqlite3"
+    async with open_index(app, path, clock) as s:
+        await s.index.first_sync()
+        await s.index.run(lambda st: st.execute("PRAGMA busy_timeout = 0"))
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            result = await update_ticket(s.tool_context(clock), target, priority="Critical")
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert result.ticket.priority == "Critical"
+        assert tickets[target].priority == "Critical"

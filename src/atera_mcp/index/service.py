@@ -137,18 +137,25 @@ class TicketIndex:
 
     async def record_ticket(self, dto: TicketDto, seen: Observation) -> None:
         """A ticket read live (get_ticket, a write's read-back) goes into the index at once."""
-        self.mark_used()
-        await self.run(lambda s: s.upsert_tickets([dto], seen))
+        await self._write_through(lambda s: s.upsert_tickets([dto], seen))
 
     async def forget(self, ticket_id: int) -> None:
         """Atera answered 404 for this ticket: drop it."""
-        self.mark_used()
-        await self.run(lambda s: s.delete_ticket(ticket_id))
+        await self._write_through(lambda s: s.delete_ticket(ticket_id))
 
     async def record_comments(self, ticket_id: int, comments: Sequence[TicketCommentDto]) -> None:
         """A ticket's whole thread read live (get_ticket, list_comments, add_comment)."""
+        await self._write_through(lambda s: s.replace_comments(ticket_id, comments))
+
+    async def _write_through(self, work: Callable[[IndexStore], object]) -> None:
+        """What a tool read goes into the index, but never fails the tool: a write that
+        happened must not be answered with an error because its copy here could not be
+        saved (a busy or full file). The next delta brings the index up to date."""
         self.mark_used()
-        await self.run(lambda s: s.replace_comments(ticket_id, comments))
+        try:
+            await self.run(work)
+        except sqlite3.OperationalError as exc:
+            log.warning("Could not update the ticket index from a live read: %s", exc)
 
     async def state(self) -> SyncState:
         return await self.run(lambda s: s.load_state())
