@@ -132,7 +132,7 @@ class TicketIndex:
             return
         try:
             await self._refresh()
-        except (AteraError, LeaseLost) as exc:
+        except (AteraError, LeaseLost, sqlite3.OperationalError) as exc:
             log.warning("Index refresh before a search failed: %s", exc)
 
     async def record_ticket(self, dto: TicketDto, seen: Observation) -> None:
