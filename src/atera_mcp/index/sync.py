@@ -284,7 +284,7 @@ class SyncEngine:
     # -- comments -----------------------------------------------------------------------------
 
     async def backfill_comments(self, batch: int = 20) -> int:
-        """Index the comments of up to `batch` Open/Pending tickets (newest first); returns how
+        """Index the comments of up to `batch` unresolved tickets (newest first); returns how
         many threads were read (0: nothing left to do)."""
         backlog = await self.run(lambda s: s.comment_backlog(batch))
         for ticket_id in backlog:
@@ -340,6 +340,8 @@ class SyncEngine:
                 continue
             seen_now = Observation(at=self.clock())
             await self.run(partial(IndexStore.upsert_tickets, tickets=[dto], seen=seen_now))
+            if self.heartbeat is not None:
+                await self.heartbeat()
 
         def finish(store: IndexStore) -> None:
             current = store.load_state()
