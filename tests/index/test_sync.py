@@ -13,7 +13,7 @@ import pytest
 from atera_mcp.domain.wire import format_utc
 from atera_mcp.errors import NotFoundError
 from atera_mcp.index.service import LEASE_SECONDS
-from atera_mcp.index.sync import OVERLAP, percent_synced
+from atera_mcp.index.sync import FEED_ATTEMPTS, OVERLAP, percent_synced
 from atera_mcp.sandbox import TICKET_ORDERS, TicketOrder, sandbox_state
 from atera_mcp.tools.common import load_ticket
 from tests.contract.openapi_check import assert_contract
@@ -198,6 +198,43 @@ async def test_a_change_stamped_exactly_at_the_watermark_is_read_by_the_next_del
         await s.index.engine.delta()
         changed = feed_tickets(s.recorder)[target]
         assert changed["TicketTitle"] == "Changed in the watermark's very instant"
+
+
+def feed_page(request: httpx.Request) -> int | None:
+    if not request.url.path.endswith("/lastmodified"):
+        return None
+    return int(request.url.params.get("page", "1"))
+
+
+@pytest.mark.parametrize("shifts", [1, 99])
+async def test_a_delta_whose_pages_shifted_while_read_is_read_again_before_the_watermark_moves(
+    tmp_path: Path, shifts: int
+) -> None:
+    app, clock = account(120)
+    armed: list[int] = []
+
+    async def shift(request: httpx.Request, response: httpx.Response) -> httpx.Response | None:
+        # Page 2 of the feed misses a ticket, as if it had moved to page 1 after that was read.
+        if feed_page(request) != 2 or not armed or armed[0] <= 0:
+            return None
+        armed[0] -= 1
+        page, _ = await without_first_item(response)
+        return page
+
+    everything = timedelta(days=365)  # every seeded ticket is in the feed: three pages
+    async with open_index(app, tmp_path / "i.sqlite3", clock, hook=shift, overlap=everything) as s:
+        before = await s.index.first_sync()
+        reads = len(feed_requests(s.recorder))
+        armed.append(shifts)
+        clock.advance(30)
+        after = await s.index.engine.delta()
+        if shifts == 1:  # read again at once, complete the second time
+            assert len(feed_requests(s.recorder)) - reads == 2 * 3
+            assert after.watermark == clock.now
+        else:  # never complete: the next delta reads from the same watermark again
+            assert len(feed_requests(s.recorder)) - reads == FEED_ATTEMPTS * 3
+            assert after.watermark == before.watermark
+            assert after.last_delta_at == before.last_delta_at
 
 
 async def test_a_404_when_reading_a_ticket_removes_it_from_the_index(tmp_path: Path) -> None:
