@@ -291,3 +291,22 @@ async def test_comments_of_unresolved_tickets_are_backfilled_newest_first(
         assert len(read) == len(waiting)  # each thread once
         created = [tickets[i].created for i in read]
         assert created == sorted(created, reverse=True)
+
+
+async def test_a_thread_atera_keeps_failing_on_does_not_hold_up_the_others(
+    tmp_path: Path,
+) -> None:
+    app, clock = account(300)
+    tickets = sandbox_state(app).store.tickets
+    waiting = {t.id for t in tickets.values() if t.status not in ("Resolved", "Closed")}
+    newest = max(waiting, key=lambda i: (tickets[i].created, i))
+    sandbox_state(app).faults.fail("GET", f"/tickets/{newest}/comments", 500, times=100)
+    async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
+        await s.index.first_sync()
+        while await s.index.engine.backfill_comments(batch=5):
+            pass
+        assert await s.index.run(lambda st: st.comment_backlog(100)) == [newest]
+        sandbox_state(app).faults.reset()
+        clock.advance(3600)  # an hour later it is tried again
+        assert await s.index.engine.backfill_comments(batch=5) == 1
+        assert await s.index.run(lambda st: st.comment_backlog(100)) == []

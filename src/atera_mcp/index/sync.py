@@ -25,7 +25,7 @@ import anyio
 
 from atera_mcp.client import AteraClient
 from atera_mcp.domain.wire import Page, TicketDto
-from atera_mcp.errors import AteraError, NotFoundError
+from atera_mcp.errors import AteraError, NotFoundError, UpstreamError, ValidationError
 from atera_mcp.index.store import IndexStore, Observation, SyncState
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ SWEEP_EVERY = timedelta(days=1)
 FEED_ATTEMPTS = 3  # reads of one delta before giving up until the next pass
 REPAIR_ROUNDS = 2  # re-reads of every page when the first sync still misses tickets
 MAX_COMMENTS = 5000  # a thread longer than this is indexed as far as it was read
+RETRY_THREAD_AFTER = timedelta(hours=1)  # a thread Atera failed to give is skipped this long
 
 
 class StoreRunner(Protocol):
@@ -121,6 +122,7 @@ class SyncEngine:
     overlap: timedelta = OVERLAP
     heartbeat: Callable[[], Awaitable[None]] | None = None
     on_progress: Callable[[SyncState], None] | None = None
+    _failed_threads: dict[int, datetime] = field(default_factory=dict, init=False)
 
     # -- first sync ---------------------------------------------------------------------------
 
@@ -285,14 +287,25 @@ class SyncEngine:
 
     async def backfill_comments(self, batch: int = 20) -> int:
         """Index the comments of up to `batch` unresolved tickets (newest first); returns how
-        many threads were read (0: nothing left to do)."""
-        backlog = await self.run(lambda s: s.comment_backlog(batch))
-        for ticket_id in backlog:
+        many threads were read (0: nothing left to do, or only threads that keep failing)."""
+        now = self.clock()
+        for ticket_id, failed_at in list(self._failed_threads.items()):
+            if now - failed_at >= RETRY_THREAD_AFTER:
+                del self._failed_threads[ticket_id]
+        wanted = batch + len(self._failed_threads)
+        backlog = await self.run(lambda s: s.comment_backlog(wanted))
+        todo = [t for t in backlog if t not in self._failed_threads][:batch]
+        for ticket_id in todo:
             started = self.clock()  # the thread read is current up to here
             try:
                 found = await self.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
             except NotFoundError:
                 await self.run(partial(IndexStore.delete_ticket, ticket_id=ticket_id))
+                continue
+            except (ValidationError, UpstreamError) as exc:
+                # One thread Atera keeps failing on must not hold up the others behind it.
+                log.warning("Comments of ticket %d could not be read: %s", ticket_id, exc)
+                self._failed_threads[ticket_id] = started
                 continue
             thread = partial(
                 IndexStore.replace_comments, ticket_id=ticket_id, comments=found.items, at=started
@@ -300,7 +313,7 @@ class SyncEngine:
             await self.run(thread)
             if self.heartbeat is not None:
                 await self.heartbeat()
-        return len(backlog)
+        return len(todo)
 
     # -- the reconciling sweep ----------------------------------------------------------------
 
