@@ -351,6 +351,10 @@ class SyncEngine:
             except NotFoundError:
                 deleted += await self.run(partial(IndexStore.delete_ticket, ticket_id=ticket_id))
                 continue
+            except (ValidationError, UpstreamError) as exc:
+                # Kept for now: only a 404 removes a ticket; the next sweep asks again.
+                log.warning("Ticket %d could not be confirmed: %s", ticket_id, exc)
+                continue
             seen_now = Observation(at=self.clock())
             await self.run(partial(IndexStore.upsert_tickets, tickets=[dto], seen=seen_now))
             if self.heartbeat is not None:
