@@ -98,6 +98,7 @@ class FeedRead:
 
     since: datetime
     ids: set[int] = field(default_factory=set)
+    created: dict[int, datetime | None] = field(default_factory=dict)  # TicketCreatedDate
     largest_total: int = 0  # the feed's totalItemCount, as its latest page said
 
     @property
@@ -131,44 +132,45 @@ class SyncEngine:
         state = await self.run(lambda s: s.load_state())
         if state.phase == "ready":
             return state
-        totals: set[int] = set()  # totalItemCount as each page read now reported it
-        resumed = state.phase == "sweeping" and state.pages_total > 0
-        if not resumed or state.sweep_started is None:
-            state = await self._start_sweep(totals)
+        first_total: int | None = None  # Atera's count when this sweep began (None: resumed)
+        if state.phase != "sweeping" or state.pages_total <= 0 or state.sweep_started is None:
+            state = SyncState(phase="sweeping", sweep_started=self.clock())
+            first_total = await self._read_first_page(state)
         assert state.sweep_started is not None
         for attempt in range(REPAIR_ROUNDS + 1):
-            await self._read_missing_pages(state, totals)
+            await self._read_missing_pages(state)
             started = self.clock()
             feed = await self._read_feed_fully(state.sweep_started - self.overlap)
             # An incomplete feed is read again, from the sweep's start, by the next delta.
             mark = started if feed.complete else state.sweep_started
-            if attempt == REPAIR_ROUNDS or await self._all_indexed():
-                # Tickets deleted while the pages were read make the count check blind to a
-                # shift they caused; a list that changed (or a resumed sweep) is therefore
-                # verified by the reconciling sweep next, which reads every page again.
-                stable = len(totals) <= 1 and not resumed and attempt == 0
-                return await self._declare_ready(state, mark, verified=stable)
-            await self._read_first_page(state, totals)
+            total = (await self.atera.list_tickets_page(page=1, items_in_page=1)).total_item_count
+            indexed = await self.run(lambda s: s.count())
+            # Fewer indexed than Atera counts: a page shift carried some past the sweep
+            # (what was created meanwhile is in the feed already). Read every page again.
+            if indexed >= total or attempt == REPAIR_ROUNDS:
+                # Otherwise the reconciling sweep verifies it next (every page read again).
+                deleted = self._maybe_deleted(state.sweep_started, first_total, total, feed)
+                verified = attempt == 0 and not deleted
+                return await self._declare_ready(state, mark, verified=verified)
+            log.info("First sync saw %d of %d tickets; reading every page again", indexed, total)
+            await self._read_first_page(state)
         raise AssertionError("unreachable")
 
-    async def _all_indexed(self) -> bool:
-        """Whether the index holds at least as many tickets as Atera counts now. Fewer means
-        a page shift carried some past the sweep (creations are in the feed already)."""
-        total = (await self.atera.list_tickets_page(page=1, items_in_page=1)).total_item_count
-        indexed = await self.run(lambda s: s.count())
-        if indexed < total:
-            log.info("First sync saw %d of %d tickets; reading every page again", indexed, total)
-        return indexed >= total
+    @staticmethod
+    def _maybe_deleted(
+        started: datetime, first_total: int | None, total: int, feed: FeedRead
+    ) -> bool:
+        """Whether tickets may have been deleted while the pages were read: Atera's count did
+        not grow by the tickets created since. A deletion shifts later tickets onto pages
+        already read, which the count check cannot see (one fewer found, one fewer counted)."""
+        if first_total is None:
+            return True  # resumed: what happened while it was stopped is unknown
+        created = sum(1 for at in feed.created.values() if at is not None and at >= started)
+        return first_total + created > total
 
-    async def _start_sweep(self, totals: set[int]) -> SyncState:
-        state = SyncState(phase="sweeping", sweep_started=self.clock())
-        await self._read_first_page(state, totals)
-        return state
-
-    async def _read_first_page(self, state: SyncState, totals: set[int]) -> None:
-        """Page 1 tells how many pages there are; every other page is read after it."""
+    async def _read_first_page(self, state: SyncState) -> int:
+        """Page 1 tells how many pages there are (and tickets: returned); the rest follow."""
         first = await self.atera.list_tickets_page(page=1, items_in_page=PAGE_SIZE)
-        totals.add(first.total_item_count)
         seen = Observation(at=self.clock())
         items = first.items or []
         state.pages_total, state.pages_done = page_count(first), {1}
@@ -179,8 +181,9 @@ class SyncEngine:
 
         await self.run(save)
         await self._after_page(state)
+        return first.total_item_count
 
-    async def _read_missing_pages(self, state: SyncState, totals: set[int]) -> None:
+    async def _read_missing_pages(self, state: SyncState) -> None:
         missing = sorted(set(range(1, state.pages_total + 1)) - state.pages_done)
 
         async def fetch(number: int) -> Page[TicketDto]:
@@ -188,7 +191,6 @@ class SyncEngine:
 
         async def on_page(number: int, page: Page[TicketDto], at: datetime) -> None:
             items = page.items or []
-            totals.add(page.total_item_count)
 
             def save(store: IndexStore) -> None:
                 store.upsert_tickets(items, Observation(at=at))
@@ -206,7 +208,7 @@ class SyncEngine:
         state.phase = "ready"
         state.first_watermark = state.sweep_started
         state.watermark = state.last_delta_at = delta_start
-        # A sweep over a list that held still has read every id: the next is due in a day.
+        # A sweep nothing was deleted under has read every id: the next is due in a day.
         state.last_full_sweep_at = state.sweep_started if verified else None
         await self.run(lambda s: s.save_state(state))
         if self.on_progress is not None:
@@ -267,6 +269,7 @@ class SyncEngine:
         async def on_page(number: int, page: Page[TicketDto], at: datetime) -> None:
             items = page.items or []
             feed.ids.update(t.ticket_id for t in items)
+            feed.created.update((t.ticket_id, t.ticket_created_date) for t in items)
             feed.largest_total = max(feed.largest_total, page.total_item_count)
             await self.run(lambda s: s.upsert_tickets(items, Observation(at=at, since=since)))
             if self.heartbeat is not None:
