@@ -133,7 +133,7 @@ async def test_a_ticket_deleted_during_the_sweep_is_settled_by_the_verifying_swe
         state = await s.index.engine.first_sync()
         assert state.phase == "ready"
         assert state.last_full_sweep_at is None  # the list changed while it was read
-        assert await s.index.engine.reconcile() == 1
+        assert await s.index.upkeep.reconcile() == 1
         assert await s.ids() == sandbox_ids(app)
         assert listed_first not in await s.ids()
 
@@ -258,17 +258,17 @@ async def test_the_daily_sweep_removes_tickets_deleted_in_atera_after_a_404(
     gone = sorted(sandbox_ids(app))[10:12]
     async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
         state = await s.index.first_sync()
-        assert not s.index.engine.sweep_due(state)
+        assert not s.index.upkeep.sweep_due(state)
         for ticket_id in gone:
             await delete(app, ticket_id)
         clock.advance(24 * 3600)
-        assert s.index.engine.sweep_due(await s.index.state())
-        assert await s.index.engine.reconcile() == 2
+        assert s.index.upkeep.sweep_due(await s.index.state())
+        assert await s.index.upkeep.reconcile() == 2
         assert await s.ids() == sandbox_ids(app)
         # Each was confirmed with GET /tickets/{id} before it was deleted.
         confirmed = [e.request.url.path.rsplit("/", 1)[-1] for e in s.recorder.records]
         assert all(str(ticket_id) in confirmed for ticket_id in gone)
-        assert not s.index.engine.sweep_due(await s.index.state())
+        assert not s.index.upkeep.sweep_due(await s.index.state())
 
 
 async def test_comments_of_unresolved_tickets_are_backfilled_newest_first(
@@ -282,7 +282,7 @@ async def test_comments_of_unresolved_tickets_are_backfilled_newest_first(
     async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
         await s.index.first_sync()
         read: list[int] = []
-        while batch := await s.index.engine.backfill_comments(batch=5):
+        while batch := await s.index.upkeep.backfill_comments(batch=5):
             assert batch <= 5
             read = [
                 int(e.request.url.path.split("/")[-2])
@@ -305,10 +305,10 @@ async def test_a_thread_atera_keeps_failing_on_does_not_hold_up_the_others(
     sandbox_state(app).faults.fail("GET", f"/tickets/{newest}/comments", 500, times=100)
     async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
         await s.index.first_sync()
-        while await s.index.engine.backfill_comments(batch=5):
+        while await s.index.upkeep.backfill_comments(batch=5):
             pass
         assert await s.index.run(lambda st: st.comment_backlog(100)) == [newest]
         sandbox_state(app).faults.reset()
         clock.advance(3600)  # an hour later it is tried again
-        assert await s.index.engine.backfill_comments(batch=5) == 1
+        assert await s.index.upkeep.backfill_comments(batch=5) == 1
         assert await s.index.run(lambda st: st.comment_backlog(100)) == []

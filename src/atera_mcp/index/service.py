@@ -22,6 +22,7 @@ from atera_mcp.domain.wire import TicketCommentDto, TicketDto
 from atera_mcp.errors import AteraError
 from atera_mcp.index.store import IndexStore, Observation, SyncState
 from atera_mcp.index.sync import OVERLAP, SyncEngine, percent_synced
+from atera_mcp.index.upkeep import Upkeep
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class TicketIndex:
         self.refresh = timedelta(seconds=refresh)
         self.owner = owner or f"atera-mcp-{uuid.uuid4().hex}"
         self.engine = SyncEngine(atera, self.run, clock, overlap=overlap, heartbeat=self._renew)
+        self.upkeep = Upkeep(atera, self.run, clock, heartbeat=self._renew)
         self._sleep = sleep
         self._worker = anyio.CapacityLimiter(1)
         self._delta_lock: anyio.Lock | None = None
@@ -182,7 +184,7 @@ class TicketIndex:
                 if state.last_full_sweep_at is None:
                     # The account changed under the sweep: read every page again so the
                     # command returns with every ticket indexed.
-                    await self.engine.reconcile()
+                    await self.upkeep.reconcile()
                 return await self.state()
         finally:
             self.engine.on_progress = None
@@ -210,12 +212,12 @@ class TicketIndex:
                 await self._refresh()
                 return 0.0
             if state.last_full_sweep_at is None:
-                await self.engine.reconcile()  # verifies a first sync the account changed under
+                await self.upkeep.reconcile()  # verifies a first sync the account changed under
                 return 0.0
-            if await self.engine.backfill_comments(BACKFILL_BATCH):
+            if await self.upkeep.backfill_comments(BACKFILL_BATCH):
                 return 0.0
-            if self.engine.sweep_due(state):
-                await self.engine.reconcile()
+            if self.upkeep.sweep_due(state):
+                await self.upkeep.reconcile()
                 return 0.0
             return self._until_stale(state)
         except (AteraError, sqlite3.OperationalError) as exc:

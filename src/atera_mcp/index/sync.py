@@ -1,4 +1,5 @@
-"""The sync engine: the first sync, deltas, comment backfill and the daily id sweep.
+"""The sync engine: the first sync and the deltas that keep the index fresh (the comment
+backfill and the reconciling sweep are in upkeep.py).
 
 Everything here reads Atera through `AteraClient` and writes the store through a runner (the
 `TicketIndex` worker thread). Nothing relies on the order Atera lists tickets in:
@@ -7,8 +8,7 @@ Everything here reads Atera through `AteraClient` and writes the store through a
   the pages when tickets were still missed (a shift carried one across a page boundary);
 - a delta pass reads `GET /tickets/lastmodified` from the watermark minus an overlap; it only
   counts as complete when it saw at least as many tickets as the feed's last page said it holds
-  (the feed only grows while it is read), otherwise it is read again and the watermark stays;
-- the reconciling sweep deletes only what `GET /tickets/{id}` confirms with a 404.
+  (the feed only grows while it is read), otherwise it is read again and the watermark stays.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import anyio
 
 from atera_mcp.client import AteraClient
 from atera_mcp.domain.wire import Page, TicketDto
-from atera_mcp.errors import AteraError, NotFoundError, UpstreamError, ValidationError
+from atera_mcp.errors import AteraError
 from atera_mcp.index.store import IndexStore, Observation, SyncState
 
 log = logging.getLogger(__name__)
@@ -37,11 +37,8 @@ OnPage = Callable[[int, Page[TicketDto], datetime], Awaitable[None]]
 
 PAGE_SIZE = 50  # Atera's maximum itemsInPage
 OVERLAP = timedelta(seconds=120)  # deltas re-read this much before the watermark (clock skew)
-SWEEP_EVERY = timedelta(days=1)
 FEED_ATTEMPTS = 3  # reads of one delta before giving up until the next pass
 REPAIR_ROUNDS = 2  # re-reads of every page when the first sync still misses tickets
-MAX_COMMENTS = 5000  # a thread longer than this is indexed as far as it was read
-RETRY_THREAD_AFTER = timedelta(hours=1)  # a thread Atera failed to give is skipped this long
 
 
 class StoreRunner(Protocol):
@@ -123,7 +120,6 @@ class SyncEngine:
     overlap: timedelta = OVERLAP
     heartbeat: Callable[[], Awaitable[None]] | None = None
     on_progress: Callable[[SyncState], None] | None = None
-    _failed_threads: dict[int, datetime] = field(default_factory=dict, init=False)
 
     # -- first sync ---------------------------------------------------------------------------
 
@@ -238,8 +234,8 @@ class SyncEngine:
         def advance(store: IndexStore) -> SyncState:
             # Reloaded here: a write-through or another process may have saved since.
             current = store.load_state()
-            current.watermark = _later(current.watermark, started)
-            current.last_delta_at = _later(current.last_delta_at, started)
+            current.watermark = later(current.watermark, started)
+            current.last_delta_at = later(current.last_delta_at, started)
             store.save_state(current)
             return current
 
@@ -286,91 +282,7 @@ class SyncEngine:
             done, pages = pages, max(pages, math.ceil(feed.largest_total / PAGE_SIZE))
         return feed
 
-    # -- comments -----------------------------------------------------------------------------
 
-    async def backfill_comments(self, batch: int = 20) -> int:
-        """Index the comments of up to `batch` unresolved tickets (newest first); returns how
-        many threads were read (0: nothing left to do, or only threads that keep failing)."""
-        now = self.clock()
-        for ticket_id, failed_at in list(self._failed_threads.items()):
-            if now - failed_at >= RETRY_THREAD_AFTER:
-                del self._failed_threads[ticket_id]
-        wanted = batch + len(self._failed_threads)
-        backlog = await self.run(lambda s: s.comment_backlog(wanted))
-        todo = [t for t in backlog if t not in self._failed_threads][:batch]
-        for ticket_id in todo:
-            started = self.clock()  # the thread read is current up to here
-            try:
-                found = await self.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
-            except NotFoundError:
-                await self.run(partial(IndexStore.delete_ticket, ticket_id=ticket_id))
-                continue
-            except (ValidationError, UpstreamError) as exc:
-                # One thread Atera keeps failing on must not hold up the others behind it.
-                log.warning("Comments of ticket %d could not be read: %s", ticket_id, exc)
-                self._failed_threads[ticket_id] = started
-                continue
-            thread = partial(
-                IndexStore.replace_comments, ticket_id=ticket_id, comments=found.items, at=started
-            )
-            await self.run(thread)
-            if self.heartbeat is not None:
-                await self.heartbeat()
-        return len(todo)
-
-    # -- the reconciling sweep ----------------------------------------------------------------
-
-    def sweep_due(self, state: SyncState) -> bool:
-        last = state.last_full_sweep_at
-        return state.phase == "ready" and (last is None or self.clock() - last >= SWEEP_EVERY)
-
-    async def reconcile(self) -> int:
-        """Read every page, index what is read, and delete the indexed tickets that were not
-        seen and that Atera answers 404 for. Returns how many were deleted."""
-        started = self.clock()
-        before = await self.run(lambda s: s.ticket_ids())
-        seen: set[int] = set()
-
-        async def fetch(number: int) -> Page[TicketDto]:
-            return await self.atera.list_tickets_page(page=number, items_in_page=PAGE_SIZE)
-
-        async def on_page(number: int, page: Page[TicketDto], at: datetime) -> None:
-            items = page.items or []
-            seen.update(t.ticket_id for t in items)
-            await self.run(lambda s: s.upsert_tickets(items, Observation(at=at)))
-            if self.heartbeat is not None:
-                await self.heartbeat()
-
-        first = await fetch(1)
-        await on_page(1, first, self.clock())
-        # Low priority: half the first sync's concurrency.
-        pages = range(2, page_count(first) + 1)
-        await read_pages(fetch, pages, on_page, self.clock, max(1, self.concurrency // 2))
-        deleted = 0
-        for ticket_id in sorted(before - seen):
-            # Pages shift while they are read: absence proves nothing until Atera says 404.
-            try:
-                dto = await self.atera.get_ticket(ticket_id)
-            except NotFoundError:
-                deleted += await self.run(partial(IndexStore.delete_ticket, ticket_id=ticket_id))
-                continue
-            except (ValidationError, UpstreamError) as exc:
-                # Kept for now: only a 404 removes a ticket; the next sweep asks again.
-                log.warning("Ticket %d could not be confirmed: %s", ticket_id, exc)
-                continue
-            seen_now = Observation(at=self.clock())
-            await self.run(partial(IndexStore.upsert_tickets, tickets=[dto], seen=seen_now))
-            if self.heartbeat is not None:
-                await self.heartbeat()
-
-        def finish(store: IndexStore) -> None:
-            current = store.load_state()
-            current.last_full_sweep_at = _later(current.last_full_sweep_at, started)
-            store.save_state(current)
-
-        await self.run(finish)
-        return deleted
-
-
-def _later(a: datetime | None, b: datetime) -> datetime:
+def later(a: datetime | None, b: datetime) -> datetime:
+    """The later of two times, the first of which may be unknown."""
     return b if a is None or b > a else a
