@@ -52,8 +52,9 @@ class Settings:
     public_url: str | None = None
     allowed_hosts: tuple[str, ...] = ()
     audit_log: Path | None = None
-    # The local ticket index: None (ATERA_INDEX=off, or no key to name the file by) means
+    # The local ticket index (ATERA_INDEX). No path (off, or no key to name the file by) means
     # search_tickets falls back to its bounded scan of Atera.
+    index_enabled: bool = True
     index_path: Path | None = None
     index_refresh: float = 15.0
 
@@ -85,6 +86,7 @@ class Settings:
             public_url=_public_url(env),
             allowed_hosts=_hosts(env),
             audit_log=_path(env, "ATERA_AUDIT_LOG"),
+            index_enabled=_index_enabled(env),
             index_path=_index_path(env, base_url, key),
             index_refresh=_seconds(env, "ATERA_INDEX_REFRESH", 15.0),
         )
@@ -165,11 +167,15 @@ def index_fingerprint(base_url: str, api_key: str) -> str:
     return hashlib.sha256(f"{base_url}\n{api_key}".encode()).hexdigest()[:32]
 
 
-def _index_path(env: Mapping[str, str], base_url: str, key: str) -> Path | None:
+def _index_enabled(env: Mapping[str, str]) -> bool:
     raw = env.get("ATERA_INDEX", "").strip().lower() or "on"
     if raw not in ("on", "off"):
         raise ConfigError(f"ATERA_INDEX must be on or off (got '{raw}').")
-    if raw == "off":
+    return raw == "on"
+
+
+def _index_path(env: Mapping[str, str], base_url: str, key: str) -> Path | None:
+    if not _index_enabled(env):
         return None
     override = env.get("ATERA_INDEX_PATH", "").strip()
     if override:

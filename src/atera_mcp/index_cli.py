@@ -61,7 +61,7 @@ class SyncProgress:
 def _index_path(settings: Settings, env: Mapping[str, str]) -> Path:
     if settings.index_path is not None:
         return settings.index_path
-    if env.get("ATERA_INDEX", "").strip().lower() == "off":
+    if not settings.index_enabled:
         raise ConfigError("ATERA_INDEX is off, so there is no index; set ATERA_INDEX=on.")
     raise ConfigError(
         "ATERA_API_KEY is not set, so the index file cannot be named; set it (or set "

@@ -79,7 +79,7 @@ def sandbox_settings(
 def sandbox_index(settings: Settings) -> Iterator[Settings]:
     """The sandbox's index lives in a temporary file removed at exit: its account is seeded
     anew at every start, so yesterday's index would describe tickets that never existed."""
-    if settings.index_path is None:  # ATERA_INDEX=off
+    if not settings.index_enabled:  # ATERA_INDEX=off
         yield settings
         return
     folder = tempfile.mkdtemp(prefix="atera-mcp-sandbox-")

@@ -3,6 +3,8 @@ two processes, write-through from the tools, and its place in the server."""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -10,7 +12,7 @@ from pathlib import Path
 import anyio
 import httpx
 import pytest
-from mcp import Client
+from mcp import Client, StdioServerParameters
 
 from atera_mcp.index.service import IN_USE, LEASE_SECONDS
 from atera_mcp.index.store import IndexStore
@@ -251,5 +253,27 @@ def test_the_sandbox_index_lives_in_a_temporary_file_removed_at_exit(tmp_path: P
         assert folder.is_dir()
         assert folder != tmp_path
     assert not folder.exists()
-    with sandbox_index(settings(index_path=None)) as unchanged:
-        assert unchanged.index_path is None
+    with sandbox_index(settings(index_enabled=True, index_path=None)) as keyless:
+        assert keyless.index_path is not None  # the sandbox's random key names no file
+    with sandbox_index(settings(index_enabled=False)) as off:
+        assert off.index_path is None
+
+
+@pytest.mark.slow
+async def test_serve_sandbox_indexes_into_a_temporary_folder_it_removes_at_exit(
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATERA_")}
+    env["TMPDIR"] = str(tmp_path)  # where the sandbox's temporary index goes
+    serve = ["-m", "atera_mcp.cli", "serve", "--sandbox", "--tickets", "60"]
+    params = StdioServerParameters(command=sys.executable, args=serve, env=env)
+    with anyio.fail_after(60):
+        async with Client(params) as client:
+            result = await client.call_tool("search_tickets", {"limit": 1})
+            assert not result.is_error
+            (folder,) = await anyio.to_thread.run_sync(lambda: list(tmp_path.iterdir()))
+            assert folder.name.startswith("atera-mcp-sandbox-")
+    with anyio.fail_after(30):
+        # The server process exits on its own after the client closes its stdin.
+        while await anyio.to_thread.run_sync(folder.exists):  # noqa: ASYNC110
+            await anyio.sleep(0.05)

@@ -49,6 +49,8 @@ def test_atera_index_path_overrides_and_off_turns_the_index_off(tmp_path: Path) 
     env = {"ATERA_API_KEY": KEY, "ATERA_INDEX_PATH": str(chosen)}
     assert Settings.from_env(env).index_path == chosen
     assert Settings.from_env({**env, "ATERA_INDEX": "OFF"}).index_path is None
+    assert not Settings.from_env({**env, "ATERA_INDEX": "OFF"}).index_enabled
+    assert Settings.from_env({}).index_enabled  # on by default, even before a key names a file
     assert Settings.from_env({**env, "ATERA_INDEX": "on"}).index_path == chosen
 
 
