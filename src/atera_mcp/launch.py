@@ -13,6 +13,7 @@ import json
 import logging
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -87,6 +88,13 @@ def sandbox_index(settings: Settings) -> Iterator[Settings]:
         yield dataclasses.replace(settings, index_path=Path(folder) / "index.sqlite3")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def exit_on_sigterm() -> None:
+    """Let SIGTERM end the process as Ctrl-C does, through `finally` blocks and atexit (so
+    the sandbox's temporary index is removed). Uvicorn shuts down gracefully on SIGTERM and
+    then raises it again, which without this would kill the process on the spot."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def client_config(url: str, *, token: bool = False) -> str:
@@ -183,6 +191,7 @@ def serve(
         index_folder = contextlib.ExitStack()
         settings = index_folder.enter_context(sandbox_index(settings))
         atexit.register(index_folder.close)  # the temporary index goes when the process does
+        exit_on_sigterm()
         say("=" * 72)
         say("  SANDBOX MODE: serving a seeded demo Atera account, NOT your real data.")
         say(f"  {tickets} tickets, seed {seed}. Set ATERA_API_KEY to serve your account.")

@@ -4,6 +4,9 @@ two processes, write-through from the tools, and its place in the server."""
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -277,3 +280,34 @@ async def test_serve_sandbox_indexes_into_a_temporary_folder_it_removes_at_exit(
         # The server process exits on its own after the client closes its stdin.
         while await anyio.to_thread.run_sync(folder.exists):  # noqa: ASYNC110
             await anyio.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_serve_sandbox_over_http_removes_its_temporary_index_when_terminated(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATERA_")}
+    env["TMPDIR"] = str(tmp_path)
+    serve = ["serve", "--sandbox", "--tickets", "20", "--transport", "http", "--port", str(port)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "atera_mcp.cli", *serve],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:  # bounded: the server announces itself, then serves
+            if "serving MCP at" in line:
+                break
+        (folder,) = tmp_path.iterdir()
+        assert folder.name.startswith("atera-mcp-sandbox-")
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert not folder.exists()
