@@ -40,6 +40,7 @@ from atera_mcp.index.service import TicketIndex
 from atera_mcp.schema import simplify_input_schema, slim_output_schema
 from atera_mcp.tools import TOOLS, ToolSpec, tool_names
 from atera_mcp.tools.context import ToolContext, calling_technician, utc_now
+from atera_mcp.tools.progress import reporting_to
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +124,13 @@ class AteraTool(Tool):
             await self._audit_write(caller, arguments, "refused", "InvalidArguments")
             raise ToolError(describe_invalid_arguments(self.name, exc)) from exc
         ctx: ToolContext = context.request_context.lifespan_context
+        if ctx.index is not None:
+            ctx.index.mark_used()  # while tools are called, the index keeps itself fresh
         try:
-            with calling_technician(caller.technician_id if caller else None):
+            with (
+                calling_technician(caller.technician_id if caller else None),
+                reporting_to(context.report_progress),
+            ):
                 result = await self._spec.fn(ctx, **kwargs)
         except AteraMcpError as exc:
             log.info("tool %s refused: %s", self.name, type(exc).__name__)

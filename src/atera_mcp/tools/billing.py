@@ -18,6 +18,7 @@ from atera_mcp.errors import NotFoundError, RuleError
 from atera_mcp.tools.concurrency import gather
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.params import AteraId, CustomerId, Day, TechnicianId
+from atera_mcp.tools.progress import report
 from atera_mcp.tools.time import TimeTotals, hours
 
 MAX_PERIOD_DAYS = 366
@@ -178,11 +179,13 @@ async def _period_mode(
     # Atera keeps entries that *end* by endWorkhour; ask one day further so work that starts on
     # the last day and runs past midnight is returned, then attribute every entry to the local
     # day it starts on.
+    await report(0, 2, f"Reading every work-hour entry from {start} to {end} from Atera")
     found = await ctx.atera.work_hours_in_period(
         datetime.combine(start, time()),
         datetime.combine(end + timedelta(days=1), time(23, 59, 59)),
         max_items=MAX_RECORDS,
     )
+    await report(1, 2, f"Totalling {len(found.items):,} work-hour entries")
     kept = [
         r
         for r in found.items

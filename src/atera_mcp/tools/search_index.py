@@ -20,7 +20,9 @@ from atera_mcp.index.fts import MAX_TERMS
 from atera_mcp.index.query import Hit, TicketQuery, customer_names, search
 from atera_mcp.index.service import TicketIndex
 from atera_mcp.index.store import IndexStore, Observation, SyncState
+from atera_mcp.index.sync import percent_synced
 from atera_mcp.tools.context import ToolContext
+from atera_mcp.tools.progress import report
 from atera_mcp.tools.search_filters import decode_cursor, encode_cursor
 from atera_mcp.tools.search_model import SearchRequest, SearchTicketsResult
 
@@ -86,6 +88,9 @@ async def _settle_modified(ctx: ToolContext, index: TicketIndex, since: datetime
     if not uncertain:
         return
     read_at = ctx.now()
+    await report(
+        0, None, f"Asking Atera's change feed which tickets changed since {since:%Y-%m-%d %H:%M}"
+    )
     found = await ctx.atera.tickets_modified_since(since)
     modified = {t.ticket_id for t in found.items}
 
@@ -100,7 +105,7 @@ def _progress_note(state: SyncState) -> str | None:
     if state.phase == "ready":
         return None
     if state.pages_total:
-        share = min(99, 100 * len(state.pages_done) // state.pages_total)
+        share = min(99, int(percent_synced(state)))
         return (
             f"The ticket index is still being built ({share}% of tickets read so far); these "
             "results cover only what is indexed. Ask again in a few minutes for a full answer."
@@ -134,6 +139,8 @@ async def search_index(
     now = ctx.now()
     query = _query(ctx, request, now)
     state = await index.state()
+    if state.phase != "ready":
+        await report(percent_synced(state), 100, _progress_note(state))
     try:
         # One hit more than asked tells whether another page follows.
         page = await index.run(
