@@ -21,7 +21,6 @@ from atera_mcp.client import AteraClient
 from atera_mcp.config import Settings
 from atera_mcp.domain.directory import Technician
 from atera_mcp.index.service import TicketIndex
-from atera_mcp.index.store import IndexStore, Observation, SyncState
 from atera_mcp.sandbox import (
     SANDBOX_TECHNICIANS,
     SandboxConfig,
@@ -93,21 +92,15 @@ async def rig(app: Starlette | None = None, **setting_changes: object) -> AsyncI
 async def indexed_rig(
     path: Path, app: Starlette | None = None, **setting_changes: object
 ) -> AsyncIterator[Rig]:
-    """`rig()` whose ToolContext answers searches from an index filled with every ticket."""
+    """`rig()` whose ToolContext answers searches from an index built by the real first sync.
+
+    The index runs on the real clock, as the sandbox's writes do (only the seed is pinned)."""
     async with rig(app, **setting_changes) as r:
-        store = IndexStore.open(path)
-        index = TicketIndex(store, r.ctx.atera, clock=lambda: NOW)
-        found = await r.ctx.atera.list_tickets()
-        state = SyncState(phase="ready", watermark=NOW, first_watermark=NOW, last_delta_at=NOW)
-
-        def fill(s: IndexStore) -> None:
-            s.upsert_tickets(found.items, Observation(at=NOW))
-            s.save_state(state)
-
-        await index.run(fill)
-        r.ctx.index = index
-        r.recorder.records.clear()
+        index = await TicketIndex.open(path, r.ctx.atera)
         try:
+            await index.first_sync()
+            r.ctx.index = index
+            r.recorder.records.clear()
             yield r
         finally:
-            store.close()
+            await index.close()

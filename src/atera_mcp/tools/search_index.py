@@ -87,7 +87,7 @@ async def _settle_modified(ctx: ToolContext, index: TicketIndex, since: datetime
     uncertain = await index.run(lambda store: store.uncertain_since(since))
     if not uncertain:
         return
-    read_at = ctx.now()
+    read_at = index.now()
     await report(
         0, None, f"Asking Atera's change feed which tickets changed since {since:%Y-%m-%d %H:%M}"
     )
