@@ -9,7 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from atera_mcp.index.schema import COMMENTS_WEIGHT, DESCRIPTION_WEIGHT, TITLE_WEIGHT
+from atera_mcp.index.schema import (
+    COMMENTS_WEIGHT,
+    DESCRIPTION_WEIGHT,
+    DONE_STATUS_KEYS,
+    TITLE_WEIGHT,
+)
 from atera_mcp.index.store import IndexStore
 
 Sort = Literal["newest", "oldest", "priority", "recently_modified", "relevance"]
@@ -104,13 +109,15 @@ class _Sql:
 
 
 def _overdue(sql: _Sql, q: TicketQuery) -> str:
-    now = sql.param(q.now)
-    done = ", ".join(sql.param(s) for s in q.done_statuses) or "NULL"
-    return (
-        f"(t.status_key NOT IN ({done}) AND ("
-        f"(t.response_due IS NOT NULL AND t.first_response_at IS NULL AND t.response_due < {now})"
-        f" OR (t.close_due IS NOT NULL AND t.close_due < {now})))"
-    )
+    """due_at (the first response if not given, or the close date, whichever is first) has
+    passed and the ticket is not done. The built-in done statuses are spelled literally so the
+    planner can use the index of open tickets' due dates; custom ones are parameters."""
+    builtin = ", ".join(f"'{key}'" for key in DONE_STATUS_KEYS)
+    clause = f"t.due_at < {sql.param(q.now)} AND t.status_key NOT IN ({builtin})"
+    custom = [s for s in q.done_statuses if s not in DONE_STATUS_KEYS]
+    if custom:
+        clause += f" AND t.status_key NOT IN ({', '.join(sql.param(s) for s in custom)})"
+    return f"({clause})"
 
 
 def _filters(q: TicketQuery) -> tuple[_Sql, str]:
@@ -145,15 +152,21 @@ def _filters(q: TicketQuery) -> tuple[_Sql, str]:
     return sql, overdue
 
 
-def _source(sql: _Sql, q: TicketQuery) -> str:
+def _source(sql: _Sql, q: TicketQuery) -> tuple[str, str]:
+    """(WITH clause, FROM clause). The text matches are read once per statement (a set, or
+    for relevance a materialised CTE with their bm25 rank), never once per candidate row."""
     if q.match is None:
-        return "tickets t"
+        return "", "tickets t"
     match = sql.param(q.match)
+    if q.sort != "relevance":
+        sql.where.append(f"t.id IN (SELECT rowid FROM ticket_text WHERE ticket_text MATCH {match})")
+        return "", "tickets t"
     weights = f"{TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}, {COMMENTS_WEIGHT}"
-    return (
-        f"tickets t JOIN (SELECT rowid AS rid, bm25(ticket_text, {weights}) AS rank "
-        f"FROM ticket_text WHERE ticket_text MATCH {match}) f ON f.rid = t.id"
+    with_clause = (
+        f"WITH f AS MATERIALIZED (SELECT rowid AS rid, bm25(ticket_text, {weights}) AS rank "
+        f"FROM ticket_text WHERE ticket_text MATCH {match}) "
     )
+    return with_clause, "f JOIN tickets t ON t.id = f.rid"
 
 
 def _after(sql: _Sql, keys: tuple[tuple[str, Direction], ...], values: tuple[float, ...]) -> str:
@@ -174,9 +187,11 @@ def search(
     if q.sort == "relevance" and q.match is None:
         raise ValueError("relevance needs a text query")
     sql, overdue = _filters(q)
-    source = _source(sql, q)
+    with_clause, source = _source(sql, q)
     where = " AND ".join(sql.where) or "1"
-    total = store.execute(f"SELECT count(*) FROM {source} WHERE {where}", sql.params)[0][0]
+    total = store.execute(f"{with_clause}SELECT count(*) FROM {source} WHERE {where}", sql.params)[
+        0
+    ][0]
     keys = SORTS[q.sort]
     if after is not None:
         if len(after) != len(keys):
@@ -186,7 +201,7 @@ def search(
     columns = ", ".join(f"t.{c}" for c in HIT_COLUMNS)
     key_columns = ", ".join(expr for expr, _ in keys)
     rows = store.execute(
-        f"SELECT {columns}, {overdue}, {key_columns} FROM {source} WHERE {where} "
+        f"{with_clause}SELECT {columns}, {overdue}, {key_columns} FROM {source} WHERE {where} "
         f"ORDER BY {order} LIMIT {sql.param(limit)}",
         sql.params,
     )

@@ -15,7 +15,9 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: due_at (open tickets' index) and the email indexes
+# Resolved and Closed are always done; the overdue index leaves them out (query.py says the same).
+DONE_STATUS_KEYS = ("resolved", "closed")
 
 # Relevance weights (bm25, in column order): the title above the description above comments.
 TITLE_WEIGHT, DESCRIPTION_WEIGHT, COMMENTS_WEIGHT = 10.0, 4.0, 1.0
@@ -46,6 +48,7 @@ CREATE TABLE tickets (
     response_due REAL,
     first_response_at REAL,
     close_due REAL,
+    due_at REAL,
     mod_lo REAL,
     mod_hi REAL NOT NULL,
     digest TEXT NOT NULL,
@@ -56,7 +59,10 @@ CREATE TABLE tickets (
 CREATE INDEX tickets_created ON tickets (created, id);
 CREATE INDEX tickets_status ON tickets (status_key, created);
 CREATE INDEX tickets_customer ON tickets (customer_id, created);
-CREATE INDEX tickets_technician ON tickets (technician_id);
+CREATE INDEX tickets_technician ON tickets (technician_id, status_key);
+CREATE INDEX tickets_technician_email ON tickets (technician_email_key);
+CREATE INDEX tickets_end_user_email ON tickets (end_user_email_key, created);
+CREATE INDEX tickets_due_open ON tickets (due_at) WHERE status_key NOT IN ('resolved', 'closed');
 CREATE INDEX tickets_modified ON tickets (mod_lo, mod_hi);
 CREATE TABLE threads (ticket_id INTEGER PRIMARY KEY, body TEXT NOT NULL, stored_at REAL NOT NULL);
 CREATE TABLE lease (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL,

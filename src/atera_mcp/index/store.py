@@ -115,9 +115,21 @@ def _name(first: str | None, last: str | None) -> str:
     return " ".join(p for p in (first, last) if p)
 
 
+def _due_at(
+    response_due: float | None, answered: float | None, close_due: float | None
+) -> float | None:
+    """When an unresolved ticket becomes overdue: its first response is due and not given, or
+    its close date passes, whichever is first (None: never). Indexed, so "overdue" is a range."""
+    dues = [d for d in (response_due if answered is None else None, close_due) if d is not None]
+    return min(dues, default=None)
+
+
 def ticket_row(dto: TicketDto) -> dict[str, Any]:
     """The columns search filters, sorts and shows, from Atera's TicketDto."""
     status = dto.ticket_status or "Open"
+    response_due = _ts(first_response_due(dto))
+    answered = _ts(dto.technician_first_comment_date)
+    close_due = _ts(dto.closed_ticket_due_date)
     return {
         "id": dto.ticket_id,
         "number": dto.ticket_number,
@@ -139,9 +151,10 @@ def ticket_row(dto: TicketDto) -> dict[str, Any]:
         "technician_email_key": _fold(dto.technician_email),
         "created": _ts(dto.ticket_created_date) or 0.0,
         "resolved": _ts(dto.ticket_resolved_date),
-        "response_due": _ts(first_response_due(dto)),
-        "first_response_at": _ts(dto.technician_first_comment_date),
-        "close_due": _ts(dto.closed_ticket_due_date),
+        "response_due": response_due,
+        "first_response_at": answered,
+        "close_due": close_due,
+        "due_at": _due_at(response_due, answered, close_due),
     }
 
 
@@ -201,7 +214,12 @@ class IndexStore:
 
     def save_state(self, state: SyncState) -> None:
         sql = "INSERT OR REPLACE INTO meta (key, value) VALUES ('sync_state', ?)"
+        first_time_ready = state.phase == "ready" and self.load_state().phase != "ready"
         self._write([(sql, (state.to_json(),))])
+        if first_time_ready:
+            # Statistics for the query planner, once the file holds the whole account.
+            with self._lock:
+                self._conn.execute("ANALYZE")
 
     # -- leases: one process syncs an account, any number read --------------------------------
 
