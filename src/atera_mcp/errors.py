@@ -5,12 +5,19 @@
     ├── AteraError                   something went wrong talking to Atera (raised by client/)
     │   ├── AuthError                401/403: the key was rejected; retrying will not help
     │   ├── NotFoundError            404: the ticket, contact or customer does not exist
-    │   ├── ValidationError          400/422: Atera refused the request; carries Atera's message
+    │   ├── AteraRefusedError        400/409/422: Atera refused the request; carries its reason
     │   ├── RateLimitedError         429 after the retries ran out; carries the wait in seconds
     │   └── UpstreamError            5xx, timeouts, connection failures, unreadable answers
     │       └── AmbiguousWriteError  a write was sent but its outcome is unknown; not replayed
-    └── RuleError                    a service-desk rule refused the change before anything
-                                     was sent (status transition, duplicate, overlap, ...)
+    └── LocalRefusal                 refused here, before anything was sent to Atera
+        ├── InvalidRequestError      arguments the client cannot send (a page out of range,
+        │                            an empty update, a period that ends before it starts)
+        └── RuleError                a service-desk rule forbids the change (status
+                                     transition, duplicate, overlap, ...)
+
+`AteraRefusedError` was once called `ValidationError`; the name collided with pydantic's and
+was also raised for local checks, so "Atera said no" and "we never asked" could not be told
+apart. Anything under `LocalRefusal` is certain to have written nothing.
 
 Messages are written for the model and the technician: one or two plain sentences, never a
 raw upstream body, never a credential. `server.py` turns every `AteraMcpError` into an MCP tool
@@ -53,8 +60,8 @@ class NotFoundError(AteraError):
     """The addressed object does not exist in Atera."""
 
 
-class ValidationError(AteraError):
-    """Atera refused the request as invalid; the message carries Atera's reason."""
+class AteraRefusedError(AteraError):
+    """Atera refused the request as invalid (400/409/422); the message carries its reason."""
 
 
 class RateLimitedError(AteraError):
@@ -77,5 +84,13 @@ class AmbiguousWriteError(UpstreamError):
     """
 
 
-class RuleError(AteraMcpError):
+class LocalRefusal(AteraMcpError):
+    """Refused before anything was sent to Atera: nothing was written."""
+
+
+class InvalidRequestError(LocalRefusal):
+    """The client was asked for a request it cannot send (bad page, empty update, ...)."""
+
+
+class RuleError(LocalRefusal):
     """A service-desk rule forbids the requested change; nothing was sent to Atera."""

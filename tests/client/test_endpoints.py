@@ -19,7 +19,7 @@ from atera_mcp.domain.wire import (
     EnduserCommentDetails,
     UpdateTicketModel,
 )
-from atera_mcp.errors import UpstreamError, ValidationError
+from atera_mcp.errors import InvalidRequestError, UpstreamError
 
 MakeClient = Callable[..., AteraClient]
 
@@ -149,7 +149,7 @@ async def test_update_ticket_puts_only_the_fields_that_change(make_client: MakeC
 async def test_an_update_with_nothing_to_change_is_not_sent(make_client: MakeClient) -> None:
     api = Recorder(body={"ActionID": "7"})
     async with make_client(api) as client:
-        with pytest.raises(ValidationError, match="No changes"):
+        with pytest.raises(InvalidRequestError, match="No changes"):
             await client.update_ticket(7, UpdateTicketModel())
     assert api.requests == []
 
@@ -250,7 +250,7 @@ async def test_billable_durations_refuses_zero_or_more_than_fifty_ids(
 ) -> None:
     api = Recorder(body=[])
     async with make_client(api) as client:
-        with pytest.raises(ValidationError, match="1 to 50 tickets"):
+        with pytest.raises(InvalidRequestError, match="1 to 50 tickets"):
             await client.billable_durations(ids)
     assert api.requests == []
 
@@ -276,11 +276,11 @@ async def test_work_hours_in_period_sends_naive_local_times(make_client: MakeCli
 async def test_work_hours_in_period_refuses_aware_times(make_client: MakeClient) -> None:
     api = Recorder(body=EMPTY_PAGE)
     async with make_client(api) as client:
-        with pytest.raises(ValidationError, match="without an offset"):
+        with pytest.raises(InvalidRequestError, match="without an offset"):
             await client.work_hours_in_period(
                 datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 6, 30, tzinfo=UTC)
             )
-        with pytest.raises(ValidationError, match="before its start"):
+        with pytest.raises(InvalidRequestError, match="before its start"):
             await client.work_hours_in_period(datetime(2026, 6, 30), datetime(2026, 6, 1))
     assert api.requests == []
 

@@ -14,11 +14,11 @@ from atera_mcp.domain.wire import CreateTicketModel
 from atera_mcp.errors import (
     AmbiguousWriteError,
     AteraError,
+    AteraRefusedError,
     AuthError,
     NotFoundError,
     RateLimitedError,
     UpstreamError,
-    ValidationError,
 )
 from tests.client.conftest import KEY
 
@@ -84,7 +84,7 @@ async def test_a_404_names_the_missing_contact_and_customer(make_client: MakeCli
 async def test_a_400_carries_ateras_detail(make_client: MakeClient) -> None:
     handler = problem(400, title="Bad Request", detail="Autopilot is not enabled for this account")
     async with make_client(handler) as client:
-        with pytest.raises(ValidationError) as caught:
+        with pytest.raises(AteraRefusedError) as caught:
             await client.create_ticket(NEW_TICKET)
     assert str(caught.value) == (
         "Atera refused to create a ticket (HTTP 400): Autopilot is not enabled for this account"
@@ -102,7 +102,7 @@ async def test_a_400_without_detail_falls_back_to_the_title_and_field_errors(
         errors={"TicketTitle": ["The TicketTitle field is required."]},
     )
     async with make_client(handler) as client:
-        with pytest.raises(ValidationError) as caught:
+        with pytest.raises(AteraRefusedError) as caught:
             await client.create_ticket(NEW_TICKET)
     assert "One or more validation errors occurred." in str(caught.value)
     assert "TicketTitle: The TicketTitle field is required." in str(caught.value)
@@ -111,7 +111,7 @@ async def test_a_400_without_detail_falls_back_to_the_title_and_field_errors(
 @pytest.mark.anyio
 async def test_a_400_in_plain_text_is_quoted(make_client: MakeClient) -> None:
     async with make_client(answer(400, text="Invalid date format")) as client:
-        with pytest.raises(ValidationError, match=r"\(HTTP 400\): Invalid date format$"):
+        with pytest.raises(AteraRefusedError, match=r"\(HTTP 400\): Invalid date format$"):
             await client.get_account()
 
 
@@ -121,14 +121,14 @@ async def test_conflicts_and_unprocessable_requests_are_validation_errors(
     code: int, make_client: MakeClient
 ) -> None:
     async with make_client(problem(code, title="Conflict")) as client:
-        with pytest.raises(ValidationError, match=f"HTTP {code}"):
+        with pytest.raises(AteraRefusedError, match=f"HTTP {code}"):
             await client.get_account()
 
 
 @pytest.mark.anyio
 async def test_a_long_upstream_message_is_truncated(make_client: MakeClient) -> None:
     async with make_client(problem(400, title="Bad", detail="x" * 5000)) as client:
-        with pytest.raises(ValidationError) as caught:
+        with pytest.raises(AteraRefusedError) as caught:
             await client.get_account()
     assert len(str(caught.value)) < 400
 
@@ -199,7 +199,7 @@ FAILURES: dict[str, tuple[Callable[[str], Handler], type[AteraError]]] = {
     "401": (lambda key: answer(401), AuthError),
     "403": (lambda key: answer(403), AuthError),
     "404": (lambda key: answer(404), NotFoundError),
-    "400-echoing-the-key": (echo_key, ValidationError),
+    "400-echoing-the-key": (echo_key, AteraRefusedError),
     "429": (lambda key: answer(429, headers={"Retry-After": "1"}), RateLimitedError),
     "500": (lambda key: answer(500, text=f"key={key}"), UpstreamError),
     "503-on-post": (lambda key: answer(503), AmbiguousWriteError),

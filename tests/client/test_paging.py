@@ -12,7 +12,7 @@ import pytest
 
 from atera_mcp.client import AteraClient
 from atera_mcp.client.paging import pages_to_fetch
-from atera_mcp.errors import ValidationError
+from atera_mcp.errors import AteraRefusedError, InvalidRequestError
 
 MakeClient = Callable[..., AteraClient]
 BASE = "https://app.atera.com/api/v3"
@@ -167,7 +167,7 @@ async def test_a_failing_page_raises_the_project_error_itself(make_client: MakeC
         return await api(request)
 
     async with make_client(handler) as client:
-        with pytest.raises(ValidationError, match="Bad page"):
+        with pytest.raises(AteraRefusedError, match="Bad page"):
             await client.list_tickets()
 
 
@@ -184,7 +184,7 @@ async def test_one_page_can_be_read_on_its_own(make_client: MakeClient) -> None:
 async def test_a_page_size_above_fifty_is_refused_before_sending(make_client: MakeClient) -> None:
     api = PagedTickets(total=10)
     async with make_client(api) as client:
-        with pytest.raises(ValidationError, match="between 1 and 50"):
+        with pytest.raises(InvalidRequestError, match="between 1 and 50"):
             await client.list_tickets_page(items_in_page=100)
     assert api.requests == []
 

@@ -20,7 +20,7 @@ from atera_mcp.client.paging import PAGE_SIZE, Collected, collect
 from atera_mcp.client.ratelimit import RateBudget, shared_budget
 from atera_mcp.client.retry import RetryPolicy
 from atera_mcp.domain.wire import Page
-from atera_mcp.errors import ValidationError
+from atera_mcp.errors import InvalidRequestError
 
 DEFAULT_BASE_URL = "https://app.atera.com/api/v3"
 
@@ -127,9 +127,9 @@ class ClientBase:
         subject: str | None = None,
     ) -> Page[T]:
         if not 1 <= items_in_page <= PAGE_SIZE:
-            raise ValidationError(f"items_in_page must be between 1 and {PAGE_SIZE}.")
+            raise InvalidRequestError(f"items_in_page must be between 1 and {PAGE_SIZE}.")
         if page < 1:
-            raise ValidationError("page numbers start at 1.")
+            raise InvalidRequestError("page numbers start at 1.")
         query: dict[str, Any] = {"page": page, "itemsInPage": items_in_page, **(params or {})}
         response = await self._core.send("GET", path, action=action, params=query, subject=subject)
         return decode_as(response, page_type.model_validate, action)

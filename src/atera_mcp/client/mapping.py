@@ -23,11 +23,11 @@ from atera_mcp.domain.wire import Result
 from atera_mcp.errors import (
     AmbiguousWriteError,
     AteraError,
+    AteraRefusedError,
     AuthError,
     NotFoundError,
     RateLimitedError,
     UpstreamError,
-    ValidationError,
 )
 
 REASON_MAX_CHARS = 300
@@ -136,7 +136,7 @@ def _status_error(
         )
     if status in (400, 409, 422):
         why = f": {reason}" if reason else " without saying why."
-        return ValidationError(
+        return AteraRefusedError(
             f"Atera refused to {call.action} (HTTP {status}){why}", status=status
         )
     if failure_for_status(status) is Failure.UNAVAILABLE and not call.replayable:

@@ -9,14 +9,12 @@ Atera leaves it out does the walk fall back to going page by page while `nextLin
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-import anyio
-
+from atera_mcp.client.concurrency import gather
 from atera_mcp.domain.wire import Page
-from atera_mcp.errors import AteraError
 
 T = TypeVar("T")
 
@@ -69,26 +67,10 @@ async def collect(
 async def _fetch_parallel(
     fetch: FetchPage[T], numbers: range, concurrency: int, page_size: int
 ) -> list[Page[T]]:
-    results: dict[int, Page[T]] = {}
-    failures: list[AteraError] = []
-    queue: Iterator[int] = iter(numbers)
+    def reader(number: int) -> Callable[[], Awaitable[Page[T]]]:
+        return lambda: fetch(number, page_size)
 
-    async def worker(scope: anyio.CancelScope) -> None:
-        for number in queue:
-            try:
-                results[number] = await fetch(number, page_size)
-            except AteraError as exc:
-                # Keep the project error itself rather than an ExceptionGroup around it.
-                failures.append(exc)
-                scope.cancel()
-                return
-
-    async with anyio.create_task_group() as group:
-        for _ in range(min(concurrency, len(numbers))):
-            group.start_soon(worker, group.cancel_scope)
-    if failures:
-        raise failures[0]
-    return [results[number] for number in numbers]
+    return await gather(*(reader(n) for n in numbers), limit=concurrency)
 
 
 async def _walk_sequentially(

@@ -18,7 +18,7 @@ from atera_mcp.domain.wire import (
     UpdateTicketModel,
     format_utc,
 )
-from atera_mcp.errors import ValidationError
+from atera_mcp.errors import InvalidRequestError
 
 
 class TicketEndpoints(ClientBase):
@@ -123,7 +123,7 @@ class TicketEndpoints(ClientBase):
         """PUT /tickets/{id} with only the fields that were set on `body`."""
         fields = body.to_wire()
         if not fields:
-            raise ValidationError(f"No changes were given for ticket {ticket_id}.")
+            raise InvalidRequestError(f"No changes were given for ticket {ticket_id}.")
         await self._core.send(
             "PUT",
             f"/tickets/{ticket_id}",

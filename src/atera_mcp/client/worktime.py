@@ -18,7 +18,7 @@ from atera_mcp.domain.wire import (
     TicketWorkHoursSummaryDto,
     WorkhourRecordDto,
 )
-from atera_mcp.errors import ValidationError
+from atera_mcp.errors import InvalidRequestError
 
 MAX_BILLABLE_IDS = 50
 _durations = TypeAdapter(list[TicketDurationsDto])
@@ -79,7 +79,7 @@ class WorkTimeEndpoints(ClientBase):
     async def billable_durations(self, ticket_ids: Sequence[int]) -> list[TicketDurationsDto]:
         """POST /tickets/billableduration for 1 to 50 tickets. A read, so safe to replay."""
         if not 1 <= len(ticket_ids) <= MAX_BILLABLE_IDS:
-            raise ValidationError(
+            raise InvalidRequestError(
                 f"Billable durations can be read for 1 to {MAX_BILLABLE_IDS} tickets at a time; "
                 f"{len(ticket_ids)} were given."
             )
@@ -107,12 +107,12 @@ class WorkTimeEndpoints(ClientBase):
         Atera accepts no offset, so an aware datetime is refused rather than guessed at.
         """
         if start.tzinfo is not None or end.tzinfo is not None:
-            raise ValidationError(
+            raise InvalidRequestError(
                 "Work-hour periods are given in the Atera account's own time zone without an "
                 "offset; pass naive start and end times."
             )
         if end < start:
-            raise ValidationError("The end of the work-hour period is before its start.")
+            raise InvalidRequestError("The end of the work-hour period is before its start.")
         params: dict[str, str | bool] = {
             "startWorkhour": start.strftime("%Y-%m-%dT%H:%M:%S"),
             "endWorkhour": end.strftime("%Y-%m-%dT%H:%M:%S"),
