@@ -77,11 +77,16 @@ class UpstreamError(AteraError):
 
 
 class AmbiguousWriteError(UpstreamError):
-    """A write reached the wire but no answer came back: it may or may not have been applied.
+    """A write reached Atera but no clear answer came back: it may or may not have been applied.
 
     Such a request is never replayed automatically (Atera has no idempotency keys); the caller
-    must read back before trying again.
+    must look for it in Atera before sending it again (`tools/settle.py` does). `cause` says in
+    a few words what went wrong ("a dropped connection", "HTTP 502"), for notes and the audit.
     """
+
+    def __init__(self, message: str, *, cause: str, status: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.cause = cause
 
 
 class LocalRefusal(AteraMcpError):

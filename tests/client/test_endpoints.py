@@ -19,7 +19,7 @@ from atera_mcp.domain.wire import (
     EnduserCommentDetails,
     UpdateTicketModel,
 )
-from atera_mcp.errors import InvalidRequestError, UpstreamError
+from atera_mcp.errors import AmbiguousWriteError, InvalidRequestError
 
 MakeClient = Callable[..., AteraClient]
 
@@ -127,12 +127,12 @@ async def test_create_ticket_returns_the_new_id_given_as_text_or_number(
 
 
 @pytest.mark.anyio
-async def test_a_create_without_an_id_in_the_answer_says_to_look_it_up(
+async def test_a_create_without_an_id_in_the_answer_is_an_unsettled_write(
     make_client: MakeClient,
 ) -> None:
     api = Recorder(201, {"ActionID": None})
     async with make_client(api) as client:
-        with pytest.raises(UpstreamError, match="did not return the new id"):
+        with pytest.raises(AmbiguousWriteError, match="did not carry a readable id"):
             await client.create_ticket(CreateTicketModel(ticket_title="t", description="d"))
 
 

@@ -147,8 +147,23 @@ async def test_a_500_is_an_upstream_error_without_the_body(make_client: MakeClie
 @pytest.mark.anyio
 async def test_a_500_on_a_write_says_the_outcome_is_unknown(make_client: MakeClient) -> None:
     async with make_client(answer(500)) as client:
-        with pytest.raises(UpstreamError, match="not known whether the change was applied"):
+        with pytest.raises(AmbiguousWriteError, match="may or may not have been applied") as caught:
             await client.create_ticket(NEW_TICKET)
+    assert caught.value.cause == "HTTP 500"
+
+
+@pytest.mark.anyio
+async def test_a_write_whose_answer_cannot_be_decoded_is_ambiguous_not_incomplete(
+    make_client: MakeClient,
+) -> None:
+    def broken_gzip(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(201, headers={"Content-Encoding": "gzip"}, content=b"not gzip")
+
+    async with make_client(broken_gzip) as client:
+        with pytest.raises(AmbiguousWriteError, match="answer could not be read") as caught:
+            await client.create_ticket(NEW_TICKET)
+    assert caught.value.cause == "an unreadable answer"
+    assert "could not be completed" not in str(caught.value)
 
 
 @pytest.mark.anyio
@@ -201,11 +216,11 @@ FAILURES: dict[str, tuple[Callable[[str], Handler], type[AteraError]]] = {
     "404": (lambda key: answer(404), NotFoundError),
     "400-echoing-the-key": (echo_key, AteraRefusedError),
     "429": (lambda key: answer(429, headers={"Retry-After": "1"}), RateLimitedError),
-    "500": (lambda key: answer(500, text=f"key={key}"), UpstreamError),
+    "500": (lambda key: answer(500, text=f"key={key}"), AmbiguousWriteError),
     "503-on-post": (lambda key: answer(503), AmbiguousWriteError),
     "connect": (lambda key: raising(httpx.ConnectError("refused")), UpstreamError),
     "dropped": (lambda key: raising(httpx.RemoteProtocolError("gone")), AmbiguousWriteError),
-    "not-json": (lambda key: answer(201, text=f"created with {key}"), UpstreamError),
+    "not-json": (lambda key: answer(201, text=f"created with {key}"), AmbiguousWriteError),
 }
 
 

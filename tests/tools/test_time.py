@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from atera_mcp.errors import AmbiguousWriteError, NotFoundError, RuleError
+from atera_mcp.errors import NotFoundError, RuleError
 from atera_mcp.sandbox import sandbox_state
 from atera_mcp.sandbox.records import Ticket
 from atera_mcp.tools.time import get_work_hours, log_hours
@@ -68,6 +68,7 @@ async def test_logged_hours_are_sent_as_utc_with_billiable_and_read_back_with_ne
         )
         assert (entry.minutes, entry.billable, entry.on_site) == (90, True, False)
         assert entry.technician == "Maya Patel"
+        assert result.totals is not None
         assert result.totals.billable_seconds == 5400
         assert result.totals.non_billable_seconds == 0
         assert result.summary() == (
@@ -93,6 +94,7 @@ async def test_totals_add_up_with_the_entries_already_on_the_ticket() -> None:
         )
         assert result.entry.technician == "Ethan Walker"
         t0, t1 = before.totals, result.totals
+        assert t1 is not None
         assert t1.non_billable_seconds == t0.non_billable_seconds + 45 * 60
         assert t1.billable_seconds == t0.billable_seconds
         assert t1.on_site_seconds == t0.on_site_seconds + 45 * 60
@@ -235,15 +237,18 @@ async def test_entries_touching_end_to_start_do_not_overlap() -> None:
         assert len(posts(r)) == 2
 
 
-async def test_a_dropped_answer_is_reported_as_ambiguous_and_not_replayed() -> None:
+async def test_a_dropped_answer_is_settled_by_finding_the_entry_and_not_replayed() -> None:
     async with rig() as r:
         ticket = idle_open_ticket(r)
         sandbox_state(r.app).faults.drop_after_commit("POST", f"/tickets/{ticket.id}/workhours")
-        with pytest.raises(AmbiguousWriteError, match="may or may not have been applied"):
-            await log_hours(
-                r.ctx, ticket.id, datetime(2026, 11, 25, 9), billable=True, duration_minutes=30
-            )
+        result = await log_hours(
+            r.ctx, ticket.id, datetime(2026, 11, 25, 9), billable=True, duration_minutes=30
+        )
         assert len(ticket.work) == 1  # committed once, never sent twice
+        assert result.entry.id == ticket.work[0].id
+        assert result.note is not None
+        assert "found in Atera" in result.note
+        assert result.audit()["outcome"] == "settled after a dropped connection"
 
 
 async def test_work_hours_list_entries_oldest_first_and_match_the_totals() -> None:

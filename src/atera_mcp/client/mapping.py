@@ -81,10 +81,13 @@ def _tries(attempts: int) -> str:
     return "" if attempts == 1 else f" after {attempts} attempts"
 
 
-def _ambiguous(call: Call, what_happened: str, status: int | None) -> AmbiguousWriteError:
+def _ambiguous(
+    action: str, what_happened: str, cause: str, status: int | None
+) -> AmbiguousWriteError:
     return AmbiguousWriteError(
-        f"The request to {call.action} was sent to Atera but {what_happened}, so it may or may "
+        f"The request to {action} was sent to Atera but {what_happened}, so it may or may "
         "not have been applied. Check in Atera before retrying, or it may be applied twice.",
+        cause=cause,
         status=status,
     )
 
@@ -99,7 +102,17 @@ def _transport_error(exc: httpx.HTTPError, call: Call, *, attempts: int) -> Ater
     timed_out = isinstance(exc, httpx.TimeoutException)
     what = "no answer came back in time" if timed_out else "the connection dropped"
     if failure is Failure.LOST and not call.replayable:
-        return _ambiguous(call, what, None)
+        return _ambiguous(
+            call.action, what, "a timeout" if timed_out else "a dropped connection", None
+        )
+    if isinstance(exc, httpx.DecodingError):
+        # Atera answered, but the body could not be decoded: a write may well have landed.
+        what = "its answer could not be read"
+        if not call.replayable:
+            return _ambiguous(call.action, what, "an unreadable answer", None)
+        return UpstreamError(
+            f"Atera's answer to the request to {call.action} could not be read. Try again."
+        )
     if failure is Failure.LOST:
         return UpstreamError(
             f"Atera did not answer the request to {call.action}{_tries(attempts)} ({what}). "
@@ -139,17 +152,13 @@ def _status_error(
         return AteraRefusedError(
             f"Atera refused to {call.action} (HTTP {status}){why}", status=status
         )
-    if failure_for_status(status) is Failure.UNAVAILABLE and not call.replayable:
-        return _ambiguous(call, f"Atera answered HTTP {status} (unavailable)", status)
+    if status >= 500 and not call.replayable:
+        # A 500 may come after the write committed, as a 502-504 may: either way it is unknown.
+        return _ambiguous(call.action, f"Atera answered HTTP {status}", f"HTTP {status}", status)
     if status >= 500:
-        unsure = (
-            ""
-            if call.replayable
-            else " It is not known whether the change was applied; check before retrying."
-        )
         return UpstreamError(
             f"Atera failed with HTTP {status} when asked to {call.action}{_tries(attempts)}. "
-            f"Try again later.{unsure}",
+            "Try again later.",
             status=status,
         )
     return UpstreamError(
@@ -236,13 +245,17 @@ def decode_as(response: httpx.Response, adapter: Callable[[Any], M], action: str
 
 
 def decode_created_id(response: httpx.Response, action: str) -> int:
-    """The new object's id from a `{"ActionID": ...}` answer (a string or a number)."""
+    """The new object's id from a `{"ActionID": ...}` answer (a string or a number).
+
+    An answer without a readable id leaves the write unsettled: AmbiguousWriteError, so the
+    caller looks for the object before sending anything again."""
     try:
         result = decode_as(response, Result.model_validate, action)
         return int(result.action_id or "")
     except (UpstreamError, ValueError):
-        raise UpstreamError(
-            f"Atera accepted the request to {action} but did not return the new id; "
-            "look it up in Atera before trying again.",
-            status=response.status_code,
+        raise _ambiguous(
+            action,
+            f"its answer (HTTP {response.status_code}) did not carry a readable id",
+            "an unreadable answer",
+            response.status_code,
         ) from None

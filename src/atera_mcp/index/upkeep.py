@@ -19,7 +19,7 @@ from functools import partial
 
 from atera_mcp.client import AteraClient
 from atera_mcp.domain.wire import Page, TicketDto
-from atera_mcp.errors import NotFoundError, UpstreamError, ValidationError
+from atera_mcp.errors import AteraRefusedError, NotFoundError, UpstreamError
 from atera_mcp.index.store import IndexStore, Observation, SyncState
 from atera_mcp.index.sync import PAGE_SIZE, Clock, StoreRunner, later, page_count, read_pages
 
@@ -60,7 +60,7 @@ class Upkeep:
             except NotFoundError:
                 await self.run(partial(IndexStore.delete_ticket, ticket_id=ticket_id))
                 continue
-            except (ValidationError, UpstreamError) as exc:
+            except (AteraRefusedError, UpstreamError) as exc:
                 # One thread Atera keeps failing on must not hold up the others behind it.
                 log.warning("Comments of ticket %d could not be read: %s", ticket_id, exc)
                 self._failed_threads[ticket_id] = started
@@ -106,7 +106,7 @@ class Upkeep:
             except NotFoundError:
                 deleted += await self.run(partial(IndexStore.delete_ticket, ticket_id=ticket_id))
                 continue
-            except (ValidationError, UpstreamError) as exc:
+            except (AteraRefusedError, UpstreamError) as exc:
                 # Kept for now: only a 404 removes a ticket; the next sweep asks again.
                 log.warning("Ticket %d could not be confirmed: %s", ticket_id, exc)
                 continue

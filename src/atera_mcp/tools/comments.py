@@ -5,24 +5,29 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from atera_mcp.domain.directory import Technician
 from atera_mcp.domain.text import clean_text, strip_html
 from atera_mcp.domain.views import COMMENT_LIMIT, Timestamp, ToolResult, View
 from atera_mcp.domain.wire import (
     AddCommentToTicketModel,
+    TechnicianCommentDetails,
     TicketCommentDto,
 )
-from atera_mcp.errors import RuleError
+from atera_mcp.errors import AteraError, RuleError
 from atera_mcp.tools.common import load_ticket, record_thread
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.params import Cursor, Limit, TechnicianEmail, TechnicianId, TicketId
+from atera_mcp.tools.settle import CLOCK_MARGIN, WriteResult, settle
 
 # Comments are sorted locally (Atera documents no order), so the whole thread is read, up to this.
 MAX_COMMENTS = 1000
+# The same text by the same technician on the same ticket this soon is a model repeating itself.
+REPEAT_WINDOW = timedelta(minutes=10)
 _CURSOR_TAG = "c1"
 
 
@@ -55,15 +60,19 @@ def comment_views(
     return sorted((comment_view(c) for c in kept), key=lambda v: v.at, reverse=True)
 
 
-class AddCommentResult(ToolResult):
+class AddCommentResult(WriteResult):
     ticket_id: int
     comment: CommentView
     read_back: bool = Field(description="False: accepted but not found on reading back")
+    _technician_id: int | None = PrivateAttr(None)
 
     def summary(self) -> str:
         kind = "internal note" if self.comment.internal else "customer-visible reply"
-        unread = "" if self.read_back else " (accepted, but not found when read back)"
-        return f"Added {kind} to #{self.ticket_id} as {self.comment.author}{unread}"
+        unread = "" if self.read_back or self.note else " (accepted, but not found when read back)"
+        return self.with_note(f"Added {kind} to #{self.ticket_id} as {self.comment.author}{unread}")
+
+    def audit_ids(self) -> dict[str, object]:
+        return {"ticket_id": self.ticket_id, "technician_id": self._technician_id}
 
 
 class ListCommentsResult(ToolResult):
@@ -126,6 +135,39 @@ def _find_stored(
     return max(same or mine, key=lambda c: c.date, default=None)
 
 
+def _repeat_of(
+    items: Sequence[TicketCommentDto], tech: Technician, text: str, now: datetime
+) -> TicketCommentDto | None:
+    """The newest comment with this text by `tech` from the last 10 minutes, if any."""
+    recent = [
+        c
+        for c in items
+        if c.technician_contact_id == tech.id
+        and abs(now - c.date) <= REPEAT_WINDOW
+        and _same_text(c, text)
+    ]
+    return max(recent, key=lambda c: c.date, default=None)
+
+
+def _copies(
+    items: Sequence[TicketCommentDto],
+    tech: Technician,
+    internal: bool,
+    text: str,
+    since: datetime,
+    until: datetime,
+) -> list[TicketCommentDto]:
+    """Comments that could be this very write: same text, author and visibility, in the window."""
+    return [
+        c
+        for c in items
+        if c.technician_contact_id == tech.id
+        and c.is_internal == internal
+        and since <= c.date <= until
+        and _same_text(c, text)
+    ]
+
+
 async def add_comment(
     ctx: ToolContext,
     ticket_id: TicketId,
@@ -135,6 +177,9 @@ async def add_comment(
     ],
     technician_id: TechnicianId = None,
     technician_email: TechnicianEmail = None,
+    allow_duplicate: Annotated[
+        bool, Field(description="Add even if the same text was added <10 min ago")
+    ] = False,
 ) -> AddCommentResult:
     """Add a note to a ticket: internal (technicians only) or a reply the customer sees.
 
@@ -149,19 +194,55 @@ async def add_comment(
             f"Ticket {ticket_id} is Closed, so the customer should not get a reply on it. Add an "
             "internal note (internal=true), or open a new ticket for the customer."
         )
-    author: dict[str, object] = {"TechnicianId": tech.id, "IsInternal": internal}
-    if tech.email:
-        author["TechnicianEmail"] = tech.email
-    body = AddCommentToTicketModel.model_validate(
-        {"CommentText": text, "TechnicianCommentDetails": author}
+    before = (await ctx.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)).items
+    _observe_authors(ctx, before)
+    sent_at = ctx.now()
+    if not allow_duplicate and (repeat := _repeat_of(before, tech, text, sent_at)) is not None:
+        minutes = max(0, round((sent_at - repeat.date).total_seconds() / 60))
+        raise RuleError(
+            f"{tech.name} already added this same text to ticket {ticket_id} at "
+            f"{repeat.date:%Y-%m-%d %H:%M:%S} UTC ({minutes} min ago), so it was not added again. "
+            "Pass allow_duplicate=true if it really should appear twice."
+        )
+    body = AddCommentToTicketModel(
+        comment_text=text,
+        technician_comment_details=TechnicianCommentDetails(
+            technician_id=tech.id, is_internal=internal, technician_email=tech.email
+        ),
     )
-    await ctx.atera.add_comment(ticket_id, body)
-    found = await ctx.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
-    await record_thread(ctx, ticket_id, found)
-    _observe_authors(ctx, found.items)
-    stored = _find_stored(found.items, tech, internal, text)
-    if stored is not None:
-        return AddCommentResult(ticket_id=ticket_id, comment=comment_view(stored), read_back=True)
+    since = sent_at - CLOCK_MARGIN
+    earlier = len(_copies(before, tech, internal, text, since, sent_at + CLOCK_MARGIN))
+
+    async def send() -> bool:
+        await ctx.atera.add_comment(ticket_id, body)
+        return True
+
+    async def find() -> bool | None:
+        found = await ctx.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
+        copies = _copies(found.items, tech, internal, text, since, ctx.now() + CLOCK_MARGIN)
+        return True if len(copies) > earlier else None
+
+    settled = await settle(send, find, what="the comment")
+    try:
+        found = await ctx.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
+    except AteraError as exc:
+        result = _as_sent(ctx, ticket_id, tech, internal, text).not_read_back(exc)
+    else:
+        await record_thread(ctx, ticket_id, found)
+        _observe_authors(ctx, found.items)
+        stored = _find_stored(found.items, tech, internal, text)
+        if stored is not None:
+            view = comment_view(stored)
+            result = AddCommentResult(ticket_id=ticket_id, comment=view, read_back=True)
+        else:
+            result = _as_sent(ctx, ticket_id, tech, internal, text)
+    result._technician_id = tech.id
+    return result.settled_by(settled)
+
+
+def _as_sent(
+    ctx: ToolContext, ticket_id: int, tech: Technician, internal: bool, text: str
+) -> AddCommentResult:
     sent = CommentView(
         at=ctx.now(),
         author=tech.name,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Annotated, Literal
+from datetime import datetime, timedelta
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import Field
 
+from atera_mcp.domain.directory import Technician
 from atera_mcp.domain.views import TicketDetail, ToolResult, View, ticket_detail
 from atera_mcp.domain.wire import (
     ContactDto,
@@ -15,7 +16,7 @@ from atera_mcp.domain.wire import (
     TicketDto,
     UpdateTicketModel,
 )
-from atera_mcp.errors import NotFoundError, RuleError
+from atera_mcp.errors import AteraError, NotFoundError, RuleError
 from atera_mcp.tools.comments import CommentView, comment_views
 from atera_mcp.tools.common import load_ticket, record_thread
 from atera_mcp.tools.concurrency import gather
@@ -31,7 +32,10 @@ from atera_mcp.tools.params import (
     TicketId,
     TypeParam,
 )
+from atera_mcp.tools.settle import CLOCK_MARGIN, Settled, WriteResult, settle
 from atera_mcp.tools.time import TimeTotals, time_totals
+
+V = TypeVar("V", bound=str | int)
 
 DUPLICATE_WINDOW = timedelta(hours=24)
 OPEN_SCAN_LIMIT = 500
@@ -52,13 +56,21 @@ class GetTicketResult(ToolResult):
         return "\n".join(parts)
 
 
-class CreateTicketResult(ToolResult):
+class CreateTicketResult(WriteResult):
     ticket: TicketDetail
     contact_created: bool = Field(description="True when a new contact was created first")
 
     def summary(self) -> str:
         made = " (new contact created)" if self.contact_created else ""
-        return f"Created ticket {self.ticket.line()}{made}"
+        return self.with_note(f"Created ticket {self.ticket.line()}{made}")
+
+    def audit_ids(self) -> dict[str, object]:
+        end_user = self.ticket.end_user
+        return {
+            "ticket_id": self.ticket.ticket_id,
+            "end_user_id": end_user.id if end_user else None,
+            "contact_created": self.contact_created,
+        }
 
 
 class FieldChange(View):
@@ -67,7 +79,7 @@ class FieldChange(View):
     after: str | None
 
 
-class UpdateTicketResult(ToolResult):
+class UpdateTicketResult(WriteResult):
     ticket: TicketDetail
     changes: list[FieldChange] = Field(description="Previous and new values of what changed")
 
@@ -75,16 +87,28 @@ class UpdateTicketResult(ToolResult):
         if not self.changes:
             return f"No change needed: {self.ticket.line()}"
         done = "; ".join(f"{c.field}: {c.before} -> {c.after}" for c in self.changes)
-        return f"Updated #{self.ticket.ticket_id}: {done}"
+        return self.with_note(f"Updated #{self.ticket.ticket_id}: {done}")
+
+    def audit_ids(self) -> dict[str, object]:
+        return {"ticket_id": self.ticket.ticket_id, "fields": [c.field for c in self.changes]}
 
 
-class LinkTicketsResult(ToolResult):
+class LinkTicketsResult(WriteResult):
     ticket_id: int
     related_ticket_id: int
     relation: Literal["parent", "child"]
 
     def summary(self) -> str:
-        return f"Ticket #{self.ticket_id} is now the {self.relation} of #{self.related_ticket_id}"
+        return self.with_note(
+            f"Ticket #{self.ticket_id} is now the {self.relation} of #{self.related_ticket_id}"
+        )
+
+    def audit_ids(self) -> dict[str, object]:
+        return {
+            "ticket_id": self.ticket_id,
+            "related_ticket_id": self.related_ticket_id,
+            "relation": self.relation,
+        }
 
 
 async def get_ticket(
@@ -116,6 +140,12 @@ def _same_title(a: str | None, b: str) -> bool:
     return " ".join((a or "").split()).casefold() == " ".join(b.split()).casefold()
 
 
+async def _contact_by_email(ctx: ToolContext, email: str) -> ContactDto | None:
+    found = await ctx.atera.find_contacts(email=email, max_items=50)
+    exact = [c for c in found.items if (c.email or "").casefold() == email.casefold()]
+    return exact[0] if exact else None
+
+
 async def _resolve_end_user(
     ctx: ToolContext,
     end_user_id: int | None,
@@ -123,21 +153,21 @@ async def _resolve_end_user(
     first_name: str | None,
     last_name: str | None,
     customer_id: int | None,
-) -> tuple[ContactDto, bool]:
-    """The contact the ticket is for, creating it under `customer_id` when it is new."""
+) -> tuple[ContactDto, Settled[int] | None]:
+    """The contact the ticket is for, creating it under `customer_id` when it is new (the
+    second value then says how that write went)."""
     if end_user_id is not None:
         try:
-            return await ctx.atera.get_contact(end_user_id), False
+            return await ctx.atera.get_contact(end_user_id), None
         except NotFoundError:
             raise RuleError(
                 f"Contact {end_user_id} was not found. Use find_contacts to look the person up."
             ) from None
     if not email:
         raise RuleError("Give the end user as end_user_id or end_user_email.")
-    found = await ctx.atera.find_contacts(email=email, max_items=50)
-    exact = [c for c in found.items if (c.email or "").casefold() == email.casefold()]
-    if exact:
-        return exact[0], False
+    existing = await _contact_by_email(ctx, email)
+    if existing is not None:
+        return existing, None
     if not (first_name and last_name and customer_id):
         raise RuleError(
             f"No contact has the email {email}. To create one, also pass end_user_first_name, "
@@ -149,20 +179,25 @@ async def _resolve_end_user(
         raise RuleError(
             f"Customer {customer_id} was not found. Use find_customers to get its id."
         ) from None
-    new_id = await ctx.atera.create_contact(
-        CreateContactRequest(
-            email=email, customer_id=customer_id, firstname=first_name, lastname=last_name
-        )
+    body = CreateContactRequest(
+        email=email, customer_id=customer_id, firstname=first_name, lastname=last_name
     )
+
+    async def find() -> int | None:
+        # Nobody had this email a moment ago (checked above): whoever has it now is ours.
+        found = await _contact_by_email(ctx, email)
+        return found.end_user_id if found is not None else None
+
+    created = await settle(lambda: ctx.atera.create_contact(body), find, what="the contact")
     contact = ContactDto(
-        end_user_id=new_id,
+        end_user_id=created.value,
         customer_id=customer_id,
         customer_name=customer.customer_name,
         firstname=first_name,
         lastname=last_name,
         email=email,
     )
-    return contact, True
+    return contact, created
 
 
 async def _find_duplicate(ctx: ToolContext, contact: ContactDto, title: str) -> TicketDto | None:
@@ -226,7 +261,7 @@ async def create_ticket(
         if technician_id is not None or technician_email
         else None
     )
-    contact, created = await _resolve_end_user(
+    contact, contact_write = await _resolve_end_user(
         ctx, end_user_id, end_user_email, end_user_first_name, end_user_last_name, customer_id
     )
     if not allow_duplicate:
@@ -237,23 +272,75 @@ async def create_ticket(
                 f"still {duplicate.ticket_status} and was opened in the last 24 hours. Update "
                 "it instead, or pass allow_duplicate=true to open another."
             )
-    fields: dict[str, object] = {
-        "TicketTitle": title.strip(),
-        "Description": description,
-        "TicketPriority": priority,
-        "TicketType": type,
-        "EndUserID": contact.end_user_id,
-    }
-    if impact is not None:
-        fields["TicketImpact"] = impact
-    if technician is not None:
-        fields["TechnicianContactID"] = technician.id
-    sent = ctx.now()
-    new_id = await ctx.atera.create_ticket(CreateTicketModel.model_validate(fields))
-    dto = await load_ticket(ctx, new_id, written_at=sent)
-    return CreateTicketResult(
-        ticket=ticket_detail(dto, ctx.rules, ctx.now()), contact_created=created
+    body = CreateTicketModel(
+        ticket_title=title.strip(),
+        description=description,
+        ticket_priority=priority,
+        ticket_type=type,
+        ticket_impact=impact,
+        end_user_id=contact.end_user_id,
+        technician_contact_id=technician.id if technician is not None else None,
     )
+    sent_at = ctx.now()
+    since = sent_at - CLOCK_MARGIN
+
+    async def find() -> int | None:
+        # A ticket with this title for this end user, created since just before the send.
+        # (Older ones with the same title were refused above as duplicates unless allowed.)
+        found = await ctx.atera.tickets_modified_since(since, max_items=OPEN_SCAN_LIMIT)
+        mine = [
+            t
+            for t in found.items
+            if t.end_user_id == contact.end_user_id
+            and _same_title(t.ticket_title, title)
+            and t.ticket_created_date is not None
+            and t.ticket_created_date >= since
+        ]
+        return max(mine, key=lambda t: t.ticket_id).ticket_id if mine else None
+
+    created = await settle(lambda: ctx.atera.create_ticket(body), find, what="the ticket")
+    result = await _created(ctx, created.value, body, contact, technician, contact_write, sent_at)
+    if contact_write is not None:
+        result.settled_by(contact_write)
+    return result.settled_by(created)
+
+
+async def _created(
+    ctx: ToolContext,
+    ticket_id: int,
+    body: CreateTicketModel,
+    contact: ContactDto,
+    technician: Technician | None,
+    contact_write: Settled[int] | None,
+    sent_at: datetime,
+) -> CreateTicketResult:
+    """The new ticket as read back, or as sent when reading it back fails."""
+    made = contact_write is not None
+    try:
+        dto = await load_ticket(ctx, ticket_id, written_at=sent_at)
+    except AteraError as exc:
+        sent = TicketDto(
+            ticket_id=ticket_id,
+            ticket_title=body.ticket_title,
+            first_comment=body.description,
+            ticket_priority=body.ticket_priority,
+            ticket_type=body.ticket_type,
+            ticket_impact=body.ticket_impact,
+            ticket_status="Open",
+            end_user_id=contact.end_user_id,
+            end_user_email=contact.email,
+            end_user_first_name=contact.firstname,
+            end_user_last_name=contact.lastname,
+            customer_id=contact.customer_id,
+            customer_name=contact.customer_name,
+            technician_contact_id=technician.id if technician else None,
+            technician_full_name=technician.name if technician else None,
+            technician_email=technician.email if technician else None,
+        )
+        detail = ticket_detail(sent, ctx.rules, ctx.now())
+        return CreateTicketResult(ticket=detail, contact_created=made).not_read_back(exc)
+    detail = ticket_detail(dto, ctx.rules, ctx.now())
+    return CreateTicketResult(ticket=detail, contact_created=made)
 
 
 async def update_ticket(
@@ -283,33 +370,75 @@ async def update_ticket(
             f"Ticket {ticket_id} is Closed, which is final; it cannot be changed. "
             "Create a new ticket and link it instead."
         )
-    wire: dict[str, object] = {}
-    changes: list[FieldChange] = []
-
-    def change(name: str, alias: str, before: str | None, after: str | int | None) -> None:
-        if after is None or str(after) == (before or ""):
-            return
-        wire[alias] = after
-        changes.append(FieldChange(field=name, before=before, after=str(after)))
-
-    if transition is not None and transition.changes:
-        change("status", "TicketStatus", current, transition.target)
-    change("priority", "TicketPriority", dto.ticket_priority, priority)
-    change("type", "TicketType", dto.ticket_type, type)
-    change("impact", "TicketImpact", dto.ticket_impact, impact)
-    change("title", "TicketTitle", dto.ticket_title, title.strip() if title else None)
-    if technician_id is not None or technician_email:
-        tech = ctx.technician(technician_id, technician_email, role="technician")
-        if tech.id != dto.technician_contact_id:
-            wire["TechnicianContactID"] = tech.id
-            changes.append(
-                FieldChange(field="technician", before=dto.technician_full_name, after=tech.name)
-            )
-    if wire:
-        sent = ctx.now()
-        await ctx.atera.update_ticket(ticket_id, UpdateTicketModel.model_validate(wire))
-        dto = await load_ticket(ctx, ticket_id, written_at=sent)
+    tech = (
+        ctx.technician(technician_id, technician_email, role="technician")
+        if technician_id is not None or technician_email
+        else None
+    )
+    body = UpdateTicketModel(
+        ticket_status=_changed(
+            current, transition.target if transition and transition.changes else None
+        ),
+        ticket_priority=_changed(dto.ticket_priority, priority),
+        ticket_type=_changed(dto.ticket_type, type),
+        ticket_impact=_changed(dto.ticket_impact, impact),
+        ticket_title=_changed(dto.ticket_title, title.strip() if title else None),
+        technician_contact_id=_changed(dto.technician_contact_id, tech.id if tech else None),
+    )
+    changes = [
+        FieldChange(field=name, before=before, after=after)
+        for name, before, after in (
+            ("status", current, body.ticket_status),
+            ("priority", dto.ticket_priority, body.ticket_priority),
+            ("type", dto.ticket_type, body.ticket_type),
+            ("impact", dto.ticket_impact, body.ticket_impact),
+            ("title", dto.ticket_title, body.ticket_title),
+            ("technician", dto.technician_full_name, tech.name if tech else None),
+        )
+        if after is not None and (name != "technician" or body.technician_contact_id)
+    ]
+    if not changes:
+        return UpdateTicketResult(ticket=ticket_detail(dto, ctx.rules, ctx.now()), changes=[])
+    # A PUT: idempotent, so the client itself replays it after a lost answer.
+    sent_at = ctx.now()
+    await ctx.atera.update_ticket(ticket_id, body)
+    try:
+        dto = await load_ticket(ctx, ticket_id, written_at=sent_at)
+    except AteraError as exc:
+        sent = dto.model_copy(update=_as_applied(body, tech))
+        result = UpdateTicketResult(
+            ticket=ticket_detail(sent, ctx.rules, ctx.now()), changes=changes
+        )
+        return result.not_read_back(exc)
     return UpdateTicketResult(ticket=ticket_detail(dto, ctx.rules, ctx.now()), changes=changes)
+
+
+def _changed(before: str | int | None, after: V | None) -> V | None:
+    """`after` when it differs from `before`; None (nothing to send) when it is the same."""
+    if after is None or str(after) == ("" if before is None else str(before)):
+        return None
+    return after
+
+
+def _as_applied(body: UpdateTicketModel, tech: Technician | None) -> dict[str, object]:
+    """The ticket fields an accepted update changed, for showing it when it cannot be read."""
+    applied: dict[str, object] = body.model_dump(exclude_none=True)
+    if body.technician_contact_id is not None and tech is not None:
+        applied["technician_full_name"] = tech.name
+        applied["technician_email"] = tech.email
+    return applied
+
+
+async def _with_relations(ctx: ToolContext, ticket_id: int) -> TicketDto:
+    try:
+        return ctx.observe(await ctx.atera.get_ticket(ticket_id, include_relations=True))
+    except NotFoundError:
+        raise NotFoundError(f"Ticket {ticket_id} was not found.", status=404) from None
+
+
+def _is_child_of(child: TicketDto, parent_id: int) -> bool:
+    # Checked on the child: it has one parent, while a parent lists only one of its children.
+    return child.relation_type == "Child" and child.related_ticket_id == parent_id
 
 
 async def link_tickets(
@@ -326,11 +455,24 @@ async def link_tickets(
     Both tickets must exist. Sets Atera's RelationType on ticket_id."""
     if ticket_id == related_ticket_id:
         raise RuleError("A ticket cannot be linked to itself; give two different ticket ids.")
-    await load_ticket(ctx, ticket_id)
-    await load_ticket(ctx, related_ticket_id)
-    await ctx.atera.add_relation(
-        ticket_id, related_ticket_id, "Parent" if relation == "parent" else "Child"
-    )
-    return LinkTicketsResult(
+    first = await _with_relations(ctx, ticket_id)
+    second = await _with_relations(ctx, related_ticket_id)
+    parent, child = (first, second) if relation == "parent" else (second, first)
+    result = LinkTicketsResult(
         ticket_id=ticket_id, related_ticket_id=related_ticket_id, relation=relation
     )
+    if _is_child_of(child, parent.ticket_id):
+        result.note = "They were already linked this way; nothing was sent."
+        return result
+
+    async def send() -> bool:
+        await ctx.atera.add_relation(
+            ticket_id, related_ticket_id, "Parent" if relation == "parent" else "Child"
+        )
+        return True
+
+    async def find() -> bool | None:
+        now = await ctx.atera.get_ticket(child.ticket_id, include_relations=True)
+        return True if _is_child_of(now, parent.ticket_id) else None
+
+    return result.settled_by(await settle(send, find, what="the link"))

@@ -18,7 +18,7 @@ from atera_mcp.domain.wire import (
     TicketWorkHoursDto,
     TicketWorkHoursSummaryDto,
 )
-from atera_mcp.errors import RuleError
+from atera_mcp.errors import AteraError, RuleError
 from atera_mcp.tools.common import load_ticket
 from atera_mcp.tools.concurrency import gather
 from atera_mcp.tools.context import ToolContext
@@ -30,6 +30,7 @@ from atera_mcp.tools.params import (
     TechnicianId,
     TicketId,
 )
+from atera_mcp.tools.settle import WriteResult, settle
 
 MAX_ENTRY = timedelta(hours=24)
 FUTURE_GRACE = timedelta(minutes=5)  # clocks differ a little; a start "now" is not the future
@@ -113,20 +114,31 @@ def work_entry(dto: TicketWorkHoursDto, ctx: ToolContext) -> WorkEntry | None:
     )
 
 
-class LogHoursResult(ToolResult):
+class LogHoursResult(WriteResult):
     ticket_id: int
     entry: WorkEntry
-    totals: TimeTotals
+    totals: TimeTotals | None = Field(description="Null when they could not be read back")
 
     def summary(self) -> str:
         kind = "billable" if self.entry.billable else "non-billable"
         t = self.totals
-        return (
-            f"Logged {hours(self.entry.minutes * 60):g} h {kind} on #{self.ticket_id} for "
-            f"{self.entry.technician} (total now {t.billable_hours:g} h billable, "
-            f"{t.non_billable_hours:g} h non-billable)"
-            + ("" if self.entry.id is not None else "; accepted, but not found on reading back")
+        totals = (
+            f" (total now {t.billable_hours:g} h billable, {t.non_billable_hours:g} h non-billable)"
+            if t is not None
+            else ""
         )
+        unfound = "" if self.entry.id is not None or self.note else "; accepted, but not found"
+        return self.with_note(
+            f"Logged {hours(self.entry.minutes * 60):g} h {kind} on #{self.ticket_id} for "
+            f"{self.entry.technician}{totals}{unfound}"
+        )
+
+    def audit_ids(self) -> dict[str, object]:
+        return {
+            "ticket_id": self.ticket_id,
+            "work_hours_id": self.entry.id,
+            "technician_id": self.entry.technician_id,
+        }
 
 
 class GetWorkHoursResult(ToolResult):
@@ -180,10 +192,13 @@ def _find_new(
     tech: Technician,
     start: datetime,
     end: datetime,
+    *,
+    exact: bool = False,
 ) -> TicketWorkHoursDto | None:
+    """A new entry by `tech`, preferring one with these very times (`exact`: only those)."""
     new = [r for r in records if r.work_hours_id not in before and _by(tech, r)]
     same = [r for r in new if r.start_work_hour == start and r.end_work_hour == end]
-    return max(same or new, key=lambda r: r.work_hours_id, default=None)
+    return max(same if exact else same or new, key=lambda r: r.work_hours_id, default=None)
 
 
 async def _entries_and_totals(
@@ -267,35 +282,47 @@ async def log_hours(
     _observe(ctx, existing)
     if not allow_overlap:
         _check_overlap(existing, tech, start_utc, end_utc, zone, ticket_id)
-    fields: dict[str, object] = {
-        "StartWorkHour": start_utc,
-        "EndWorkHour": end_utc,
-        "TechnicianContactID": tech.id,
-        "Billiable": billable,
-        "OnCustomerSite": on_site,
-    }
-    if description and description.strip():
-        fields["Description"] = description.strip()
-    if rate_id is not None:
-        fields["RateID"] = rate_id
-    await ctx.atera.add_work_hours(ticket_id, CreateWorkHoursModel.model_validate(fields))
+    text = description.strip() if description and description.strip() else None
+    body = CreateWorkHoursModel(
+        start_work_hour=start_utc,
+        end_work_hour=end_utc,
+        technician_contact_id=tech.id,
+        billiable=billable,
+        on_customer_site=on_site,
+        description=text,
+        rate_id=rate_id,
+    )
+    known = {r.work_hours_id for r in existing}
 
-    after, new_totals = await _entries_and_totals(ctx, ticket_id)
-    stored = _find_new(after, {r.work_hours_id for r in existing}, tech, start_utc, end_utc)
-    entry = work_entry(stored, ctx) if stored is not None else None
-    if entry is None:
-        entry = WorkEntry(
-            id=None,
-            start=start_utc,
-            end=end_utc,
-            minutes=round((end_utc - start_utc).total_seconds() / 60, 2),
-            technician=tech.name,
-            technician_id=tech.id,
-            billable=billable,
-            on_site=on_site,
-            description=clean_text(description, 500),
-        )
-    return LogHoursResult(ticket_id=ticket_id, entry=entry, totals=new_totals)
+    async def send() -> bool:
+        await ctx.atera.add_work_hours(ticket_id, body)
+        return True
+
+    async def find() -> bool | None:
+        records = (await ctx.atera.work_hour_records(ticket_id)).items
+        new = _find_new(records, known, tech, start_utc, end_utc, exact=True)
+        return True if new is not None else None
+
+    settled = await settle(send, find, what="the time entry")
+    sent = WorkEntry(
+        id=None,
+        start=start_utc,
+        end=end_utc,
+        minutes=round((end_utc - start_utc).total_seconds() / 60, 2),
+        technician=tech.name,
+        technician_id=tech.id,
+        billable=billable,
+        on_site=on_site,
+        description=clean_text(description, 500),
+    )
+    try:
+        after, new_totals = await _entries_and_totals(ctx, ticket_id)
+    except AteraError as exc:
+        result = LogHoursResult(ticket_id=ticket_id, entry=sent, totals=None).not_read_back(exc)
+        return result.settled_by(settled)
+    stored = _find_new(after, known, tech, start_utc, end_utc)
+    entry = (work_entry(stored, ctx) if stored is not None else None) or sent
+    return LogHoursResult(ticket_id=ticket_id, entry=entry, totals=new_totals).settled_by(settled)
 
 
 async def get_work_hours(ctx: ToolContext, ticket_id: TicketId) -> GetWorkHoursResult:

@@ -1,0 +1,157 @@
+"""Writes that settle themselves: after an unclear answer, look before sending again.
+
+Atera has no idempotency keys and nothing a tool writes can be undone (a comment, a time entry,
+a ticket). When a POST comes back without a clear answer (`AmbiguousWriteError`: a dropped
+connection, a timeout, a 5xx, a 2xx whose body cannot be read), `settle` looks for the write in
+Atera through the tool's own `find`:
+
+    found      -> success, with a note saying the answer was lost ("settled")
+    not found  -> sent once more; never a third time
+    unclear    -> the look itself failed every time: the ambiguity is reported, honestly
+
+PUTs are not handled here: they are idempotent and the client replays them itself.
+
+Write results derive from `WriteResult`: `note` tells the model what was unusual (settled, or
+written but not read back), and `audit()` reports ids and the outcome, never free text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Generic, Self, TypeVar
+
+from pydantic import Field, PrivateAttr
+
+from atera_mcp.domain.views import ToolResult
+from atera_mcp.errors import AmbiguousWriteError, AteraError, UpstreamError
+
+T = TypeVar("T")
+
+# Atera's clock and ours may disagree a little; a write is looked for this far either side.
+CLOCK_MARGIN = timedelta(minutes=5)
+# Reads that look for a write are retried on failure this many times in all.
+FIND_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Settled(Generic[T]):
+    """What a settled write returned (or what finding it returned) and how it went.
+
+    `outcome` is for the audit log: "ok", "settled after a dropped connection", "sent again
+    after HTTP 502". `note` is for the model, None when nothing unusual happened.
+    """
+
+    value: T
+    outcome: str = "ok"
+    note: str | None = None
+
+
+async def settle(
+    send: Callable[[], Awaitable[T]],
+    find: Callable[[], Awaitable[T | None]],
+    *,
+    what: str,
+) -> Settled[T]:
+    """Send a write once, and when its answer is unclear settle it: look, then at most resend.
+
+    `find` returns the written object (or anything true of it) or None when it is not in
+    Atera; it must tell this write apart from older ones (the caller knows what existed
+    before). `what` names the write for notes and errors: "the comment", "the ticket".
+    """
+    try:
+        return Settled(await send())
+    except AmbiguousWriteError as first:
+        found = await _look(find, first, what)
+        if found is not None:
+            return Settled(
+                found,
+                outcome=f"settled after {first.cause}",
+                note=f"The first answer was lost ({first.cause}); {what} was found in Atera "
+                "on checking, so it was not sent again.",
+            )
+        try:
+            value = await send()
+        except AmbiguousWriteError as second:
+            found = await _look(find, second, what)
+            if found is None:
+                raise UpstreamError(
+                    f"Atera did not take {what}: the first attempt met {first.cause} and the "
+                    f"second {second.cause}, and checking found nothing written either time. "
+                    "Try again later.",
+                    status=second.status,
+                ) from second
+            return Settled(
+                found,
+                outcome=f"settled after {first.cause} and {second.cause}",
+                note=f"Sent twice without a clear answer ({first.cause}, then {second.cause}); "
+                f"{what} was found in Atera once, on checking.",
+            )
+        return Settled(
+            value,
+            outcome=f"sent again after {first.cause}",
+            note=f"The first attempt met {first.cause} and {what} was not in Atera on "
+            "checking, so it was sent once more.",
+        )
+
+
+async def _look(
+    find: Callable[[], Awaitable[T | None]], unclear: AmbiguousWriteError, what: str
+) -> T | None:
+    last: AteraError | None = None
+    for _ in range(FIND_ATTEMPTS):
+        try:
+            return await find()
+        except AteraError as exc:
+            last = exc
+    raise AmbiguousWriteError(
+        f"{what[:1].upper()}{what[1:]} was sent to Atera but {unclear.cause} left its outcome "
+        f"unknown, and checking failed too ({last}). Look in Atera before trying again, or it "
+        "may be written twice.",
+        cause=unclear.cause,
+        status=unclear.status,
+    ) from last
+
+
+def unread(error: AteraError) -> str:
+    """The note for a write that landed but could not be read back afterwards."""
+    return f"It was written, but reading it back failed ({error}); shown as sent."
+
+
+class WriteResult(ToolResult):
+    """Base of write tools' results: an optional note, and the outcome for the audit log."""
+
+    note: str | None = Field(None, description="What was unusual: answer lost, not read back")
+    _outcome: str = PrivateAttr("ok")
+    _read_back: bool = PrivateAttr(True)
+
+    def settled_by(self, settled: Settled[Any]) -> Self:
+        """Record how the write went (outcome for the audit, note for the model)."""
+        self._outcome = settled.outcome
+        self._add_note(settled.note)
+        return self
+
+    def not_read_back(self, error: AteraError) -> Self:
+        """Record that the write landed but reading it back failed."""
+        self._read_back = False
+        self._add_note(unread(error))
+        return self
+
+    def _add_note(self, note: str | None) -> None:
+        if note:
+            self.note = f"{self.note} {note}" if self.note else note
+
+    def with_note(self, text: str) -> str:
+        """A summary line followed by the note, if any."""
+        return f"{text}. {self.note}" if self.note else text
+
+    def audit_ids(self) -> dict[str, object]:
+        """The ids this write touched; each result names its own."""
+        return {}
+
+    def audit(self) -> dict[str, object]:
+        entry: dict[str, object] = {**self.audit_ids(), "outcome": self._outcome}
+        if not self._read_back:
+            entry["read_back"] = "failed"
+        return entry
