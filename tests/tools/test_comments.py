@@ -164,3 +164,30 @@ async def test_listing_comments_of_an_unknown_ticket_is_not_found() -> None:
         with pytest.raises(NotFoundError, match="Ticket 99999 was not found"):
             await list_comments(r.ctx, 99999)
         assert_contract(r.recorder.records)
+
+
+async def test_the_same_text_again_within_ten_minutes_is_refused_naming_the_first() -> None:
+    async with rig() as r:
+        ticket_id = ticket_with_status(r, "Open")
+        await add_comment(r.ctx, ticket_id, "Reset the password.", internal=True)
+        with pytest.raises(RuleError, match=r"already added this same text .* at 2026-11-26 15:0"):
+            await add_comment(r.ctx, ticket_id, "  Reset the   password. ", internal=False)
+        assert len(posts(r)) == 1
+
+
+async def test_a_repeat_is_added_when_allowed_or_when_another_technician_writes_it() -> None:
+    async with rig() as r:
+        ticket_id = ticket_with_status(r, "Open")
+        await add_comment(r.ctx, ticket_id, "Waiting for the vendor.", internal=True)
+        await add_comment(
+            r.ctx, ticket_id, "Waiting for the vendor.", internal=True, allow_duplicate=True
+        )
+        await add_comment(
+            r.ctx,
+            ticket_id,
+            "Waiting for the vendor.",
+            internal=True,
+            technician_email="grace.kim@brightpath-it.com",
+        )
+        stored = sandbox_state(r.app).store.ticket(ticket_id).comments
+        assert sum(c.text == "Waiting for the vendor." for c in stored) == 3

@@ -126,9 +126,12 @@ class WriteResult(ToolResult):
     _outcome: str = PrivateAttr("ok")
     _read_back: bool = PrivateAttr(True)
 
-    def settled_by(self, settled: Settled[Any]) -> Self:
-        """Record how the write went (outcome for the audit, note for the model)."""
-        self._outcome = settled.outcome
+    def settled_by(self, settled: Settled[Any], *, part: str | None = None) -> Self:
+        """Record how a write went (outcome for the audit, note for the model). A tool that
+        wrote twice (a contact, then the ticket) names the `part` an unusual outcome was of."""
+        if settled.outcome != "ok":
+            outcome = f"{part}: {settled.outcome}" if part else settled.outcome
+            self._outcome = outcome if self._outcome == "ok" else f"{self._outcome}; {outcome}"
         self._add_note(settled.note)
         return self
 

@@ -301,7 +301,7 @@ async def create_ticket(
     created = await settle(lambda: ctx.atera.create_ticket(body), find, what="the ticket")
     result = await _created(ctx, created.value, body, contact, technician, contact_write, sent_at)
     if contact_write is not None:
-        result.settled_by(contact_write)
+        result.settled_by(contact_write, part="contact")
     return result.settled_by(created)
 
 

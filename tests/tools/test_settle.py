@@ -1,0 +1,317 @@
+"""Writes settle themselves, proven against the sandbox's own data.
+
+Each path: the answer dropped after the write committed (found: success, "settled", one copy),
+a gateway error before it committed (sent once more: one copy), a failure reading back a write
+that landed (success reporting the write), an unreadable 2xx answer, and the limits (never a
+third send; an honest error when even the check fails).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+import httpx
+import pytest
+
+from atera_mcp.client import AteraClient
+from atera_mcp.errors import AmbiguousWriteError, UpstreamError
+from atera_mcp.sandbox import sandbox_state
+from atera_mcp.sandbox.faults import Faults
+from atera_mcp.sandbox.records import Ticket
+from atera_mcp.tools.comments import add_comment
+from atera_mcp.tools.context import ToolContext
+from atera_mcp.tools.tickets import create_ticket, link_tickets
+from atera_mcp.tools.time import log_hours
+from tests.fault_seam import AfterRequest
+from tests.harness import API_KEY, BASE_URL, NOW, Rig, recording_transport, sandbox_app, settings
+
+pytestmark = pytest.mark.anyio
+
+Wrap = Callable[[httpx.AsyncBaseTransport, Faults], httpx.AsyncBaseTransport]
+
+
+async def no_sleep(seconds: float) -> None:
+    return None
+
+
+@asynccontextmanager
+async def rig_through(wrap: Wrap | None = None) -> AsyncIterator[Rig]:
+    """The harness rig, with an optional seam between the client and the recorded sandbox."""
+    app = sandbox_app()
+    recorder = recording_transport(app)
+    faults = sandbox_state(app).faults
+    transport = wrap(recorder, faults) if wrap is not None else recorder
+    async with AteraClient(
+        api_key=API_KEY, base_url=BASE_URL, rpm=0, transport=transport, sleep=no_sleep
+    ) as atera:
+        yield Rig(
+            app=app, recorder=recorder, ctx=ToolContext.create(atera, settings(), lambda: NOW)
+        )
+
+
+def faults(r: Rig) -> Faults:
+    return sandbox_state(r.app).faults
+
+
+def open_ticket(r: Rig, *, with_work: bool = False) -> Ticket:
+    tickets = sorted(sandbox_state(r.app).store.tickets.values(), key=lambda t: t.id)
+    return next(
+        t
+        for t in tickets
+        if t.status == "Open"
+        and bool(t.work) == with_work
+        and t.parent_id is None
+        and not t.child_ids
+    )
+
+
+def comments_saying(ticket: Ticket, text: str) -> int:
+    return sum(1 for c in ticket.comments if c.text == text)
+
+
+def contact_id(r: Rig) -> int:
+    return min(sandbox_state(r.app).store.contacts)
+
+
+def post_count(r: Rig, path_end: str) -> int:
+    return sum(
+        1
+        for x in r.recorder.records
+        if x.request.method == "POST" and x.request.url.path.endswith(path_end)
+    )
+
+
+# -- add_comment ----------------------------------------------------------------------------
+
+
+async def test_a_comment_whose_answer_was_dropped_after_commit_is_found_and_not_sent_again() -> (
+    None
+):
+    async with rig_through() as r:
+        ticket = open_ticket(r)
+        faults(r).drop_after_commit("POST", f"/tickets/{ticket.id}/comments")
+        result = await add_comment(r.ctx, ticket.id, "Replaced the toner.", internal=True)
+        assert comments_saying(ticket, "Replaced the toner.") == 1
+        assert result.read_back
+        assert result.note is not None
+        assert "found in Atera" in result.note
+        assert "not sent again" in result.summary()
+        assert result.audit() == {
+            "ticket_id": ticket.id,
+            "technician_id": 101,
+            "outcome": "settled after a dropped connection",
+        }
+
+
+async def test_a_comment_refused_by_a_gateway_before_commit_is_sent_exactly_once_more() -> None:
+    async with rig_through() as r:
+        ticket = open_ticket(r)
+        faults(r).fail("POST", f"/tickets/{ticket.id}/comments", 502)
+        result = await add_comment(r.ctx, ticket.id, "Called the customer.", internal=False)
+        assert comments_saying(ticket, "Called the customer.") == 1
+        assert post_count(r, "/comments") == 2  # the one answered 502, and the one sent again
+        assert result.audit()["outcome"] == "sent again after HTTP 502"
+        assert result.note is not None
+        assert "sent once more" in result.note
+
+
+async def test_a_comment_is_never_sent_a_third_time_and_the_error_says_nothing_was_written() -> (
+    None
+):
+    async with rig_through() as r:
+        ticket = open_ticket(r)
+        faults(r).fail("POST", f"/tickets/{ticket.id}/comments", 503, times=2)
+        with pytest.raises(UpstreamError, match="checking found nothing written") as caught:
+            await add_comment(r.ctx, ticket.id, "Third time lucky?", internal=True)
+        assert not isinstance(caught.value, AmbiguousWriteError)
+        assert comments_saying(ticket, "Third time lucky?") == 0
+        assert post_count(r, "/comments") == 2
+
+
+async def test_a_500_reading_back_a_comment_that_landed_still_reports_success() -> None:
+    def then_fail_reads(inner: httpx.AsyncBaseTransport, f: Faults) -> httpx.AsyncBaseTransport:
+        return AfterRequest(
+            inner, "POST", "/comments", then=lambda: f.fail("GET", "/tickets", 500, times=1)
+        )
+
+    async with rig_through(then_fail_reads) as r:
+        ticket = open_ticket(r)
+        result = await add_comment(r.ctx, ticket.id, "Rebooted the switch.", internal=True)
+        assert comments_saying(ticket, "Rebooted the switch.") == 1
+        assert not result.read_back
+        assert result.comment.text == "Rebooted the switch."
+        assert result.note is not None
+        assert "reading it back failed" in result.note
+        assert result.audit() == {
+            "ticket_id": ticket.id,
+            "technician_id": 101,
+            "outcome": "ok",
+            "read_back": "failed",
+        }
+
+
+async def test_when_even_the_check_fails_the_answer_says_the_outcome_is_unknown() -> None:
+    def then_fail_reads(inner: httpx.AsyncBaseTransport, f: Faults) -> httpx.AsyncBaseTransport:
+        return AfterRequest(
+            inner, "POST", "/comments", then=lambda: f.fail("GET", "/tickets", 500, times=10)
+        )
+
+    async with rig_through(then_fail_reads) as r:
+        ticket = open_ticket(r)
+        faults(r).drop_after_commit("POST", f"/tickets/{ticket.id}/comments")
+        with pytest.raises(AmbiguousWriteError, match="checking failed too"):
+            await add_comment(r.ctx, ticket.id, "Unknowable.", internal=True)
+        assert comments_saying(ticket, "Unknowable.") == 1  # landed, and never sent twice
+
+
+# -- log_hours ------------------------------------------------------------------------------
+
+
+async def test_time_refused_by_a_gateway_before_commit_is_logged_exactly_once() -> None:
+    async with rig_through() as r:
+        ticket = open_ticket(r)
+        faults(r).fail("POST", f"/tickets/{ticket.id}/workhours", 504)
+        result = await log_hours(
+            r.ctx, ticket.id, datetime(2026, 11, 25, 9), billable=True, duration_minutes=45
+        )
+        assert len(ticket.work) == 1
+        assert result.entry.id == ticket.work[0].id
+        assert result.audit()["outcome"] == "sent again after HTTP 504"
+
+
+async def test_time_logged_but_not_read_back_reports_the_entry_as_sent_without_totals() -> None:
+    def then_fail_reads(inner: httpx.AsyncBaseTransport, f: Faults) -> httpx.AsyncBaseTransport:
+        return AfterRequest(
+            inner, "POST", "/workhours", then=lambda: f.fail("GET", "/tickets", 500, times=1)
+        )
+
+    async with rig_through(then_fail_reads) as r:
+        ticket = open_ticket(r)
+        result = await log_hours(
+            r.ctx, ticket.id, datetime(2026, 11, 25, 9), billable=False, duration_minutes=30
+        )
+        assert len(ticket.work) == 1
+        assert result.totals is None
+        assert (result.entry.minutes, result.entry.billable) == (30, False)
+        assert result.audit()["read_back"] == "failed"
+        assert "reading it back failed" in result.summary()
+
+
+# -- create_ticket --------------------------------------------------------------------------
+
+
+def tickets_titled(r: Rig, title: str) -> list[Ticket]:
+    return [t for t in sandbox_state(r.app).store.tickets.values() if t.title == title]
+
+
+async def test_a_ticket_whose_answer_was_dropped_is_found_in_the_lastmodified_feed() -> None:
+    async with rig_through() as r:
+        faults(r).drop_after_commit("POST", "/tickets")
+        result = await create_ticket(
+            r.ctx, "Scanner offline", "It stopped.", end_user_id=contact_id(r)
+        )
+        [ticket] = tickets_titled(r, "Scanner offline")
+        assert result.ticket.ticket_id == ticket.id
+        assert result.audit() == {
+            "ticket_id": ticket.id,
+            "end_user_id": contact_id(r),
+            "contact_created": False,
+            "outcome": "settled after a dropped connection",
+        }
+        feeds = [x for x in r.recorder.records if x.request.url.path.endswith("/lastmodified")]
+        assert feeds, "the ticket was looked for in the lastmodified feed"
+
+
+async def test_an_unreadable_2xx_after_a_committed_ticket_is_settled_not_an_error() -> None:
+    def garble(inner: httpx.AsyncBaseTransport, f: Faults) -> httpx.AsyncBaseTransport:
+        return AfterRequest(inner, "POST", "/api/v3/tickets", garble=True)
+
+    async with rig_through(garble) as r:
+        result = await create_ticket(
+            r.ctx, "Monitor flickers", "Since Monday.", end_user_id=contact_id(r)
+        )
+        [ticket] = tickets_titled(r, "Monitor flickers")
+        assert result.ticket.ticket_id == ticket.id
+        assert result.audit()["outcome"] == "settled after an unreadable answer"
+
+
+async def test_a_2xx_without_an_id_for_a_ticket_not_written_is_sent_once_more() -> None:
+    async with rig_through() as r:
+        # The sandbox answers 200 with a ProblemDetails body and writes nothing.
+        faults(r).fail("POST", "/tickets", 200)
+        result = await create_ticket(r.ctx, "Laptop fan noise", "Loud.", end_user_id=contact_id(r))
+        [ticket] = tickets_titled(r, "Laptop fan noise")
+        assert result.ticket.ticket_id == ticket.id
+        assert result.audit()["outcome"] == "sent again after an unreadable answer"
+
+
+async def test_a_ticket_created_but_not_read_back_returns_its_id_and_the_fields_sent() -> None:
+    def then_fail_reads(inner: httpx.AsyncBaseTransport, f: Faults) -> httpx.AsyncBaseTransport:
+        return AfterRequest(
+            inner, "POST", "/api/v3/tickets", then=lambda: f.fail("GET", "/tickets", 500)
+        )
+
+    async with rig_through(then_fail_reads) as r:
+        result = await create_ticket(
+            r.ctx, "VPN drops hourly", "Every hour.", priority="High", end_user_id=contact_id(r)
+        )
+        [ticket] = tickets_titled(r, "VPN drops hourly")
+        assert result.ticket.ticket_id == ticket.id
+        assert (result.ticket.title, result.ticket.priority, result.ticket.description) == (
+            "VPN drops hourly",
+            "High",
+            "Every hour.",
+        )
+        assert result.ticket.end_user is not None
+        assert result.ticket.end_user.id == contact_id(r)
+        assert result.audit()["read_back"] == "failed"
+        assert f"Created ticket #{ticket.id}" in result.summary()
+
+
+async def test_a_new_contact_whose_answer_was_dropped_is_found_by_email() -> None:
+    async with rig_through() as r:
+        store = sandbox_state(r.app).store
+        customer_id = min(store.customers)
+        faults(r).drop_after_commit("POST", "/contacts")
+        result = await create_ticket(
+            r.ctx,
+            "Cannot print",
+            "Printer says offline.",
+            end_user_email="new.person@example.org",
+            end_user_first_name="New",
+            end_user_last_name="Person",
+            customer_id=customer_id,
+        )
+        made = [c for c in store.contacts.values() if c.email == "new.person@example.org"]
+        assert len(made) == 1
+        assert result.contact_created
+        assert result.ticket.end_user is not None
+        assert result.ticket.end_user.id == made[0].id
+        assert result.audit()["outcome"] == "contact: settled after a dropped connection"
+
+
+# -- link_tickets ---------------------------------------------------------------------------
+
+
+async def test_a_link_whose_answer_was_dropped_is_found_on_the_child_and_not_sent_again() -> None:
+    async with rig_through() as r:
+        parent = open_ticket(r)
+        child = open_ticket(r, with_work=True)
+        faults(r).drop_after_commit("POST", f"/tickets/{parent.id}/relations")
+        result = await link_tickets(r.ctx, parent.id, child.id, "parent")
+        assert child.parent_id == parent.id
+        assert parent.child_ids == [child.id]
+        assert result.audit()["outcome"] == "settled after a dropped connection"
+
+
+async def test_linking_tickets_already_linked_that_way_sends_nothing() -> None:
+    async with rig_through() as r:
+        parent = open_ticket(r)
+        child = open_ticket(r, with_work=True)
+        await link_tickets(r.ctx, child.id, parent.id, "child")
+        again = await link_tickets(r.ctx, child.id, parent.id, "child")
+        assert post_count(r, "/relations") == 1
+        assert again.note == "They were already linked this way; nothing was sent."
+        assert parent.child_ids == [child.id]
