@@ -1,42 +1,39 @@
-"""Faults timed to a write, at the HTTP seam: arm a sandbox fault right after a request, or
-garble the body of its answer.
+"""Faults timed to a request, at the HTTP seam: arm a sandbox fault right after a request has
+been answered, or garble the body of its answer.
 
-The sandbox's `Faults` count requests; a test that wants "the read after the write fails"
-arms the fault once the write has gone through, with `AfterRequest(..., then=...)`.
+The sandbox's `Faults` count requests; "the read after the write fails" needs the fault armed
+once the write has gone through: `seam.after("POST", "/tickets/7/comments", then=...)`.
 Used by the tool tests and by bench/bench_faults.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
 
 UNREADABLE = b"<html><body>Service temporarily degraded</body></html>"
 
 
-class AfterRequest(httpx.AsyncBaseTransport):
-    """Pass every request to `inner`; for the first `method` request whose path ends with
-    `path_end` (once each time `rearm()` is called), call `then()` after it was handled, and
-    with `garble` replace its answer's body by an unreadable one (the status is kept)."""
+@dataclass
+class _Trigger:
+    method: str
+    path_end: str
+    then: Callable[[], None] | None
+    garble: bool
 
-    def __init__(
-        self,
-        inner: httpx.AsyncBaseTransport,
-        method: str,
-        path_end: str,
-        *,
-        then: Callable[[], None] | None = None,
-        garble: bool = False,
-    ) -> None:
+
+class FaultSeam(httpx.AsyncBaseTransport):
+    """Pass every request to `inner`; each trigger fires once, on the first `method` request
+    whose path ends with its `path_end`: `then()` runs after that request was handled, and
+    with `garble` its answer's body is replaced by an unreadable one (the status is kept)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self.inner = inner
-        self.method = method
-        self.path_end = path_end.rstrip("/").lower()
-        self.then = then
-        self.garble = garble
-        self.armed = True
+        self._triggers: list[_Trigger] = []
 
-    def rearm(
+    def after(
         self,
         method: str,
         path_end: str,
@@ -44,23 +41,24 @@ class AfterRequest(httpx.AsyncBaseTransport):
         then: Callable[[], None] | None = None,
         garble: bool = False,
     ) -> None:
-        self.method, self.path_end = method, path_end.rstrip("/").lower()
-        self.then, self.garble, self.armed = then, garble, True
+        self._triggers.append(_Trigger(method, path_end.rstrip("/").lower(), then, garble))
+
+    def _take(self, request: httpx.Request) -> _Trigger | None:
+        path = request.url.path.rstrip("/").lower()
+        for trigger in self._triggers:
+            if trigger.method == request.method and path.endswith(trigger.path_end):
+                self._triggers.remove(trigger)
+                return trigger
+        return None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        hit = (
-            self.armed
-            and request.method == self.method
-            and request.url.path.rstrip("/").lower().endswith(self.path_end)
-        )
-        if hit:
-            self.armed = False
+        trigger = self._take(request)
         try:
             response = await self.inner.handle_async_request(request)
         finally:
-            if hit and self.then is not None:
-                self.then()
-        if hit and self.garble:
+            if trigger is not None and trigger.then is not None:
+                trigger.then()
+        if trigger is not None and trigger.garble:
             await response.aread()
             await response.aclose()
             return httpx.Response(

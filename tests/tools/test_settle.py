@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-import httpx
 import pytest
 
 from atera_mcp.client import AteraClient
@@ -24,12 +23,12 @@ from atera_mcp.tools.comments import add_comment
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.tickets import create_ticket, link_tickets
 from atera_mcp.tools.time import log_hours
-from tests.fault_seam import AfterRequest
+from tests.fault_seam import FaultSeam
 from tests.harness import API_KEY, BASE_URL, NOW, Rig, recording_transport, sandbox_app, settings
 
 pytestmark = pytest.mark.anyio
 
-Wrap = Callable[[httpx.AsyncBaseTransport, Faults], httpx.AsyncBaseTransport]
+Arm = Callable[[FaultSeam, Faults], None]
 
 
 async def no_sleep(seconds: float) -> None:
@@ -37,14 +36,15 @@ async def no_sleep(seconds: float) -> None:
 
 
 @asynccontextmanager
-async def rig_through(wrap: Wrap | None = None) -> AsyncIterator[Rig]:
-    """The harness rig, with an optional seam between the client and the recorded sandbox."""
+async def rig_through(arm: Arm | None = None) -> AsyncIterator[Rig]:
+    """The harness rig with a fault seam between the client and the recorded sandbox."""
     app = sandbox_app()
     recorder = recording_transport(app)
-    faults = sandbox_state(app).faults
-    transport = wrap(recorder, faults) if wrap is not None else recorder
+    seam = FaultSeam(recorder)
+    if arm is not None:
+        arm(seam, sandbox_state(app).faults)
     async with AteraClient(
-        api_key=API_KEY, base_url=BASE_URL, rpm=0, transport=transport, sleep=no_sleep
+        api_key=API_KEY, base_url=BASE_URL, rpm=0, transport=seam, sleep=no_sleep
     ) as atera:
         yield Rig(
             app=app, recorder=recorder, ctx=ToolContext.create(atera, settings(), lambda: NOW)
@@ -131,10 +131,8 @@ async def test_a_comment_is_never_sent_a_third_time_and_the_error_says_nothing_w
 
 
 async def test_a_500_reading_back_a_comment_that_landed_still_reports_success() -> None:
-    def then_fail_reads(inner: httpx.AsyncBaseTransport, f: Faults) -> httpx.AsyncBaseTransport:
-        return AfterRequest(
-            inner, "POST", "/comments", then=lambda: f.fail("GET", "/tickets", 500, times=1)
-        )
+    def then_fail_reads(seam: FaultSeam, f: Faults) -> None:
+        seam.after("POST", "/comments", then=lambda: f.fail("GET", "/tickets", 500, times=1))
 
     async with rig_through(then_fail_reads) as r:
         ticket = open_ticket(r)
@@ -153,10 +151,8 @@ async def test_a_500_reading_back_a_comment_that_landed_still_reports_success() 
 
 
 async def test_when_even_the_check_fails_the_answer_says_the_outcome_is_unknown() -> None:
-    def then_fail_reads(inner: httpx.AsyncBaseTransport, f: Faults) -> httpx.AsyncBaseTransport:
-        return AfterRequest(
-            inner, "POST", "/comments", then=lambda: f.fail("GET", "/tickets", 500, times=10)
-        )
+    def then_fail_reads(seam: FaultSeam, f: Faults) -> None:
+        seam.after("POST", "/comments", then=lambda: f.fail("GET", "/tickets", 500, times=10))
 
     async with rig_through(then_fail_reads) as r:
         ticket = open_ticket(r)
@@ -182,10 +178,8 @@ async def test_time_refused_by_a_gateway_before_commit_is_logged_exactly_once() 
 
 
 async def test_time_logged_but_not_read_back_reports_the_entry_as_sent_without_totals() -> None:
-    def then_fail_reads(inner: httpx.AsyncBaseTransport, f: Faults) -> httpx.AsyncBaseTransport:
-        return AfterRequest(
-            inner, "POST", "/workhours", then=lambda: f.fail("GET", "/tickets", 500, times=1)
-        )
+    def then_fail_reads(seam: FaultSeam, f: Faults) -> None:
+        seam.after("POST", "/workhours", then=lambda: f.fail("GET", "/tickets", 500, times=1))
 
     async with rig_through(then_fail_reads) as r:
         ticket = open_ticket(r)
@@ -225,8 +219,8 @@ async def test_a_ticket_whose_answer_was_dropped_is_found_in_the_lastmodified_fe
 
 
 async def test_an_unreadable_2xx_after_a_committed_ticket_is_settled_not_an_error() -> None:
-    def garble(inner: httpx.AsyncBaseTransport, f: Faults) -> httpx.AsyncBaseTransport:
-        return AfterRequest(inner, "POST", "/api/v3/tickets", garble=True)
+    def garble(seam: FaultSeam, f: Faults) -> None:
+        seam.after("POST", "/api/v3/tickets", garble=True)
 
     async with rig_through(garble) as r:
         result = await create_ticket(
@@ -248,10 +242,8 @@ async def test_a_2xx_without_an_id_for_a_ticket_not_written_is_sent_once_more() 
 
 
 async def test_a_ticket_created_but_not_read_back_returns_its_id_and_the_fields_sent() -> None:
-    def then_fail_reads(inner: httpx.AsyncBaseTransport, f: Faults) -> httpx.AsyncBaseTransport:
-        return AfterRequest(
-            inner, "POST", "/api/v3/tickets", then=lambda: f.fail("GET", "/tickets", 500)
-        )
+    def then_fail_reads(seam: FaultSeam, f: Faults) -> None:
+        seam.after("POST", "/api/v3/tickets", then=lambda: f.fail("GET", "/tickets", 500))
 
     async with rig_through(then_fail_reads) as r:
         result = await create_ticket(
