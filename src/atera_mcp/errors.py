@@ -8,7 +8,8 @@
     │   ├── AteraRefusedError        400/409/422: Atera refused the request; carries its reason
     │   ├── RateLimitedError         429 after the retries ran out; carries the wait in seconds
     │   └── UpstreamError            5xx, timeouts, connection failures, unreadable answers
-    │       └── AmbiguousWriteError  a write was sent but its outcome is unknown; not replayed
+    │       └── AmbiguousWriteError  a write got no clear answer (dropped, timeout, 5xx,
+    │                                unreadable 2xx): never replayed blindly; settled by tools
     └── LocalRefusal                 refused here, before anything was sent to Atera
         ├── InvalidRequestError      arguments the client cannot send (a page out of range,
         │                            an empty update, a period that ends before it starts)

@@ -114,7 +114,8 @@ class TicketEndpoints(ClientBase):
         )
 
     async def create_ticket(self, body: CreateTicketModel) -> int:
-        """POST /tickets; returns the new TicketID. Never replayed once sent."""
+        """POST /tickets; returns the new TicketID. Never replayed once sent: an unclear answer
+        (or one without a readable id) raises AmbiguousWriteError for the caller to settle."""
         action = "create a ticket"
         response = await self._core.send("POST", "/tickets", action=action, json=body.to_wire())
         return decode_created_id(response, action)
@@ -187,7 +188,8 @@ class TicketEndpoints(ClientBase):
         )
 
     async def add_comment(self, ticket_id: int, body: AddCommentToTicketModel) -> None:
-        """POST /tickets/{id}/comments (answers 200 with a Result or 201 empty)."""
+        """POST /tickets/{id}/comments (answers 200 with a Result or 201 empty). Never replayed
+        once sent: an unclear answer raises AmbiguousWriteError for the caller to settle."""
         await self._core.send(
             "POST",
             f"/tickets/{ticket_id}/comments",

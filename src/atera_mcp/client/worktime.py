@@ -28,7 +28,8 @@ class WorkTimeEndpoints(ClientBase):
     """Work-hour entries, their totals and billable durations."""
 
     async def add_work_hours(self, ticket_id: int, body: CreateWorkHoursModel) -> None:
-        """POST /tickets/{id}/workhours. Entries are permanent: never replayed once sent."""
+        """POST /tickets/{id}/workhours. Entries are permanent: never replayed once sent; an
+        unclear answer raises AmbiguousWriteError for the caller to settle."""
         await self._core.send(
             "POST",
             f"/tickets/{ticket_id}/workhours",
