@@ -131,12 +131,17 @@ async def test_a_post_is_retried_after_a_429(make_client: MakeClient) -> None:
 
 @pytest.mark.anyio
 @pytest.mark.parametrize(
-    "failure",
-    [dropped(), httpx.ReadTimeout("read timed out"), httpx.ReadError("reset"), status(503)],
+    ("failure", "cause"),
+    [
+        (dropped(), "a dropped connection"),
+        (httpx.ReadTimeout("read timed out"), "a timeout"),
+        (httpx.ReadError("reset"), "a dropped connection"),
+        (status(503), "HTTP 503"),
+    ],
     ids=["connection-dropped", "read-timeout", "read-error", "503"],
 )
 async def test_a_post_is_not_replayed_when_it_may_have_been_processed(
-    failure: Step, make_client: MakeClient, sleeps: list[float]
+    failure: Step, cause: str, make_client: MakeClient, sleeps: list[float]
 ) -> None:
     script = Script(failure, created(42))
     async with make_client(script) as client:
@@ -146,6 +151,7 @@ async def test_a_post_is_not_replayed_when_it_may_have_been_processed(
     assert sleeps == []
     assert "may or may not have been applied" in str(caught.value)
     assert "create a ticket" in str(caught.value)
+    assert caught.value.cause == cause  # what the settled answer's note and audit will name
 
 
 @pytest.mark.anyio

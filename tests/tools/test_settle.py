@@ -157,7 +157,7 @@ async def test_when_even_the_check_fails_the_answer_says_the_outcome_is_unknown(
     async with rig_through(then_fail_reads) as r:
         ticket = open_ticket(r)
         faults(r).drop_after_commit("POST", f"/tickets/{ticket.id}/comments")
-        with pytest.raises(AmbiguousWriteError, match="checking failed too"):
+        with pytest.raises(AmbiguousWriteError, match="checking for it failed too"):
             await add_comment(r.ctx, ticket.id, "Unknowable.", internal=True)
         assert comments_saying(ticket, "Unknowable.") == 1  # landed, and never sent twice
 

@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, PrivateAttr
 
@@ -73,6 +73,11 @@ class AddCommentResult(WriteResult):
 
     def audit_ids(self) -> dict[str, object]:
         return {"ticket_id": self.ticket_id, "technician_id": self._technician_id}
+
+    def by(self, technician_id: int) -> Self:
+        """Record the author's id for the audit (the view shows a name, not an id)."""
+        self._technician_id = technician_id
+        return self
 
 
 class ListCommentsResult(ToolResult):
@@ -236,8 +241,7 @@ async def add_comment(
             result = AddCommentResult(ticket_id=ticket_id, comment=view, read_back=True)
         else:
             result = _as_sent(ctx, ticket_id, tech, internal, text)
-    result._technician_id = tech.id
-    return result.settled_by(settled)
+    return result.by(tech.id).settled_by(settled)
 
 
 def _as_sent(

@@ -107,8 +107,8 @@ async def _look(
             last = exc
     raise AmbiguousWriteError(
         f"{what[:1].upper()}{what[1:]} was sent to Atera but {unclear.cause} left its outcome "
-        f"unknown, and checking failed too ({last}). Look in Atera before trying again, or it "
-        "may be written twice.",
+        "unknown, and checking for it failed too. Look in Atera before trying again, or it may "
+        "be written twice.",
         cause=unclear.cause,
         status=unclear.status,
     ) from last
@@ -133,6 +133,12 @@ class WriteResult(ToolResult):
             outcome = f"{part}: {settled.outcome}" if part else settled.outcome
             self._outcome = outcome if self._outcome == "ok" else f"{self._outcome}; {outcome}"
         self._add_note(settled.note)
+        return self
+
+    def nothing_sent(self, note: str | None = None) -> Self:
+        """Record that nothing needed writing (already so in Atera)."""
+        self._outcome = "nothing sent"
+        self._add_note(note)
         return self
 
     def not_read_back(self, error: AteraError) -> Self:

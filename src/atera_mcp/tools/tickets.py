@@ -398,7 +398,8 @@ async def update_ticket(
         if after is not None and (name != "technician" or body.technician_contact_id)
     ]
     if not changes:
-        return UpdateTicketResult(ticket=ticket_detail(dto, ctx.rules, ctx.now()), changes=[])
+        detail = ticket_detail(dto, ctx.rules, ctx.now())
+        return UpdateTicketResult(ticket=detail, changes=[]).nothing_sent()
     # A PUT: idempotent, so the client itself replays it after a lost answer.
     sent_at = ctx.now()
     await ctx.atera.update_ticket(ticket_id, body)
@@ -462,8 +463,7 @@ async def link_tickets(
         ticket_id=ticket_id, related_ticket_id=related_ticket_id, relation=relation
     )
     if _is_child_of(child, parent.ticket_id):
-        result.note = "They were already linked this way; nothing was sent."
-        return result
+        return result.nothing_sent("They were already linked this way; nothing was sent.")
 
     async def send() -> bool:
         await ctx.atera.add_relation(
