@@ -4,10 +4,10 @@ Run on demand: `PYTHONPATH=. .venv/bin/python bench/bench_faults.py [seed]`.
 
 520 writes (create_ticket, add_comment, log_hours, update_ticket, link_tickets) go through the
 in-memory MCP client, the real server and client, into the sandbox, while faults are injected:
-connections dropped after the write committed, gateway errors and 500s before it committed,
-500s on the reads before and after it, 2xx answers that cannot be read, bursts of 429 with
-Retry-After, and stretches of latency. Each call is made the way a model makes it: after an
-error answer, the same call again, up to twice.
+connections dropped after the write committed, empty 500s after it committed, gateway errors
+and empty 500s before it committed, 500s on the reads before and after it, 2xx answers that
+cannot be read, bursts of 429 with Retry-After, and stretches of latency. Each call is made the
+way a model makes it: after an error answer, the same call again, up to twice.
 
 Everything is counted from the sandbox's own data, per write (each carries a unique marker):
 - duplicates:   copies beyond the first (a comment, entry or ticket written twice)
@@ -95,7 +95,7 @@ def draw(rng: random.Random, *, ids: bool, reads_back: bool) -> Fault | None:
     if rng.random() >= FAULT_RATE:
         return None
     kind = rng.choice(
-        ["dropped", "gateway", "500-write", "500-read-before", "429-burst"]
+        ["dropped", "gateway", "500-write", "500-after-commit", "500-read-before", "429-burst"]
         + (["500-read-back"] if reads_back else [])
         + (["unreadable-2xx"] if ids else [])
     )
@@ -110,16 +110,18 @@ def inject(seam: FaultSeam, faults: Faults, p: Paths, fault: Fault) -> None:
     elif fault.kind == "gateway":
         faults.fail(p.write_method, p.write, fault.status)
     elif fault.kind == "500-write":
-        faults.fail(p.write_method, p.write, 500)
+        faults.fail(p.write_method, p.write, 500, empty=True)
+    elif fault.kind == "500-after-commit":
+        faults.fail_after_commit(p.write_method, p.write, 500, empty=True)
     elif fault.kind == "500-read-back":
         after = p.after
 
         def fail_read_back() -> None:
-            faults.fail("GET", after, 500)
+            faults.fail("GET", after, 500, empty=True)
 
         seam.after(p.write_method, "/api/v3" + p.write, then=fail_read_back)
     elif fault.kind == "500-read-before":
-        faults.fail("GET", p.before, 500)
+        faults.fail("GET", p.before, 500, empty=True)
     elif fault.kind == "429-burst":
         faults.fail("*", p.before, 429, times=fault.times, retry_after=1)
     else:

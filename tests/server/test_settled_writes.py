@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from atera_mcp.sandbox import sandbox_state
-from tests.harness import sandbox_app
+from tests.harness import NOW, sandbox_app
 from tests.server.mcp_rig import mcp_rig, text_of
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_a_comment_whose_answer_was_dropped_is_reported_added_once() -> None:
-    app = sandbox_app(tickets=60)
+    app = sandbox_app(tickets=60, clock=lambda: NOW)
     store = sandbox_state(app).store
     ticket = min((t for t in store.tickets.values() if t.status == "Open"), key=lambda t: t.id)
     sandbox_state(app).faults.drop_after_commit("POST", f"/tickets/{ticket.id}/comments")

@@ -10,7 +10,7 @@ from atera_mcp.errors import NotFoundError, RuleError
 from atera_mcp.sandbox import sandbox_state
 from atera_mcp.tools.comments import add_comment, list_comments
 from tests.contract.openapi_check import Exchange, assert_contract
-from tests.harness import Rig, rig
+from tests.harness import NOW, Rig, rig, sandbox_app
 
 pytestmark = pytest.mark.anyio
 
@@ -167,7 +167,7 @@ async def test_listing_comments_of_an_unknown_ticket_is_not_found() -> None:
 
 
 async def test_the_same_text_again_within_ten_minutes_is_refused_naming_the_first() -> None:
-    async with rig() as r:
+    async with rig(sandbox_app(clock=lambda: NOW)) as r:
         ticket_id = ticket_with_status(r, "Open")
         await add_comment(r.ctx, ticket_id, "Reset the password.", internal=True)
         with pytest.raises(RuleError, match=r"already added this same text .* at 2026-11-26 15:0"):

@@ -21,10 +21,19 @@ from atera_mcp.sandbox.faults import Faults
 from atera_mcp.sandbox.records import Ticket
 from atera_mcp.tools.comments import add_comment
 from atera_mcp.tools.context import ToolContext
-from atera_mcp.tools.tickets import create_ticket, link_tickets
+from atera_mcp.tools.tickets import create_ticket, link_tickets, update_ticket
 from atera_mcp.tools.time import log_hours
 from tests.fault_seam import FaultSeam
-from tests.harness import API_KEY, BASE_URL, NOW, Rig, recording_transport, sandbox_app, settings
+from tests.harness import (
+    API_KEY,
+    BASE_URL,
+    NOW,
+    Rig,
+    recording_transport,
+    rig,
+    sandbox_app,
+    settings,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -38,7 +47,7 @@ async def no_sleep(seconds: float) -> None:
 @asynccontextmanager
 async def rig_through(arm: Arm | None = None) -> AsyncIterator[Rig]:
     """The harness rig with a fault seam between the client and the recorded sandbox."""
-    app = sandbox_app()
+    app = sandbox_app(clock=lambda: NOW)  # Atera's clock agrees with ours
     recorder = recording_transport(app)
     seam = FaultSeam(recorder)
     if arm is not None:
@@ -103,6 +112,15 @@ async def test_a_comment_whose_answer_was_dropped_after_commit_is_found_and_not_
             "technician_id": 101,
             "outcome": "settled after a dropped connection",
         }
+
+
+async def test_settling_a_comment_does_not_need_ateras_clock_to_agree_with_ours() -> None:
+    async with rig() as r:  # the sandbox stamps real time; the tools' clock is pinned days ago
+        ticket = open_ticket(r)
+        faults(r).drop_after_commit("POST", f"/tickets/{ticket.id}/comments")
+        result = await add_comment(r.ctx, ticket.id, "Clock-free.", internal=True)
+        assert comments_saying(ticket, "Clock-free.") == 1
+        assert result.audit()["outcome"] == "settled after a dropped connection"
 
 
 async def test_a_comment_refused_by_a_gateway_before_commit_is_sent_exactly_once_more() -> None:
@@ -218,6 +236,15 @@ async def test_a_ticket_whose_answer_was_dropped_is_found_in_the_lastmodified_fe
         assert feeds, "the ticket was looked for in the lastmodified feed"
 
 
+async def test_an_empty_500_after_a_ticket_committed_is_settled_not_an_error() -> None:
+    async with rig_through() as r:
+        faults(r).fail_after_commit("POST", "/tickets", 500, empty=True)
+        result = await create_ticket(r.ctx, "Teams crashes", "On start.", end_user_id=contact_id(r))
+        [ticket] = tickets_titled(r, "Teams crashes")
+        assert result.ticket.ticket_id == ticket.id
+        assert result.audit()["outcome"] == "settled after HTTP 500"
+
+
 async def test_an_unreadable_2xx_after_a_committed_ticket_is_settled_not_an_error() -> None:
     def garble(seam: FaultSeam, f: Faults) -> None:
         seam.after("POST", "/api/v3/tickets", garble=True)
@@ -307,3 +334,43 @@ async def test_linking_tickets_already_linked_that_way_sends_nothing() -> None:
         assert post_count(r, "/relations") == 1
         assert again.note == "They were already linked this way; nothing was sent."
         assert parent.child_ids == [child.id]
+
+
+# -- update_ticket --------------------------------------------------------------------------
+
+
+async def test_an_update_answered_500_after_it_committed_is_found_applied() -> None:
+    async with rig_through() as r:
+        ticket = open_ticket(r)
+        faults(r).fail_after_commit("PUT", f"/tickets/{ticket.id}", 500, empty=True)
+        result = await update_ticket(r.ctx, ticket.id, priority="Critical", title="Server down")
+        assert (ticket.priority, ticket.title) == ("Critical", "Server down")
+        assert result.audit() == {
+            "ticket_id": ticket.id,
+            "fields": ["priority", "title"],
+            "outcome": "settled after HTTP 500",
+        }
+
+
+async def test_an_update_answered_500_before_it_committed_is_sent_once_more() -> None:
+    async with rig_through() as r:
+        ticket = open_ticket(r)
+        faults(r).fail("PUT", f"/tickets/{ticket.id}", 500, empty=True)
+        result = await update_ticket(r.ctx, ticket.id, status="Pending")
+        assert ticket.status == "Pending"
+        assert result.audit()["outcome"] == "sent again after HTTP 500"
+        assert result.ticket.status == "Pending"
+
+
+async def test_an_update_not_read_back_shows_the_ticket_with_the_change_applied() -> None:
+    def then_fail_reads(seam: FaultSeam, f: Faults) -> None:
+        seam.after("PUT", "", then=lambda: f.fail("GET", "/tickets", 500))
+
+    async with rig_through(then_fail_reads) as r:
+        ticket = open_ticket(r)
+        result = await update_ticket(r.ctx, ticket.id, priority="Low", technician_id=102)
+        assert (ticket.priority, ticket.technician_id) == ("Low", 102)
+        assert result.ticket.priority == "Low"
+        assert result.ticket.technician is not None
+        assert result.ticket.technician.id == 102
+        assert result.audit()["read_back"] == "failed"

@@ -48,6 +48,12 @@ class Call:
     subject: str | None = None  # for a 404: "Ticket 4711"
     redact: Callable[[str], str] = str
 
+    @property
+    def writes(self) -> bool:
+        """Whether the request changes something (a POST sent as a read is replayable)."""
+        method = self.method.upper()
+        return method in ("PUT", "PATCH", "DELETE") or (method == "POST" and not self.replayable)
+
 
 def classify(outcome: httpx.Response | httpx.HTTPError) -> Failure | None:
     """The retryable failure this outcome represents, or None when it is final (or a success)."""
@@ -101,14 +107,15 @@ def _transport_error(exc: httpx.HTTPError, call: Call, *, attempts: int) -> Ater
         )
     timed_out = isinstance(exc, httpx.TimeoutException)
     what = "no answer came back in time" if timed_out else "the connection dropped"
-    if failure is Failure.LOST and not call.replayable:
+    # A write that is replayable (a PUT) gets here only once its replays have run out.
+    if failure is Failure.LOST and call.writes:
         return _ambiguous(
             call.action, what, "a timeout" if timed_out else "a dropped connection", None
         )
     if isinstance(exc, httpx.DecodingError):
         # Atera answered, but the body could not be decoded: a write may well have landed.
         what = "its answer could not be read"
-        if not call.replayable:
+        if call.writes:
             return _ambiguous(call.action, what, "an unreadable answer", None)
         return UpstreamError(
             f"Atera's answer to the request to {call.action} could not be read. Try again."
@@ -152,7 +159,7 @@ def _status_error(
         return AteraRefusedError(
             f"Atera refused to {call.action} (HTTP {status}){why}", status=status
         )
-    if status >= 500 and not call.replayable:
+    if status >= 500 and call.writes:
         # A 500 may come after the write committed, as a 502-504 may: either way it is unknown.
         return _ambiguous(call.action, f"Atera answered HTTP {status}", f"HTTP {status}", status)
     if status >= 500:

@@ -22,7 +22,7 @@ from atera_mcp.errors import AteraError, RuleError
 from atera_mcp.tools.common import load_ticket, record_thread
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.params import Cursor, Limit, TechnicianEmail, TechnicianId, TicketId
-from atera_mcp.tools.settle import CLOCK_MARGIN, WriteResult, settle
+from atera_mcp.tools.settle import WriteResult, settle
 
 # Comments are sorted locally (Atera documents no order), so the whole thread is read, up to this.
 MAX_COMMENTS = 1000
@@ -154,23 +154,13 @@ def _repeat_of(
     return max(recent, key=lambda c: c.date, default=None)
 
 
-def _copies(
-    items: Sequence[TicketCommentDto],
-    tech: Technician,
-    internal: bool,
-    text: str,
-    since: datetime,
-    until: datetime,
-) -> list[TicketCommentDto]:
-    """Comments that could be this very write: same text, author and visibility, in the window."""
-    return [
-        c
+def _copies(items: Sequence[TicketCommentDto], tech: Technician, internal: bool, text: str) -> int:
+    """How many comments could be this very write: same text, author and visibility."""
+    return sum(
+        1
         for c in items
-        if c.technician_contact_id == tech.id
-        and c.is_internal == internal
-        and since <= c.date <= until
-        and _same_text(c, text)
-    ]
+        if c.technician_contact_id == tech.id and c.is_internal == internal and _same_text(c, text)
+    )
 
 
 async def add_comment(
@@ -215,8 +205,9 @@ async def add_comment(
             technician_id=tech.id, is_internal=internal, technician_email=tech.email
         ),
     )
-    since = sent_at - CLOCK_MARGIN
-    earlier = len(_copies(before, tech, internal, text, since, sent_at + CLOCK_MARGIN))
+    # Ours is a copy that was not there when the thread was read just before sending: that
+    # needs no clock, where a window around the send would trust ours to agree with Atera's.
+    earlier = _copies(before, tech, internal, text)
 
     async def send() -> bool:
         await ctx.atera.add_comment(ticket_id, body)
@@ -224,8 +215,7 @@ async def add_comment(
 
     async def find() -> bool | None:
         found = await ctx.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
-        copies = _copies(found.items, tech, internal, text, since, ctx.now() + CLOCK_MARGIN)
-        return True if len(copies) > earlier else None
+        return True if _copies(found.items, tech, internal, text) > earlier else None
 
     settled = await settle(send, find, what="the comment")
     try:

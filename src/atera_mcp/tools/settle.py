@@ -29,8 +29,9 @@ from atera_mcp.errors import AmbiguousWriteError, AteraError, UpstreamError
 
 T = TypeVar("T")
 
-# Atera's clock and ours may disagree a little; a write is looked for this far either side.
-CLOCK_MARGIN = timedelta(minutes=5)
+# Where a write can only be found by time (a new ticket, in the lastmodified feed), it is looked
+# for from this long before the send: Atera's clock and ours may disagree a little.
+CLOCK_MARGIN = timedelta(minutes=15)
 # Reads that look for a write are retried on failure this many times in all.
 FIND_ATTEMPTS = 3
 

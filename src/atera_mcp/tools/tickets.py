@@ -400,9 +400,19 @@ async def update_ticket(
     if not changes:
         detail = ticket_detail(dto, ctx.rules, ctx.now())
         return UpdateTicketResult(ticket=detail, changes=[]).nothing_sent()
-    # A PUT: idempotent, so the client itself replays it after a lost answer.
+    # A PUT is idempotent: the client replays it after a lost answer or a gateway error. When
+    # those run out, or Atera answers a 500 (perhaps after committing), it is settled: applied
+    # already, or sent once more.
     sent_at = ctx.now()
-    await ctx.atera.update_ticket(ticket_id, body)
+
+    async def send() -> bool:
+        await ctx.atera.update_ticket(ticket_id, body)
+        return True
+
+    async def find() -> bool | None:
+        return True if _applied(body, await ctx.atera.get_ticket(ticket_id)) else None
+
+    settled = await settle(send, find, what="the update")
     try:
         dto = await load_ticket(ctx, ticket_id, written_at=sent_at)
     except AteraError as exc:
@@ -410,8 +420,15 @@ async def update_ticket(
         result = UpdateTicketResult(
             ticket=ticket_detail(sent, ctx.rules, ctx.now()), changes=changes
         )
-        return result.not_read_back(exc)
-    return UpdateTicketResult(ticket=ticket_detail(dto, ctx.rules, ctx.now()), changes=changes)
+        return result.not_read_back(exc).settled_by(settled)
+    result = UpdateTicketResult(ticket=ticket_detail(dto, ctx.rules, ctx.now()), changes=changes)
+    return result.settled_by(settled)
+
+
+def _applied(body: UpdateTicketModel, ticket: TicketDto) -> bool:
+    """Whether every field the update sends already holds the value sent."""
+    sent = body.model_dump(by_alias=False, exclude_none=True)
+    return all(getattr(ticket, name) == value for name, value in sent.items())
 
 
 def _changed(before: str | int | None, after: V | None) -> V | None:
@@ -423,7 +440,7 @@ def _changed(before: str | int | None, after: V | None) -> V | None:
 
 def _as_applied(body: UpdateTicketModel, tech: Technician | None) -> dict[str, object]:
     """The ticket fields an accepted update changed, for showing it when it cannot be read."""
-    applied: dict[str, object] = body.model_dump(exclude_none=True)
+    applied: dict[str, object] = body.model_dump(by_alias=False, exclude_none=True)
     if body.technician_contact_id is not None and tech is not None:
         applied["technician_full_name"] = tech.name
         applied["technician_email"] = tech.email
