@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated, Literal, TypeVar
+from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -11,12 +11,11 @@ from atera_mcp.domain.directory import Technician
 from atera_mcp.domain.views import TicketDetail, ToolResult, View, ticket_detail
 from atera_mcp.domain.wire import (
     ContactDto,
-    CreateContactRequest,
     CreateTicketModel,
     TicketDto,
     UpdateTicketModel,
 )
-from atera_mcp.errors import AteraError, NotFoundError, RuleError
+from atera_mcp.errors import AteraError, RuleError
 from atera_mcp.tools.comments import CommentView, comment_views
 from atera_mcp.tools.common import load_ticket, record_thread
 from atera_mcp.tools.concurrency import gather
@@ -33,12 +32,18 @@ from atera_mcp.tools.params import (
     TypeParam,
 )
 from atera_mcp.tools.settle import CLOCK_MARGIN, Settled, WriteResult, settle
+from atera_mcp.tools.ticket_steps import (
+    OPEN_SCAN_LIMIT,
+    applied,
+    as_applied,
+    changed,
+    find_duplicate,
+    is_child_of,
+    resolve_end_user,
+    same_title,
+    with_relations,
+)
 from atera_mcp.tools.time import TimeTotals, time_totals
-
-V = TypeVar("V", bound=str | int)
-
-DUPLICATE_WINDOW = timedelta(hours=24)
-OPEN_SCAN_LIMIT = 500
 
 
 class GetTicketResult(ToolResult):
@@ -136,88 +141,6 @@ async def get_ticket(
     )
 
 
-def _same_title(a: str | None, b: str) -> bool:
-    return " ".join((a or "").split()).casefold() == " ".join(b.split()).casefold()
-
-
-async def _contact_by_email(ctx: ToolContext, email: str) -> ContactDto | None:
-    found = await ctx.atera.find_contacts(email=email, max_items=50)
-    exact = [c for c in found.items if (c.email or "").casefold() == email.casefold()]
-    return exact[0] if exact else None
-
-
-async def _resolve_end_user(
-    ctx: ToolContext,
-    end_user_id: int | None,
-    email: str | None,
-    first_name: str | None,
-    last_name: str | None,
-    customer_id: int | None,
-) -> tuple[ContactDto, Settled[int] | None]:
-    """The contact the ticket is for, creating it under `customer_id` when it is new (the
-    second value then says how that write went)."""
-    if end_user_id is not None:
-        try:
-            return await ctx.atera.get_contact(end_user_id), None
-        except NotFoundError:
-            raise RuleError(
-                f"Contact {end_user_id} was not found. Use find_contacts to look the person up."
-            ) from None
-    if not email:
-        raise RuleError("Give the end user as end_user_id or end_user_email.")
-    existing = await _contact_by_email(ctx, email)
-    if existing is not None:
-        return existing, None
-    if not (first_name and last_name and customer_id):
-        raise RuleError(
-            f"No contact has the email {email}. To create one, also pass end_user_first_name, "
-            "end_user_last_name and customer_id (see find_customers)."
-        )
-    try:
-        customer = await ctx.atera.get_customer(customer_id)
-    except NotFoundError:
-        raise RuleError(
-            f"Customer {customer_id} was not found. Use find_customers to get its id."
-        ) from None
-    body = CreateContactRequest(
-        email=email, customer_id=customer_id, firstname=first_name, lastname=last_name
-    )
-
-    async def find() -> int | None:
-        # Nobody had this email a moment ago (checked above): whoever has it now is ours.
-        found = await _contact_by_email(ctx, email)
-        return found.end_user_id if found is not None else None
-
-    created = await settle(lambda: ctx.atera.create_contact(body), find, what="the contact")
-    contact = ContactDto(
-        end_user_id=created.value,
-        customer_id=customer_id,
-        customer_name=customer.customer_name,
-        firstname=first_name,
-        lastname=last_name,
-        email=email,
-    )
-    return contact, created
-
-
-async def _find_duplicate(ctx: ToolContext, contact: ContactDto, title: str) -> TicketDto | None:
-    """An unresolved ticket with this title for this end user, created in the last 24 hours."""
-    since = ctx.now() - DUPLICATE_WINDOW
-    for status in ("Open", "Pending"):
-        found = await ctx.atera.list_tickets(
-            customer_id=contact.customer_id, status=status, max_items=OPEN_SCAN_LIMIT
-        )
-        for t in found.items:
-            if (
-                t.end_user_id == contact.end_user_id
-                and _same_title(t.ticket_title, title)
-                and t.ticket_created_date is not None
-                and t.ticket_created_date >= since
-            ):
-                return t
-    return None
-
-
 async def create_ticket(
     ctx: ToolContext,
     title: Annotated[str, Field(min_length=3, max_length=200, description="Atera TicketTitle")],
@@ -261,11 +184,11 @@ async def create_ticket(
         if technician_id is not None or technician_email
         else None
     )
-    contact, contact_write = await _resolve_end_user(
+    contact, contact_write = await resolve_end_user(
         ctx, end_user_id, end_user_email, end_user_first_name, end_user_last_name, customer_id
     )
     if not allow_duplicate:
-        duplicate = await _find_duplicate(ctx, contact, title)
+        duplicate = await find_duplicate(ctx, contact, title)
         if duplicate is not None:
             raise RuleError(
                 f"Ticket {duplicate.ticket_id} '{duplicate.ticket_title}' for this end user is "
@@ -292,7 +215,7 @@ async def create_ticket(
             t
             for t in found.items
             if t.end_user_id == contact.end_user_id
-            and _same_title(t.ticket_title, title)
+            and same_title(t.ticket_title, title)
             and t.ticket_created_date is not None
             and t.ticket_created_date >= since
         ]
@@ -376,14 +299,14 @@ async def update_ticket(
         else None
     )
     body = UpdateTicketModel(
-        ticket_status=_changed(
+        ticket_status=changed(
             current, transition.target if transition and transition.changes else None
         ),
-        ticket_priority=_changed(dto.ticket_priority, priority),
-        ticket_type=_changed(dto.ticket_type, type),
-        ticket_impact=_changed(dto.ticket_impact, impact),
-        ticket_title=_changed(dto.ticket_title, title.strip() if title else None),
-        technician_contact_id=_changed(dto.technician_contact_id, tech.id if tech else None),
+        ticket_priority=changed(dto.ticket_priority, priority),
+        ticket_type=changed(dto.ticket_type, type),
+        ticket_impact=changed(dto.ticket_impact, impact),
+        ticket_title=changed(dto.ticket_title, title.strip() if title else None),
+        technician_contact_id=changed(dto.technician_contact_id, tech.id if tech else None),
     )
     changes = [
         FieldChange(field=name, before=before, after=after)
@@ -410,53 +333,19 @@ async def update_ticket(
         return True
 
     async def find() -> bool | None:
-        return True if _applied(body, await ctx.atera.get_ticket(ticket_id)) else None
+        return True if applied(body, await ctx.atera.get_ticket(ticket_id)) else None
 
     settled = await settle(send, find, what="the update")
     try:
         dto = await load_ticket(ctx, ticket_id, written_at=sent_at)
     except AteraError as exc:
-        sent = dto.model_copy(update=_as_applied(body, tech))
+        sent = dto.model_copy(update=as_applied(body, tech))
         result = UpdateTicketResult(
             ticket=ticket_detail(sent, ctx.rules, ctx.now()), changes=changes
         )
         return result.not_read_back(exc).settled_by(settled)
     result = UpdateTicketResult(ticket=ticket_detail(dto, ctx.rules, ctx.now()), changes=changes)
     return result.settled_by(settled)
-
-
-def _applied(body: UpdateTicketModel, ticket: TicketDto) -> bool:
-    """Whether every field the update sends already holds the value sent."""
-    sent = body.model_dump(by_alias=False, exclude_none=True)
-    return all(getattr(ticket, name) == value for name, value in sent.items())
-
-
-def _changed(before: str | int | None, after: V | None) -> V | None:
-    """`after` when it differs from `before`; None (nothing to send) when it is the same."""
-    if after is None or str(after) == ("" if before is None else str(before)):
-        return None
-    return after
-
-
-def _as_applied(body: UpdateTicketModel, tech: Technician | None) -> dict[str, object]:
-    """The ticket fields an accepted update changed, for showing it when it cannot be read."""
-    applied: dict[str, object] = body.model_dump(by_alias=False, exclude_none=True)
-    if body.technician_contact_id is not None and tech is not None:
-        applied["technician_full_name"] = tech.name
-        applied["technician_email"] = tech.email
-    return applied
-
-
-async def _with_relations(ctx: ToolContext, ticket_id: int) -> TicketDto:
-    try:
-        return ctx.observe(await ctx.atera.get_ticket(ticket_id, include_relations=True))
-    except NotFoundError:
-        raise NotFoundError(f"Ticket {ticket_id} was not found.", status=404) from None
-
-
-def _is_child_of(child: TicketDto, parent_id: int) -> bool:
-    # Checked on the child: it has one parent, while a parent lists only one of its children.
-    return child.relation_type == "Child" and child.related_ticket_id == parent_id
 
 
 async def link_tickets(
@@ -473,13 +362,13 @@ async def link_tickets(
     Both tickets must exist. Sets Atera's RelationType on ticket_id."""
     if ticket_id == related_ticket_id:
         raise RuleError("A ticket cannot be linked to itself; give two different ticket ids.")
-    first = await _with_relations(ctx, ticket_id)
-    second = await _with_relations(ctx, related_ticket_id)
+    first = await with_relations(ctx, ticket_id)
+    second = await with_relations(ctx, related_ticket_id)
     parent, child = (first, second) if relation == "parent" else (second, first)
     result = LinkTicketsResult(
         ticket_id=ticket_id, related_ticket_id=related_ticket_id, relation=relation
     )
-    if _is_child_of(child, parent.ticket_id):
+    if is_child_of(child, parent.ticket_id):
         return result.nothing_sent("They were already linked this way; nothing was sent.")
 
     async def send() -> bool:
@@ -490,6 +379,6 @@ async def link_tickets(
 
     async def find() -> bool | None:
         now = await ctx.atera.get_ticket(child.ticket_id, include_relations=True)
-        return True if _is_child_of(now, parent.ticket_id) else None
+        return True if is_child_of(now, parent.ticket_id) else None
 
     return result.settled_by(await settle(send, find, what="the link"))
