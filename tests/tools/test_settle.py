@@ -289,6 +289,19 @@ async def test_a_ticket_created_but_not_read_back_returns_its_id_and_the_fields_
         assert f"Created ticket #{ticket.id}" in result.summary()
 
 
+async def test_an_allowed_duplicate_made_minutes_ago_is_not_taken_for_the_lost_one() -> None:
+    async with rig_through() as r:
+        cid = contact_id(r)
+        first = await create_ticket(r.ctx, "Disk full", "C: drive.", end_user_id=cid)
+        faults(r).fail("POST", "/tickets", 502)
+        again = await create_ticket(
+            r.ctx, "Disk full", "Again.", end_user_id=cid, allow_duplicate=True
+        )
+        assert len(tickets_titled(r, "Disk full")) == 2
+        assert again.ticket.ticket_id != first.ticket.ticket_id
+        assert again.audit()["outcome"] == "sent again after HTTP 502"
+
+
 async def test_a_new_contact_whose_answer_was_dropped_is_found_by_email() -> None:
     async with rig_through() as r:
         store = sandbox_state(r.app).store

@@ -4,7 +4,7 @@ that module stays the tools and their results."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from atera_mcp.domain.directory import Technician
@@ -101,6 +101,23 @@ async def find_duplicate(ctx: ToolContext, contact: ContactDto, title: str) -> T
             ):
                 return t
     return None
+
+
+async def recent_copies(
+    ctx: ToolContext, since: datetime, contact: ContactDto, title: str
+) -> list[TicketDto]:
+    """Tickets with this title for this end user created since `since`, from the lastmodified
+    feed (a new ticket is modified when created), newest first."""
+    found = await ctx.atera.tickets_modified_since(since, max_items=OPEN_SCAN_LIMIT)
+    copies = [
+        t
+        for t in found.items
+        if t.end_user_id == contact.end_user_id
+        and same_title(t.ticket_title, title)
+        and t.ticket_created_date is not None
+        and t.ticket_created_date >= since
+    ]
+    return sorted(copies, key=lambda t: t.ticket_created_date or since, reverse=True)
 
 
 def applied(body: UpdateTicketModel, ticket: TicketDto) -> bool:

@@ -33,14 +33,13 @@ from atera_mcp.tools.params import (
 )
 from atera_mcp.tools.settle import CLOCK_MARGIN, Settled, WriteResult, settle
 from atera_mcp.tools.ticket_steps import (
-    OPEN_SCAN_LIMIT,
     applied,
     as_applied,
     changed,
     find_duplicate,
     is_child_of,
+    recent_copies,
     resolve_end_user,
-    same_title,
     with_relations,
 )
 from atera_mcp.tools.time import TimeTotals, time_totals
@@ -206,20 +205,19 @@ async def create_ticket(
     )
     sent_at = ctx.now()
     since = sent_at - CLOCK_MARGIN
+    # Unless refused above, a same-titled ticket may be minutes old: note those first, so the
+    # check after an unclear answer cannot take one of them for the new one.
+    known = (
+        {t.ticket_id for t in await recent_copies(ctx, since, contact, title)}
+        if allow_duplicate
+        else set()
+    )
 
     async def find() -> int | None:
-        # A ticket with this title for this end user, created since just before the send.
-        # (Older ones with the same title were refused above as duplicates unless allowed.)
-        found = await ctx.atera.tickets_modified_since(since, max_items=OPEN_SCAN_LIMIT)
-        mine = [
-            t
-            for t in found.items
-            if t.end_user_id == contact.end_user_id
-            and same_title(t.ticket_title, title)
-            and t.ticket_created_date is not None
-            and t.ticket_created_date >= since
+        new = [
+            t for t in await recent_copies(ctx, since, contact, title) if t.ticket_id not in known
         ]
-        return max(mine, key=lambda t: t.ticket_id).ticket_id if mine else None
+        return new[0].ticket_id if new else None
 
     created = await settle(lambda: ctx.atera.create_ticket(body), find, what="the ticket")
     result = await _created(ctx, created.value, body, contact, technician, contact_write, sent_at)
