@@ -29,6 +29,8 @@ This module imports nothing from the package.
 
 from __future__ import annotations
 
+from typing import Self
+
 
 class AteraMcpError(Exception):
     """Base of every error this package raises deliberately."""
@@ -39,6 +41,12 @@ class AteraMcpError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def after(self, done: str) -> Self:
+        """This error, its message led by what was done before it happened."""
+        self.message = f"{done} {self.message}"
+        self.args = (self.message,)
+        return self
 
 
 class ConfigError(AteraMcpError):

@@ -15,13 +15,18 @@ from datetime import datetime
 import pytest
 
 from atera_mcp.client import AteraClient
-from atera_mcp.errors import AmbiguousWriteError, UpstreamError
+from atera_mcp.errors import AmbiguousWriteError, AteraRefusedError, UpstreamError
 from atera_mcp.sandbox import sandbox_state
 from atera_mcp.sandbox.faults import Faults
 from atera_mcp.sandbox.records import Ticket
 from atera_mcp.tools.comments import add_comment
 from atera_mcp.tools.context import ToolContext
-from atera_mcp.tools.tickets import create_ticket, link_tickets, update_ticket
+from atera_mcp.tools.tickets import (
+    CreateTicketResult,
+    create_ticket,
+    link_tickets,
+    update_ticket,
+)
 from atera_mcp.tools.time import log_hours
 from tests.fault_seam import FaultSeam
 from tests.harness import (
@@ -387,3 +392,31 @@ async def test_an_update_not_read_back_shows_the_ticket_with_the_change_applied(
         assert result.ticket.technician is not None
         assert result.ticket.technician.id == 102
         assert result.audit()["read_back"] == "failed"
+
+
+async def test_a_ticket_refused_after_its_new_contact_was_made_says_the_contact_exists() -> None:
+    async with rig_through() as r:
+        store = sandbox_state(r.app).store
+        customer = min(store.customers)
+
+        async def create() -> CreateTicketResult:
+            return await create_ticket(
+                r.ctx,
+                "Cannot log in",
+                "Since today.",
+                end_user_email="first.timer@example.org",
+                end_user_first_name="First",
+                end_user_last_name="Timer",
+                customer_id=customer,
+            )
+
+        faults(r).fail("POST", "/tickets", 400)
+        with pytest.raises(
+            AteraRefusedError, match=r"^Contact \d+ \(first.timer@example.org\) was"
+        ):
+            await create()
+        retried = await create()
+        made = [c for c in store.contacts.values() if c.email == "first.timer@example.org"]
+        assert len(made) == 1
+        assert not retried.contact_created
+        assert len(tickets_titled(r, "Cannot log in")) == 1

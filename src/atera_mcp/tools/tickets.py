@@ -186,7 +186,9 @@ async def create_ticket(
     contact, contact_write = await resolve_end_user(
         ctx, end_user_id, end_user_email, end_user_first_name, end_user_last_name, customer_id
     )
-    if not allow_duplicate:
+    # A contact created just now has no tickets: nothing to check, and no read may fail
+    # between writing the contact and writing the ticket.
+    if not allow_duplicate and contact_write is None:
         duplicate = await find_duplicate(ctx, contact, title)
         if duplicate is not None:
             raise RuleError(
@@ -209,7 +211,7 @@ async def create_ticket(
     # check after an unclear answer cannot take one of them for the new one.
     known = (
         {t.ticket_id for t in await recent_copies(ctx, since, contact, title)}
-        if allow_duplicate
+        if allow_duplicate and contact_write is None
         else set()
     )
 
@@ -219,7 +221,15 @@ async def create_ticket(
         ]
         return new[0].ticket_id if new else None
 
-    created = await settle(lambda: ctx.atera.create_ticket(body), find, what="the ticket")
+    try:
+        created = await settle(lambda: ctx.atera.create_ticket(body), find, what="the ticket")
+    except AteraError as exc:
+        if contact_write is None:
+            raise
+        # The contact is written and stays: say so, so a retry knows it will be reused.
+        raise exc.after(
+            f"Contact {contact.end_user_id} ({contact.email}) was created, but the ticket was not."
+        ) from None
     result = await _created(ctx, created.value, body, contact, technician, contact_write, sent_at)
     if contact_write is not None:
         result.settled_by(contact_write, part="contact")
