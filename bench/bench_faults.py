@@ -52,6 +52,7 @@ MIX = {"add_comment": 130, "log_hours": 110, "update_ticket": 90, "link_tickets"
 CREATES = 100
 FAULT_RATE = 0.4  # the share of writes that meet a fault
 MODEL_RETRIES = 2
+READ_ATTEMPTS = 4  # the client's attempts at a read (its default)
 
 
 @dataclass
@@ -118,11 +119,12 @@ def inject(seam: FaultSeam, faults: Faults, p: Paths, fault: Fault) -> None:
         after = p.after
 
         def fail_read_back() -> None:
-            faults.fail("GET", after, 500, empty=True)
+            # The client retries a read on a 500 (4 attempts): fail every one of them.
+            faults.fail("GET", after, 500, times=READ_ATTEMPTS, empty=True)
 
         seam.after(p.write_method, "/api/v3" + p.write, then=fail_read_back)
     elif fault.kind == "500-read-before":
-        faults.fail("GET", p.before, 500, empty=True)
+        faults.fail("GET", p.before, 500, times=READ_ATTEMPTS, empty=True)
     elif fault.kind == "429-burst":
         faults.fail("*", p.before, 429, times=fault.times, retry_after=1)
     else:

@@ -55,6 +55,7 @@ async def test_each_write_attempt_over_http_is_one_line_naming_the_caller(tmp_pa
         "ticket_id": ticket,
         "text": {"length": len(SECRET_TEXT)},
         "internal": True,
+        "allow_duplicate": False,
     }
     assert datetime.fromisoformat(ok["time"]) == NOW
     assert refused["outcome"] == "refused"

@@ -285,7 +285,7 @@ async def test_a_post_write_is_not_replayed_after_a_500(
 ) -> None:
     script = Script(status(500), created(42))
     async with make_client(script) as client:
-        with pytest.raises(UpstreamError, match="not known whether the change was applied"):
+        with pytest.raises(AmbiguousWriteError, match="may or may not have been applied"):
             await client.create_ticket(NEW_TICKET)
     assert len(script.requests) == 1
     assert sleeps == []

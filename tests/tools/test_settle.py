@@ -43,6 +43,10 @@ from tests.harness import (
 pytestmark = pytest.mark.anyio
 
 Arm = Callable[[FaultSeam, Faults], None]
+# The client retries a read that met a 500 (4 attempts in all): enough 500s to fail a whole
+# read-back, and enough to fail every check settling makes (3 reads of 4 attempts each).
+READ_FAILS = 8
+CHECK_FAILS = 24
 
 
 async def no_sleep(seconds: float) -> None:
@@ -155,7 +159,9 @@ async def test_a_comment_is_never_sent_a_third_time_and_the_error_says_nothing_w
 
 async def test_a_500_reading_back_a_comment_that_landed_still_reports_success() -> None:
     def then_fail_reads(seam: FaultSeam, f: Faults) -> None:
-        seam.after("POST", "/comments", then=lambda: f.fail("GET", "/tickets", 500, times=1))
+        seam.after(
+            "POST", "/comments", then=lambda: f.fail("GET", "/tickets", 500, times=READ_FAILS)
+        )
 
     async with rig_through(then_fail_reads) as r:
         ticket = open_ticket(r)
@@ -175,7 +181,9 @@ async def test_a_500_reading_back_a_comment_that_landed_still_reports_success() 
 
 async def test_when_even_the_check_fails_the_answer_says_the_outcome_is_unknown() -> None:
     def then_fail_reads(seam: FaultSeam, f: Faults) -> None:
-        seam.after("POST", "/comments", then=lambda: f.fail("GET", "/tickets", 500, times=10))
+        seam.after(
+            "POST", "/comments", then=lambda: f.fail("GET", "/tickets", 500, times=CHECK_FAILS)
+        )
 
     async with rig_through(then_fail_reads) as r:
         ticket = open_ticket(r)
@@ -202,7 +210,9 @@ async def test_time_refused_by_a_gateway_before_commit_is_logged_exactly_once() 
 
 async def test_time_logged_but_not_read_back_reports_the_entry_as_sent_without_totals() -> None:
     def then_fail_reads(seam: FaultSeam, f: Faults) -> None:
-        seam.after("POST", "/workhours", then=lambda: f.fail("GET", "/tickets", 500, times=1))
+        seam.after(
+            "POST", "/workhours", then=lambda: f.fail("GET", "/tickets", 500, times=READ_FAILS)
+        )
 
     async with rig_through(then_fail_reads) as r:
         ticket = open_ticket(r)
@@ -275,7 +285,9 @@ async def test_a_2xx_without_an_id_for_a_ticket_not_written_is_sent_once_more() 
 
 async def test_a_ticket_created_but_not_read_back_returns_its_id_and_the_fields_sent() -> None:
     def then_fail_reads(seam: FaultSeam, f: Faults) -> None:
-        seam.after("POST", "/api/v3/tickets", then=lambda: f.fail("GET", "/tickets", 500))
+        seam.after(
+            "POST", "/api/v3/tickets", then=lambda: f.fail("GET", "/tickets", 500, times=READ_FAILS)
+        )
 
     async with rig_through(then_fail_reads) as r:
         result = await create_ticket(
@@ -360,7 +372,8 @@ async def test_linking_tickets_already_linked_that_way_sends_nothing() -> None:
 async def test_an_update_answered_500_after_it_committed_is_found_applied() -> None:
     async with rig_through() as r:
         ticket = open_ticket(r)
-        faults(r).fail_after_commit("PUT", f"/tickets/{ticket.id}", 500, empty=True)
+        # Every replay the client makes commits too, and meets its 500.
+        faults(r).fail_after_commit("PUT", f"/tickets/{ticket.id}", 500, times=4, empty=True)
         result = await update_ticket(r.ctx, ticket.id, priority="Critical", title="Server down")
         assert (ticket.priority, ticket.title) == ("Critical", "Server down")
         assert result.audit() == {
@@ -373,7 +386,7 @@ async def test_an_update_answered_500_after_it_committed_is_found_applied() -> N
 async def test_an_update_answered_500_before_it_committed_is_sent_once_more() -> None:
     async with rig_through() as r:
         ticket = open_ticket(r)
-        faults(r).fail("PUT", f"/tickets/{ticket.id}", 500, empty=True)
+        faults(r).fail("PUT", f"/tickets/{ticket.id}", 500, times=4, empty=True)
         result = await update_ticket(r.ctx, ticket.id, status="Pending")
         assert ticket.status == "Pending"
         assert result.audit()["outcome"] == "sent again after HTTP 500"
@@ -382,7 +395,7 @@ async def test_an_update_answered_500_before_it_committed_is_sent_once_more() ->
 
 async def test_an_update_not_read_back_shows_the_ticket_with_the_change_applied() -> None:
     def then_fail_reads(seam: FaultSeam, f: Faults) -> None:
-        seam.after("PUT", "", then=lambda: f.fail("GET", "/tickets", 500))
+        seam.after("PUT", "", then=lambda: f.fail("GET", "/tickets", 500, times=READ_FAILS))
 
     async with rig_through(then_fail_reads) as r:
         ticket = open_ticket(r)
