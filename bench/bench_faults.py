@@ -349,7 +349,7 @@ def _note_kind(note: str | None) -> str:
         return "settled"
     if "sent once more" in note:
         return "sent again"
-    if "reading it back failed" in note:
+    if "back failed" in note:
         return "not read back"
     if "already linked" in note:
         return "already linked"

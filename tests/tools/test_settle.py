@@ -170,7 +170,10 @@ async def test_a_500_reading_back_a_comment_that_landed_still_reports_success() 
         assert not result.read_back
         assert result.comment.text == "Rebooted the switch."
         assert result.note is not None
-        assert "reading it back failed" in result.note
+        assert result.note == (
+            "It was written, but reading the comments back failed (HTTP 500), so it is shown "
+            "as sent."
+        )
         assert result.audit() == {
             "ticket_id": ticket.id,
             "technician_id": 101,
@@ -223,7 +226,7 @@ async def test_time_logged_but_not_read_back_reports_the_entry_as_sent_without_t
         assert result.totals is None
         assert (result.entry.minutes, result.entry.billable) == (30, False)
         assert result.audit()["read_back"] == "failed"
-        assert "reading it back failed" in result.summary()
+        assert "reading the entries and totals back failed" in result.summary()
 
 
 # -- create_ticket --------------------------------------------------------------------------

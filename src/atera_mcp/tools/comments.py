@@ -221,7 +221,7 @@ async def add_comment(
     try:
         found = await ctx.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
     except AteraError as exc:
-        result = _as_sent(ctx, ticket_id, tech, internal, text).not_read_back(exc)
+        result = _as_sent(ctx, ticket_id, tech, internal, text).not_read_back(exc, "the comments")
     else:
         await record_thread(ctx, ticket_id, found)
         _observe_authors(ctx, found.items)

@@ -115,9 +115,11 @@ async def _look(
     ) from last
 
 
-def unread(error: AteraError) -> str:
-    """The note for a write that landed but could not be read back afterwards."""
-    return f"It was written, but reading it back failed ({error}); shown as sent."
+def unread(error: AteraError, what: str) -> str:
+    """The note for a write that landed but could not be read back afterwards: `what` could
+    not be read ("the ticket", "the new totals") and why, in a few words."""
+    why = f"HTTP {error.status}" if error.status else type(error).__name__
+    return f"It was written, but reading {what} back failed ({why}), so it is shown as sent."
 
 
 class WriteResult(ToolResult):
@@ -142,10 +144,10 @@ class WriteResult(ToolResult):
         self._add_note(note)
         return self
 
-    def not_read_back(self, error: AteraError) -> Self:
-        """Record that the write landed but reading it back failed."""
+    def not_read_back(self, error: AteraError, what: str) -> Self:
+        """Record that the write landed but reading `what` back failed."""
         self._read_back = False
-        self._add_note(unread(error))
+        self._add_note(unread(error, what))
         return self
 
     def _add_note(self, note: str | None) -> None:

@@ -269,7 +269,9 @@ async def _created(
             technician_email=technician.email if technician else None,
         )
         detail = ticket_detail(sent, ctx.rules, ctx.now())
-        return CreateTicketResult(ticket=detail, contact_created=made).not_read_back(exc)
+        return CreateTicketResult(ticket=detail, contact_created=made).not_read_back(
+            exc, f"ticket {ticket_id}"
+        )
     detail = ticket_detail(dto, ctx.rules, ctx.now())
     return CreateTicketResult(ticket=detail, contact_created=made)
 
@@ -351,7 +353,7 @@ async def update_ticket(
         result = UpdateTicketResult(
             ticket=ticket_detail(sent, ctx.rules, ctx.now()), changes=changes
         )
-        return result.not_read_back(exc).settled_by(settled)
+        return result.not_read_back(exc, f"ticket {ticket_id}").settled_by(settled)
     result = UpdateTicketResult(ticket=ticket_detail(dto, ctx.rules, ctx.now()), changes=changes)
     return result.settled_by(settled)
 

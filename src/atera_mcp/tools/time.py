@@ -318,7 +318,9 @@ async def log_hours(
     try:
         after, new_totals = await _entries_and_totals(ctx, ticket_id)
     except AteraError as exc:
-        result = LogHoursResult(ticket_id=ticket_id, entry=sent, totals=None).not_read_back(exc)
+        result = LogHoursResult(ticket_id=ticket_id, entry=sent, totals=None).not_read_back(
+            exc, "the entries and totals"
+        )
         return result.settled_by(settled)
     stored = _find_new(after, known, tech, start_utc, end_utc)
     entry = (work_entry(stored, ctx) if stored is not None else None) or sent
