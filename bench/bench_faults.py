@@ -343,7 +343,7 @@ def report(jobs: list[Job], faults_seen: Counter[str], elapsed: float) -> None:
 
 
 def _note_kind(note: str | None) -> str:
-    if note is None:
+    if not note:
         return "none"
     if "found in Atera" in note:
         return "settled"

@@ -173,7 +173,7 @@ async def add_comment(
     technician_id: TechnicianId = None,
     technician_email: TechnicianEmail = None,
     allow_duplicate: Annotated[
-        bool, Field(description="Add even if the same text was added <10 min ago")
+        bool, Field(description="Allow the same text again within 10 min")
     ] = False,
 ) -> AddCommentResult:
     """Add a note to a ticket: internal (technicians only) or a reply the customer sees.
@@ -189,7 +189,9 @@ async def add_comment(
             f"Ticket {ticket_id} is Closed, so the customer should not get a reply on it. Add an "
             "internal note (internal=true), or open a new ticket for the customer."
         )
-    before = (await ctx.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)).items
+    thread = await ctx.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
+    await record_thread(ctx, ticket_id, thread)
+    before = thread.items
     _observe_authors(ctx, before)
     sent_at = ctx.now()
     if not allow_duplicate and (repeat := _repeat_of(before, tech, text, sent_at)) is not None:

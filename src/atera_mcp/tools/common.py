@@ -13,14 +13,19 @@ from atera_mcp.tools.context import ToolContext
 
 
 async def load_ticket(
-    ctx: ToolContext, ticket_id: int, *, written_at: datetime | None = None
+    ctx: ToolContext,
+    ticket_id: int,
+    *,
+    written_at: datetime | None = None,
+    include_relations: bool = False,
 ) -> TicketDto:
     """The ticket as Atera has it now; a missing ticket is a plain 'not found'.
 
     Every live read goes into the index at once; a write's read-back passes `written_at` (when
     the write was sent: the ticket changed after it). A 404 drops the ticket from the index."""
     try:
-        dto = ctx.observe(await ctx.atera.get_ticket(ticket_id))
+        read = await ctx.atera.get_ticket(ticket_id, include_relations=include_relations)
+        dto = ctx.observe(read)
     except NotFoundError:
         if ctx.index is not None:
             await ctx.index.forget(ticket_id)

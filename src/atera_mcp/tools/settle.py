@@ -125,7 +125,8 @@ def unread(error: AteraError, what: str) -> str:
 class WriteResult(ToolResult):
     """Base of write tools' results: an optional note, and the outcome for the audit log."""
 
-    note: str | None = Field(None, description="What was unusual: answer lost, not read back")
+    # A plain string, empty when nothing was unusual: tools/list pays for every null branch.
+    note: str = Field("", description="What was unusual: answer lost, not read back")
     _outcome: str = PrivateAttr("ok")
     _read_back: bool = PrivateAttr(True)
 

@@ -142,14 +142,6 @@ def as_applied(body: UpdateTicketModel, tech: Technician | None) -> dict[str, ob
     return fields
 
 
-async def with_relations(ctx: ToolContext, ticket_id: int) -> TicketDto:
-    """The ticket with its RelationType and RelatedTicketId; a plain 'not found' if missing."""
-    try:
-        return ctx.observe(await ctx.atera.get_ticket(ticket_id, include_relations=True))
-    except NotFoundError:
-        raise NotFoundError(f"Ticket {ticket_id} was not found.", status=404) from None
-
-
 def is_child_of(child: TicketDto, parent_id: int) -> bool:
     """Whether `child` (read with relations) is linked under `parent_id`.
 

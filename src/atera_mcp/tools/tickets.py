@@ -40,7 +40,6 @@ from atera_mcp.tools.ticket_steps import (
     is_child_of,
     recent_copies,
     resolve_end_user,
-    with_relations,
 )
 from atera_mcp.tools.time import TimeTotals, time_totals
 
@@ -372,8 +371,8 @@ async def link_tickets(
     Both tickets must exist. Sets Atera's RelationType on ticket_id."""
     if ticket_id == related_ticket_id:
         raise RuleError("A ticket cannot be linked to itself; give two different ticket ids.")
-    first = await with_relations(ctx, ticket_id)
-    second = await with_relations(ctx, related_ticket_id)
+    first = await load_ticket(ctx, ticket_id, include_relations=True)
+    second = await load_ticket(ctx, related_ticket_id, include_relations=True)
     parent, child = (first, second) if relation == "parent" else (second, first)
     result = LinkTicketsResult(
         ticket_id=ticket_id, related_ticket_id=related_ticket_id, relation=relation
