@@ -82,6 +82,44 @@ async def test_a_comment_without_an_author_is_attributed_to_the_calling_technici
 
 
 @pytest.mark.anyio
+async def test_a_signed_in_caller_cannot_comment_or_log_time_as_a_colleague(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "tokens.json"
+    bob = _token(path, BOB.id)
+    async with (
+        http_rig(settings(tokens_file=path), tickets=20) as rig,
+        rig.client(bob) as client,
+    ):
+        comment = await client.call_tool(
+            "add_comment",
+            {"ticket_id": 1, "text": "As Jane.", "internal": True, "technician_id": JANE.id},
+        )
+        hours = await client.call_tool(
+            "log_hours",
+            {
+                "ticket_id": 1,
+                "start": "2026-11-20T09:00:00Z",
+                "duration_minutes": 30,
+                "billable": True,
+                "technician_email": JANE.email,
+            },
+        )
+        own = await client.call_tool(
+            "add_comment",
+            {"ticket_id": 1, "text": "As myself.", "internal": True, "technician_id": BOB.id},
+        )
+    for refused in (comment, hours):
+        assert isinstance(refused, CallToolResult)
+        assert refused.is_error
+        assert f"signed in as technician {BOB.id}" in text_of(refused)
+    assert isinstance(own, CallToolResult)
+    assert not own.is_error, text_of(own)
+    writes = [r for r in rig.recorder.records if r.request.method == "POST"]
+    assert len(writes) == 1
+
+
+@pytest.mark.anyio
 async def test_a_token_for_a_technician_nobody_listed_still_acts_as_that_technician(
     tmp_path: Path,
 ) -> None:

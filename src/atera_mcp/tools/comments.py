@@ -182,7 +182,7 @@ async def add_comment(
     refused on Closed tickets. Returns the comment as Atera stored it."""
     if not text.strip():
         raise RuleError("The comment text is empty. Write what the comment should say.")
-    tech = ctx.technician(technician_id, technician_email, role="comment author")
+    tech = ctx.author(technician_id, technician_email, role="comment author")
     ticket = await load_ticket(ctx, ticket_id)
     if not internal and ctx.rules.base_of(ticket.ticket_status or "Open") == "Closed":
         raise RuleError(

@@ -107,6 +107,19 @@ class ToolContext:
         )
         return ticket
 
+    def author(self, ident: int | None, email: str | None, *, role: str) -> Technician:
+        """Who a comment or a time entry is recorded as. A signed-in caller (a token or an
+        identity provider over HTTP) is always recorded as themselves, never as a colleague."""
+        found = self.technician(ident, email, role=role)
+        caller = _calling_technician.get()
+        if caller is not None and found.id != caller:
+            raise RuleError(
+                f"You are signed in as technician {caller}, so comments and time are recorded "
+                f"as you, not as {found.name} ({found.id}). Leave technician_id and "
+                "technician_email out."
+            )
+        return found
+
     def technician(self, ident: int | None, email: str | None, *, role: str) -> Technician:
         """Resolve a technician by id or email; by default the caller, else the configured one."""
         if ident is None and not email and (caller := _calling_technician.get()) is not None:

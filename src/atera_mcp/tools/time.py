@@ -271,7 +271,7 @@ async def log_hours(
                 f"({_local(latest, zone)}). Log time once it has been worked; a time without an "
                 "offset is read as account local time."
             )
-    tech = ctx.technician(technician_id, technician_email, role="technician")
+    tech = ctx.author(technician_id, technician_email, role="technician")
     ticket = await load_ticket(ctx, ticket_id)
     if ctx.rules.base_of(ticket.ticket_status or "Open") == "Closed":
         raise RuleError(
