@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 
-.PHONY: install lint typecheck test run sandbox demo bench spec clean
+.PHONY: install lint typecheck test run sandbox demo bench bench-index bench-faults bench-fuzz \
+	bench-load bench-budget spec clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +35,26 @@ sandbox: install
 demo: install
 	$(BIN)/atera-mcp demo
 
+# Benchmarks print figures and never fail the build. `make bench` runs the quick ones; each
+# of the others takes minutes (the index's cold sync alone waits out its rate budget).
 bench: install
 	$(BIN)/python bench/bench_seed.py
 	PYTHONPATH=. $(BIN)/python bench/bench_tools.py
+
+bench-index: install   # search: bounded scan vs the index on 50,000 tickets (~6 min)
+	PYTHONPATH=. $(BIN)/python bench/bench_index.py
+
+bench-faults: install  # 520 writes under injected faults, retried as a model would (~2 min)
+	PYTHONPATH=. $(BIN)/python bench/bench_faults.py
+
+bench-fuzz: install    # 10,000 hostile tool calls (~3 min)
+	PYTHONPATH=. $(BIN)/python bench/bench_fuzz.py 10000
+
+bench-load: install    # 20 token-holding sessions over loopback HTTP for 60 s
+	PYTHONPATH=. $(BIN)/python bench/bench_load.py
+
+bench-budget: install  # the rate budget's two classes against the sandbox's limit (75 s)
+	PYTHONPATH=. $(BIN)/python bench/bench_budget.py --seconds 75
 
 # Re-extract the OpenAPI subset the project uses from ../shared (needs the shared folder).
 spec: install

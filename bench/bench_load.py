@@ -173,6 +173,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--rpm", type=int, default=700, help="the sandbox's limit (Atera's)")
+    parser.add_argument("--no-index", action="store_true", help="search by the bounded scan")
     args = parser.parse_args()
 
     sandbox = create_app(SandboxConfig(tickets=args.tickets, seed=1, api_key=KEY, rpm=args.rpm))
@@ -196,13 +197,15 @@ def main() -> None:
             technicians=technicians,
             rpm=args.rpm,
             tokens_file=tokens.path,
+            index_enabled=not args.no_index,
+            index_path=None if args.no_index else Path(work) / "index.sqlite3",
         )
         access = http_access(settings, local_url=f"http://127.0.0.1:{mcp_port}")
         server = build_server(settings, access=access)
         url = f"http://127.0.0.1:{mcp_port}/mcp"
         print(
             f"{args.sessions} sessions x {args.seconds:.0f} s against {args.tickets} tickets; "
-            f"Atera limit {args.rpm}/min"
+            f"Atera limit {args.rpm}/min; index {'off' if args.no_index else 'on'}"
         )
         with serving(sandbox, sandbox_port), serving(http_app(server, settings, access), mcp_port):
             tally = Tally()
