@@ -7,7 +7,7 @@ short text block sent beside it instead of a second copy of the JSON.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -66,67 +66,60 @@ class CommentRef(View):
     at: Timestamp | None = None
 
 
-class _Listed(Protocol):
+class _TicketFacts(View):
+    """What every listing of a ticket shows; the people are added by each kind of listing."""
+
     ticket_id: int
-    status: str
-    priority: str | None
-    overdue: bool
-    title: str
-    customer: Ref
-
-
-def ticket_line(ticket: _Listed, technician: str | None) -> str:
-    """One line for text summaries: `#4711 [Open/High] Outlook down (Acme) - Jane Tech`."""
-    who = f" - {technician}" if technician else " - unassigned"
-    late = " OVERDUE" if ticket.overdue else ""
-    return (
-        f"#{ticket.ticket_id} [{ticket.status}/{ticket.priority}]{late} {ticket.title} "
-        f"({ticket.customer.name}){who}"
-    )
-
-
-class TicketSummary(View):
-    ticket_id: int
-    number: str | None = None
     title: str
     status: str
     priority: str | None = None
     type: str | None = None
     impact: str | None = None
     customer: Ref
-    end_user: PersonRef | None = None
-    technician: PersonRef | None = None
     created_at: Timestamp | None = None
     resolved_at: Timestamp | None = None
-    response_due: Timestamp | None = Field(
-        None, description="First response due under the priority's SLA"
-    )
     overdue: bool = Field(
         False,
         description="Not resolved, and its first response or its close date is past due",
     )
 
+    def technician_name(self) -> str | None:
+        raise NotImplementedError
+
     def line(self) -> str:
-        return ticket_line(self, self.technician.name if self.technician else None)
+        """One line for text summaries: `#4711 [Open/High] Outlook down (Acme) - Jane Tech`."""
+        technician = self.technician_name()
+        who = f" - {technician}" if technician else " - unassigned"
+        late = " OVERDUE" if self.overdue else ""
+        return (
+            f"#{self.ticket_id} [{self.status}/{self.priority}]{late} {self.title} "
+            f"({self.customer.name}){who}"
+        )
 
 
-class TicketHit(View):
+class TicketSummary(_TicketFacts):
+    number: str | None = None
+    end_user: PersonRef | None = None
+    technician: PersonRef | None = None
+    response_due: Timestamp | None = Field(
+        None, description="First response due under the priority's SLA"
+    )
+
+    def technician_name(self) -> str | None:
+        return self.technician.name if self.technician else None
+
+
+class TicketHit(_TicketFacts):
     """A search hit: what a model needs to pick a ticket, at a quarter of Atera's TicketDto.
 
     Emails, due dates and descriptions stay with get_ticket."""
 
-    ticket_id: int
-    title: str
-    status: str
-    priority: str | None = None
-    type: str | None = None
-    impact: str | None = None
-    customer: Ref
     end_user: str | None = None
     technician: str | None = None
-    created_at: Timestamp | None = None
-    resolved_at: Timestamp | None = None
     overdue: bool = Field(False, description="Present (true) only when past its SLA")
+
+    def technician_name(self) -> str | None:
+        return self.technician
 
     @model_serializer(mode="wrap")
     def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -138,9 +131,6 @@ class TicketHit(View):
             for k, v in data.items()
             if v is not None and not (k == "overdue" and v is False) and v != "NoImpact"
         }
-
-    def line(self) -> str:
-        return ticket_line(self, self.technician)
 
 
 class TicketDetail(TicketSummary):
