@@ -10,10 +10,12 @@ tool"), an answer that is not a plain message, or a request outside Atera's cont
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
+from pathlib import Path
 from typing import Any
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
@@ -313,11 +315,15 @@ class FuzzTarget:
 @contextmanager
 def fuzz_target() -> Iterator[tuple[BlockingPortal, FuzzTarget]]:
     """A FuzzTarget on an event loop in a helper thread, so hypothesis can drive it from sync
-    code; one server and sandbox for every example (reads and writes share the seeded data)."""
+    code; one server and sandbox for every example (reads and writes share the seeded data).
+    The server searches its ticket index (in a temporary folder), as it does by default."""
     failure: Exception | None = None
     with (
+        tempfile.TemporaryDirectory() as folder,
         start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(mcp_rig(app=sandbox_app(SANDBOX_TICKETS))) as rig,
+        portal.wrap_async_context_manager(
+            mcp_rig(app=sandbox_app(SANDBOX_TICKETS), index_path=Path(folder) / "i.sqlite3")
+        ) as rig,
     ):
         listed = portal.call(rig.client.list_tools)
         try:
