@@ -14,7 +14,6 @@ seen only by the first sweep) and `mod_hi`. An `Observation` says how a ticket w
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
@@ -24,15 +23,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from atera_mcp.domain.policy import PRIORITY_RANK
 from atera_mcp.domain.text import strip_html
-from atera_mcp.domain.views import first_response_due
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
+from atera_mcp.index.rows import digest, last_comments, ticket_row, timestamp
 from atera_mcp.index.schema import SCHEMA_VERSION, open_database
 
 __all__ = ["SCHEMA_VERSION", "IndexStore", "Observation", "SyncState"]
 
-UNKNOWN_PRIORITY_RANK = len(PRIORITY_RANK)
 _EPSILON = 0.001  # seconds: "before `since`" when Atera's feed says a ticket was not modified
 
 
@@ -99,78 +96,6 @@ class SyncState:
         )
 
 
-def _ts(value: datetime | None) -> float | None:
-    if value is None:
-        return None
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
-    return aware.timestamp()
-
-
-def _fold(value: str | None) -> str | None:
-    text = (value or "").strip().casefold()
-    return text or None
-
-
-def _name(first: str | None, last: str | None) -> str:
-    return " ".join(p for p in (first, last) if p)
-
-
-def _due_at(
-    response_due: float | None, answered: float | None, close_due: float | None
-) -> float | None:
-    """When an unresolved ticket becomes overdue: its first response is due and not given, or
-    its close date passes, whichever is first (None: never). Indexed, so "overdue" is a range."""
-    dues = [d for d in (response_due if answered is None else None, close_due) if d is not None]
-    return min(dues, default=None)
-
-
-def ticket_row(dto: TicketDto) -> dict[str, Any]:
-    """The columns search filters, sorts and shows, from Atera's TicketDto."""
-    status = dto.ticket_status or "Open"
-    response_due = _ts(first_response_due(dto))
-    answered = _ts(dto.technician_first_comment_date)
-    close_due = _ts(dto.closed_ticket_due_date)
-    return {
-        "id": dto.ticket_id,
-        "number": dto.ticket_number,
-        "title": dto.ticket_title or "",
-        "status": status,
-        "status_key": status.strip().casefold(),
-        "priority": dto.ticket_priority,
-        "priority_rank": PRIORITY_RANK.get(dto.ticket_priority or "", UNKNOWN_PRIORITY_RANK),
-        "type": dto.ticket_type,
-        "impact": dto.ticket_impact,
-        "customer_id": dto.customer_id,
-        "customer_name": dto.customer_name or "",
-        "customer_key": (dto.customer_name or "").casefold(),
-        "end_user_id": dto.end_user_id,
-        "end_user_name": _name(dto.end_user_first_name, dto.end_user_last_name),
-        "end_user_email_key": _fold(dto.end_user_email),
-        "technician_id": dto.technician_contact_id,
-        "technician_name": dto.technician_full_name,
-        "technician_email_key": _fold(dto.technician_email),
-        "created": _ts(dto.ticket_created_date) or 0.0,
-        "resolved": _ts(dto.ticket_resolved_date),
-        "response_due": response_due,
-        "first_response_at": answered,
-        "close_due": close_due,
-        "due_at": _due_at(response_due, answered, close_due),
-    }
-
-
-def _last_comments(dto: TicketDto) -> str | None:
-    """The DTO's last replies as searchable text; None when the answer left them out."""
-    parts = [dto.last_end_user_comment, dto.last_technician_comment]
-    if all(p is None for p in parts):
-        return None
-    return "\n".join(p for p in parts if p)
-
-
-def _digest(row: dict[str, Any], description: str, last_comments: str) -> str:
-    text = json.dumps([row, description, last_comments], sort_keys=True, default=str)
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-
-
 class IndexStore:
     """The SQLite file of one account. Open it with `IndexStore.open(path)`."""
 
@@ -225,7 +150,7 @@ class IndexStore:
 
     def try_lease(self, owner: str, now: datetime, seconds: float) -> bool:
         """Take or renew the sync lease for `owner`; False while another owner holds it."""
-        moment = _ts(now) or 0.0
+        moment = timestamp(now) or 0.0
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
@@ -250,7 +175,7 @@ class IndexStore:
     def upsert_tickets(self, tickets: Sequence[TicketDto], seen: Observation) -> int:
         """Insert or update tickets (one transaction); returns how many were new or changed.
         Last comments on the DTO (LastEndUserComment...) are indexed with the ticket."""
-        at, since = _ts(seen.at) or 0.0, _ts(seen.since)
+        at, since = timestamp(seen.at) or 0.0, timestamp(seen.since)
         changed = 0
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
@@ -272,13 +197,13 @@ class IndexStore:
         ).fetchone()
         row = ticket_row(dto)
         description = dto.first_comment if dto.first_comment is not None else None
-        last = _last_comments(dto)
+        last = last_comments(dto)
         if old is not None:
             description = description if description is not None else old[5]
             last = last if last is not None else old[3]
         description, last = description or "", last or ""
-        digest = _digest(row, description, last)
-        is_new, is_changed = old is None, old is not None and old[2] != digest
+        content = digest(row, description, last)
+        is_new, is_changed = old is None, old is not None and old[2] != content
         if is_new:
             lo, hi, changed_at = since, at, at
         else:
@@ -293,7 +218,7 @@ class IndexStore:
         row |= {
             "mod_lo": lo,
             "mod_hi": hi,
-            "digest": digest,
+            "digest": content,
             "last_comments": last,
             "changed_at": changed_at,
         }
@@ -357,7 +282,7 @@ class IndexStore:
             if not found:
                 return
             title, last, description = found[0]
-            read_at = _ts(at)
+            read_at = timestamp(at)
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 self._conn.execute(
@@ -390,7 +315,7 @@ class IndexStore:
     def uncertain_since(self, since: datetime) -> set[int]:
         """Tickets the index cannot place before or after `since`: their last modification
         may be either side of it. Only Atera's feed can settle them."""
-        moment = _ts(since)
+        moment = timestamp(since)
         rows = self.execute(
             "SELECT id FROM tickets WHERE (mod_lo IS NULL OR mod_lo < ?) AND mod_hi >= ?",
             (moment, moment),
@@ -400,7 +325,7 @@ class IndexStore:
     def settle_modified(self, since: datetime, modified: set[int], asked: set[int]) -> None:
         """Record what Atera's feed from `since` said: ids in `modified` were modified on or
         after `since`, the other ids of `asked` were not."""
-        moment = _ts(since) or 0.0
+        moment = timestamp(since) or 0.0
         statements: list[tuple[str, Sequence[Any]]] = [
             (
                 "UPDATE tickets SET mod_lo = max(coalesce(mod_lo, ?), ?) WHERE id = ?",

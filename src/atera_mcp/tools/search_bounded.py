@@ -19,7 +19,7 @@ from atera_mcp.domain.views import is_overdue
 from atera_mcp.domain.wire import TicketDto
 from atera_mcp.errors import RuleError
 from atera_mcp.index.query import Hit
-from atera_mcp.index.store import ticket_row
+from atera_mcp.index.rows import ticket_row
 from atera_mcp.tools.concurrency import gather
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.search_filters import decode_cursor, encode_cursor, sort_key, text_score

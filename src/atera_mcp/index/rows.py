@@ -1,0 +1,87 @@
+"""A ticket as the index stores it: the columns search filters, sorts and shows, from Atera's
+TicketDto, and the digest that tells whether an answer changed anything."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from atera_mcp.domain.policy import PRIORITY_RANK
+from atera_mcp.domain.views import first_response_due
+from atera_mcp.domain.wire import TicketDto
+
+UNKNOWN_PRIORITY_RANK = len(PRIORITY_RANK)
+
+
+def timestamp(value: datetime | None) -> float | None:
+    if value is None:
+        return None
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return aware.timestamp()
+
+
+def _fold(value: str | None) -> str | None:
+    text = (value or "").strip().casefold()
+    return text or None
+
+
+def _name(first: str | None, last: str | None) -> str:
+    return " ".join(p for p in (first, last) if p)
+
+
+def _due_at(
+    response_due: float | None, answered: float | None, close_due: float | None
+) -> float | None:
+    """When an unresolved ticket becomes overdue: its first response is due and not given, or
+    its close date passes, whichever is first (None: never). Indexed, so "overdue" is a range."""
+    dues = [d for d in (response_due if answered is None else None, close_due) if d is not None]
+    return min(dues, default=None)
+
+
+def ticket_row(dto: TicketDto) -> dict[str, Any]:
+    """The columns search filters, sorts and shows, from Atera's TicketDto."""
+    status = dto.ticket_status or "Open"
+    response_due = timestamp(first_response_due(dto))
+    answered = timestamp(dto.technician_first_comment_date)
+    close_due = timestamp(dto.closed_ticket_due_date)
+    return {
+        "id": dto.ticket_id,
+        "number": dto.ticket_number,
+        "title": dto.ticket_title or "",
+        "status": status,
+        "status_key": status.strip().casefold(),
+        "priority": dto.ticket_priority,
+        "priority_rank": PRIORITY_RANK.get(dto.ticket_priority or "", UNKNOWN_PRIORITY_RANK),
+        "type": dto.ticket_type,
+        "impact": dto.ticket_impact,
+        "customer_id": dto.customer_id,
+        "customer_name": dto.customer_name or "",
+        "customer_key": (dto.customer_name or "").casefold(),
+        "end_user_id": dto.end_user_id,
+        "end_user_name": _name(dto.end_user_first_name, dto.end_user_last_name),
+        "end_user_email_key": _fold(dto.end_user_email),
+        "technician_id": dto.technician_contact_id,
+        "technician_name": dto.technician_full_name,
+        "technician_email_key": _fold(dto.technician_email),
+        "created": timestamp(dto.ticket_created_date) or 0.0,
+        "resolved": timestamp(dto.ticket_resolved_date),
+        "response_due": response_due,
+        "first_response_at": answered,
+        "close_due": close_due,
+        "due_at": _due_at(response_due, answered, close_due),
+    }
+
+
+def last_comments(dto: TicketDto) -> str | None:
+    """The DTO's last replies as searchable text; None when the answer left them out."""
+    parts = [dto.last_end_user_comment, dto.last_technician_comment]
+    if all(p is None for p in parts):
+        return None
+    return "\n".join(p for p in parts if p)
+
+
+def digest(row: dict[str, Any], description: str, last_comments: str) -> str:
+    text = json.dumps([row, description, last_comments], sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
