@@ -21,7 +21,7 @@ import httpx
 
 from atera_mcp import __version__
 from atera_mcp.client.auth import AteraAuth
-from atera_mcp.client.mapping import Call, classify, rate_limited, to_error
+from atera_mcp.client.mapping import Call, after_maybe_applied, classify, rate_limited, to_error
 from atera_mcp.client.ratelimit import RateBudget, current_request_class
 from atera_mcp.client.retry import (
     MAYBE_PROCESSED,
@@ -31,6 +31,7 @@ from atera_mcp.client.retry import (
     is_replayable,
     parse_retry_after,
 )
+from atera_mcp.errors import RateLimitedError
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +105,11 @@ class HttpCore:
         while True:
             attempt += 1
             if self.budget is not None:
-                self._refuse_a_long_pause(self.budget, elapsed=max(self._clock() - start, slept))
+                try:
+                    elapsed = max(self._clock() - start, slept)
+                    self._refuse_a_long_pause(self.budget, elapsed=elapsed)
+                except RateLimitedError as exc:
+                    raise after_maybe_applied(exc, call) if maybe_applied else exc from None
                 slept += await self.budget.acquire(self._sleep, current_request_class())
             outcome: httpx.Response | httpx.HTTPError
             try:
@@ -139,6 +144,8 @@ class HttpCore:
                 )
             if wait is None:
                 error = to_error(outcome, call, attempts=attempt, retry_after=retry_after)
+                if maybe_applied:
+                    error = after_maybe_applied(error, call)
                 if isinstance(outcome, httpx.HTTPError):
                     raise error from outcome
                 raise error

@@ -98,6 +98,20 @@ def _ambiguous(
     )
 
 
+def after_maybe_applied(error: AteraError, call: Call) -> AteraError:
+    """The error for a write whose earlier attempt may have been applied (its answer was lost,
+    or a 5xx) before a later attempt failed with `error`: the outcome is unknown, never a plain
+    failure, so the caller checks before it answers or sends again."""
+    if not call.writes or isinstance(error, AmbiguousWriteError):
+        return error
+    return _ambiguous(
+        call.action,
+        f"an earlier attempt's answer was lost and a later one failed ({error.message})",
+        "a lost answer before a failed retry",
+        error.status,
+    )
+
+
 def _transport_error(exc: httpx.HTTPError, call: Call, *, attempts: int) -> AteraError:
     failure = classify(exc)
     if failure is Failure.NOT_SENT:
@@ -125,6 +139,9 @@ def _transport_error(exc: httpx.HTTPError, call: Call, *, attempts: int) -> Ater
             f"Atera did not answer the request to {call.action}{_tries(attempts)} ({what}). "
             "Try again in a few minutes."
         )
+    if call.writes:
+        # Whatever failed, the request may have reached Atera: unknown, not a failure.
+        return _ambiguous(call.action, f"it failed ({type(exc).__name__})", "a failed send", None)
     return UpstreamError(
         f"The request to {call.action} could not be completed ({type(exc).__name__})."
     )

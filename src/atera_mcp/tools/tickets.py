@@ -206,11 +206,12 @@ async def create_ticket(
     )
     sent_at = ctx.now()
     since = sent_at - CLOCK_MARGIN
-    # Unless refused above, a same-titled ticket may be minutes old: note those first, so the
-    # check after an unclear answer cannot take one of them for the new one.
+    # A same-titled ticket for this person may be minutes old (allowed as a duplicate, or
+    # already resolved or closed): note those first, so the check after an unclear answer
+    # cannot take one of them for the new one. A contact created just now has no tickets.
     known = (
         {t.ticket_id for t in await recent_copies(ctx, since, contact, title)}
-        if allow_duplicate and contact_write is None
+        if contact_write is None
         else set()
     )
 
