@@ -152,3 +152,18 @@ def test_one_owner_holds_the_sync_lease_until_it_expires(tmp_path: Path) -> None
     assert two.try_lease("two", T0 + timedelta(seconds=51), 30)
     two.release_lease("two")
     assert one.try_lease("one", T0 + timedelta(seconds=52), 30)
+
+
+def test_an_answered_ticket_without_a_close_date_is_simply_not_overdue(tmp_path: Path) -> None:
+    store = IndexStore.open(tmp_path / "a.sqlite3")
+    answered = dto(
+        1,
+        TechnicianFirstCommentDate=(T0 + timedelta(minutes=5)).isoformat(),
+        ClosedTicketDueDate=None,
+    )
+    late = dto(2, ClosedTicketDueDate=T0.isoformat())
+    store.upsert_tickets([answered, late], Observation(at=T0))
+    later = (T0 + timedelta(days=3)).timestamp()
+    assert ids(store, overdue=True, now=later) == [2]
+    assert ids(store, overdue=False, now=later) == [1]
+    assert sorted(ids(store, now=later)) == [1, 2]

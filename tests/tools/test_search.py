@@ -6,6 +6,7 @@ the index's own SQL.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import unicodedata
@@ -395,3 +396,35 @@ async def test_exact_at_fifty_thousand_tickets_against_the_sandbox_s_own_data(
             assert result.complete
         finally:
             await index.close()
+
+
+async def test_a_forged_cursor_with_a_huge_number_is_refused_plainly(tmp_path: Path) -> None:
+    async with indexed_rig(tmp_path / "i.sqlite3") as r:
+        first = await search_tickets(r.ctx, limit=5)
+        assert first.next_cursor
+        owner = json.loads(
+            base64.urlsafe_b64decode(first.next_cursor + "=" * (-len(first.next_cursor) % 4))
+        )["f"]
+        forged = base64.urlsafe_b64encode(
+            json.dumps({"o": [10**400, 1], "f": owner}).encode()
+        ).decode()
+        with pytest.raises(RuleError, match="cursor is not valid"):
+            await search_tickets(r.ctx, limit=5, cursor=forged)
+
+
+async def test_recently_modified_pages_never_repeat_after_the_index_learns_more(
+    tmp_path: Path,
+) -> None:
+    async with indexed_rig(tmp_path / "i.sqlite3") as r:
+        assert r.ctx.index is not None
+        first = await search_tickets(r.ctx, sort="recently_modified", limit=10)
+        # Atera's feed is asked about the last three days: bounds of many tickets move.
+        await search_tickets(r.ctx, modified_after=NOW - timedelta(days=3))
+        seen = [t.ticket_id for t in first.tickets]
+        page = first
+        while page.next_cursor:
+            page = await search_tickets(
+                r.ctx, sort="recently_modified", limit=50, cursor=page.next_cursor
+            )
+            seen += [t.ticket_id for t in page.tickets]
+        assert len(seen) == len(set(seen))

@@ -25,12 +25,9 @@ SORTS: dict[Sort, tuple[tuple[str, Direction], ...]] = {
     "newest": (("t.created", "DESC"), ("t.id", "DESC")),
     "oldest": (("t.created", "ASC"), ("t.id", "ASC")),
     "priority": (("t.priority_rank", "ASC"), ("t.created", "DESC"), ("t.id", "DESC")),
-    # By when the index learnt of the last change (Atera's tickets carry no modified time).
-    "recently_modified": (
-        ("coalesce(t.mod_lo, -1.0)", "DESC"),
-        ("t.mod_hi", "DESC"),
-        ("t.id", "DESC"),
-    ),
+    # By the proven earliest time of the last change (Atera's tickets carry no modified time):
+    # it only ever moves forward, so a page already read is never served again.
+    "recently_modified": (("coalesce(t.mod_lo, -1.0)", "DESC"), ("t.id", "DESC")),
     "relevance": (("f.rank", "ASC"), ("t.created", "DESC"), ("t.id", "DESC")),
 }
 
@@ -113,7 +110,12 @@ def _overdue(sql: _Sql, q: TicketQuery) -> str:
     passed and the ticket is not done. The built-in done statuses are spelled literally so the
     planner can use the index of open tickets' due dates; custom ones are parameters."""
     builtin = ", ".join(f"'{key}'" for key in DONE_STATUS_KEYS)
-    clause = f"t.due_at < {sql.param(q.now)} AND t.status_key NOT IN ({builtin})"
+    # Spelled so it is never NULL (a ticket without a due date is simply not overdue), which
+    # `NOT (...)` for overdue=false relies on.
+    clause = (
+        f"t.due_at IS NOT NULL AND t.due_at < {sql.param(q.now)} "
+        f"AND t.status_key NOT IN ({builtin})"
+    )
     custom = [s for s in q.done_statuses if s not in DONE_STATUS_KEYS]
     if custom:
         clause += f" AND t.status_key NOT IN ({', '.join(sql.param(s) for s in custom)})"

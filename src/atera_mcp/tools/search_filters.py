@@ -220,10 +220,16 @@ def _valid_position(value: object) -> bool:
         isinstance(value, list)
         and 0 < len(value) <= 4
         and all(
-            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-            for v in value
+            isinstance(v, int | float) and not isinstance(v, bool) and _finite(v) for v in value
         )
     )
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int of hundreds of digits: no key of ours
+        return False
 
 
 def decode_cursor(cursor: str, filters: str) -> Position:
