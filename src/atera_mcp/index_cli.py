@@ -2,12 +2,13 @@
 
 `cli.py` parses the arguments and calls in here. Progress goes to stderr: a tqdm bar on a
 terminal, a plain line every tenth of the way when piped (a log file has no use for a bar).
-Exit codes: 0 done, 1 not done (Atera failed, another process is syncing, no index yet),
-2 a bad setting.
+Exit codes: 0 done, 1 not done (Atera failed, another process is syncing, no index yet, the
+file busy or unreadable), 2 a bad setting.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Mapping
 from datetime import datetime
@@ -21,6 +22,7 @@ from tqdm import tqdm
 from atera_mcp.client import AteraClient
 from atera_mcp.config import Settings
 from atera_mcp.errors import AteraError, ConfigError
+from atera_mcp.index.schema import SchemaMismatch
 from atera_mcp.index.service import LEASE_SECONDS, IndexBusy, TicketIndex
 from atera_mcp.index.store import IndexStore, SyncState
 from atera_mcp.index.sync import percent_synced
@@ -123,7 +125,12 @@ def sync(
         out.write(f"Indexed {count:,} tickets in {path}\n")
         return 0
 
-    return anyio.run(run)
+    try:
+        return anyio.run(run)
+    except sqlite3.OperationalError as exc:
+        # Locked past the busy timeout, or an I/O error: the file is left as it is.
+        err.write(f"atera-mcp: the index at {path} cannot be used now: {exc}. Run it again.\n")
+        return 1
 
 
 def status(env: Mapping[str, str], *, out: TextIO | None = None) -> int:
@@ -134,7 +141,19 @@ def status(env: Mapping[str, str], *, out: TextIO | None = None) -> int:
     if not path.exists():
         out.write(f"No index at {path} yet. Run `atera-mcp index sync`, or start the server.\n")
         return 1
-    store = IndexStore.open(path)
+    try:
+        # Read-only: a status check never rebuilds or moves a file a server may be using.
+        store = IndexStore.open(path, read_only=True)
+    except SchemaMismatch as exc:
+        what = "is empty" if exc.version is None else f"has {exc}"
+        out.write(
+            f"The index at {path} {what}; the server rebuilds it when it starts (or run "
+            "`atera-mcp index sync`).\n"
+        )
+        return 1
+    except sqlite3.Error as exc:
+        out.write(f"The index at {path} cannot be read: {exc}.\n")
+        return 1
     try:
         state, count, size = store.load_state(), store.count(), store.file_size()
     finally:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -144,3 +146,47 @@ def test_index_sync_rejects_a_negative_rpm(capsys: pytest.CaptureFixture[str]) -
         main(["index", "sync", "--rpm", "-5"])
     assert exit.value.code == 2
     assert "--rpm" in capsys.readouterr().err
+
+
+def test_index_status_reports_another_schema_version_and_leaves_the_file_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "i.sqlite3"
+    IndexStore.open(path).close()
+    with sqlite3.connect(path) as conn:  # written by an older atera-mcp
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    content = path.read_bytes()
+    for name, value in environment(path).items():
+        monkeypatch.setenv(name, value)
+    assert main(["index", "status"]) == 1
+    assert "schema version 1, not 2" in capsys.readouterr().out
+    assert path.read_bytes() == content
+    assert not list(tmp_path.glob("*.old"))
+
+
+def test_index_status_of_a_file_that_is_not_a_database_says_so_and_moves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "i.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    for name, value in environment(path).items():
+        monkeypatch.setenv(name, value)
+    assert main(["index", "status"]) == 1
+    assert "cannot be read: file is not a database" in capsys.readouterr().out
+    assert path.read_bytes() == b"this is not a database" * 100
+    assert not list(tmp_path.glob("*.old"))
+
+
+def test_index_sync_of_a_file_it_cannot_open_now_prints_one_line_and_exits_1(
+    tmp_path: Path,
+) -> None:
+    app, path = sandbox_app(tickets=20), tmp_path / "i.sqlite3"
+    IndexStore.open(path).close()
+    os.mkdir(f"{path}-wal")  # SQLite cannot open the write-ahead log: an I/O error
+    err = io.StringIO()
+    code = index_cli.sync(
+        environment(path), out=io.StringIO(), err=err, transport=sandbox_transport(app)
+    )
+    assert code == 1
+    assert err.getvalue().count("\n") == 1
+    assert "cannot be used now: unable to open database file" in err.getvalue()

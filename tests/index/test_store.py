@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import stat
 from datetime import UTC, datetime, timedelta
@@ -60,6 +61,19 @@ def test_a_corrupt_file_is_moved_aside_and_rebuilt_with_a_warning(
     store.upsert_tickets([dto(1)], Observation(at=T0))
     assert store.count() == 1
     store.close()
+
+
+def test_an_index_file_that_cannot_be_opened_for_now_is_left_in_place(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "account.sqlite3"
+    IndexStore.open(path).close()
+    content = path.read_bytes()
+    os.mkdir(f"{path}-wal")  # SQLite cannot open the write-ahead log: an I/O error
+    with pytest.raises(sqlite3.OperationalError):
+        IndexStore.open(path)
+    assert path.read_bytes() == content
+    assert not list(tmp_path.glob("*.old"))
 
 
 def test_a_file_of_an_older_schema_is_rebuilt(tmp_path: Path) -> None:

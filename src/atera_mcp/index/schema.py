@@ -131,8 +131,10 @@ def _move_aside(path: Path, why: str) -> None:
 
 
 def open_database(path: Path) -> sqlite3.Connection:
-    """A connection to the index at `path`, created or rebuilt as needed. Never raises for a
-    bad file: an unreadable or outdated one is moved aside (`*.old`) and started afresh."""
+    """A connection to the index at `path`, created or rebuilt as needed. A file SQLite cannot
+    read as a database, or one of another schema version, is moved aside (`*.old`) and started
+    afresh. An OperationalError (the file locked past the busy timeout, an I/O error) is raised:
+    the file may be fine and in use by another process, so it is never moved for that."""
     conn: sqlite3.Connection | None = None
     try:
         conn = _connect(path)
@@ -145,10 +147,37 @@ def open_database(path: Path) -> sqlite3.Connection:
             return conn
         conn.close()
         _move_aside(path, f"has schema version {version}, not {SCHEMA_VERSION}")
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.OperationalError:
+        if conn is not None:
+            conn.close()
+        raise
+    except sqlite3.DatabaseError as exc:  # not a database, or malformed
         if conn is not None:
             conn.close()
         _move_aside(path, f"could not be read ({exc})")
     conn = _connect(path)
     _create(conn)
+    return conn
+
+
+class SchemaMismatch(Exception):
+    """A file opened read-only is empty or holds another schema version (never rebuilt)."""
+
+    def __init__(self, version: int | None) -> None:
+        super().__init__(f"schema version {version}, not {SCHEMA_VERSION}")
+        self.version = version
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection to an existing index (`atera-mcp index status`): it never
+    creates, rebuilds or moves the file. SchemaMismatch for an empty file or another schema
+    version; sqlite3.DatabaseError for a file SQLite cannot read."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30.0, check_same_thread=False)
+    try:
+        version = _version(conn)
+        if version != SCHEMA_VERSION:
+            raise SchemaMismatch(version)
+    except BaseException:
+        conn.close()
+        raise
     return conn

@@ -26,7 +26,7 @@ from typing import Any
 from atera_mcp.domain.text import strip_html
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
 from atera_mcp.index.rows import digest, last_comments, ticket_row, timestamp
-from atera_mcp.index.schema import SCHEMA_VERSION, open_database
+from atera_mcp.index.schema import SCHEMA_VERSION, open_database, open_read_only
 
 __all__ = ["SCHEMA_VERSION", "IndexStore", "Observation", "SyncState"]
 
@@ -106,10 +106,11 @@ class IndexStore:
         self._lock = threading.RLock()
 
     @classmethod
-    def open(cls, path: Path) -> IndexStore:
+    def open(cls, path: Path, *, read_only: bool = False) -> IndexStore:
         """Open or create the file (mode 0600, parent 0700). A file of another schema version
-        or a corrupt one is moved aside and rebuilt empty, with a warning logged."""
-        return cls(path, open_database(path))
+        or a corrupt one is moved aside and rebuilt empty, with a warning logged.
+        `read_only` opens an existing file as it is, for reading (see `open_read_only`)."""
+        return cls(path, open_read_only(path) if read_only else open_database(path))
 
     def close(self) -> None:
         with self._lock:
