@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 from starlette.applications import Starlette
 
 from atera_mcp.client import AteraClient, current_request_class
 from atera_mcp.domain.wire import CreateTicketModel, UpdateTicketModel
-from atera_mcp.index.service import TicketIndex
+from atera_mcp.index.service import Sleep, TicketIndex
 from atera_mcp.index.sync import OVERLAP
 from atera_mcp.sandbox import TicketOrder, sandbox_state, sandbox_transport
 from atera_mcp.tools.context import ToolContext
@@ -128,6 +129,7 @@ async def open_index(
     owner: str | None = None,
     overlap: timedelta = OVERLAP,
     close: bool = True,
+    sleep: Sleep = anyio.sleep,
 ) -> AsyncIterator[Setup]:
     """A TicketIndex on `path` reading `app` through the real client (no rate limit)."""
     hooked = Hooked(sandbox_transport(app), hook)
@@ -135,7 +137,9 @@ async def open_index(
     async with AteraClient(
         api_key=API_KEY, base_url=BASE_URL, rpm=0, transport=recorder, max_attempts=1
     ) as atera:
-        index = await TicketIndex.open(path, atera, clock=clock, overlap=overlap, owner=owner)
+        index = await TicketIndex.open(
+            path, atera, clock=clock, overlap=overlap, owner=owner, sleep=sleep
+        )
         try:
             yield Setup(index, atera, recorder, hooked)
         finally:

@@ -127,14 +127,14 @@ class TicketIndex:
         """Before answering a search: read the delta feed first when the last delta is older
         than the refresh interval (normally one request). Marks the index as in use.
 
-        A failure to reach Atera is logged and the search answers from the index as it is
-        (its `as_of` says how old that is)."""
+        A failure to reach Atera or to write the file is logged and the search answers from
+        the index as it is (its `as_of` says how old that is)."""
         self.mark_used()
         if not self._stale(await self.state()):
             return
         try:
             await self._refresh()
-        except (AteraError, LeaseLost, sqlite3.OperationalError) as exc:
+        except (AteraError, LeaseLost, sqlite3.Error) as exc:
             log.warning("Index refresh before a search failed: %s", exc)
 
     async def record_ticket(self, dto: TicketDto, seen: Observation) -> None:
@@ -191,9 +191,17 @@ class TicketIndex:
 
     async def run_background(self) -> None:
         """The server's background work, until cancelled: first sync, comment backfill,
-        deltas while in use, the daily sweep. Atera failures are retried after a pause."""
+        deltas while in use, the daily sweep. Atera failures are retried after a pause.
+
+        It runs in the server's task group, so nothing may escape it: an unexpected failure
+        of one step is logged with its traceback and retried after the same pause."""
         while True:
-            await self._sleep(await self.background_step())
+            try:
+                wait = await self.background_step()
+            except Exception:
+                log.exception("Index background work failed; retried in a minute")
+                wait = RETRY_AFTER_FAILURE
+            await self._sleep(wait)
 
     async def background_step(self) -> float:
         """One round of background work; returns the seconds to wait before the next."""
@@ -201,9 +209,9 @@ class TicketIndex:
             return await self._background_step()
 
     async def _background_step(self) -> float:
-        if not await self._take_lease():
-            return self.refresh.total_seconds()  # another process syncs; look again later
         try:
+            if not await self._take_lease():
+                return self.refresh.total_seconds()  # another process syncs; look again later
             state = await self.state()
             if state.phase != "ready":
                 await self.engine.first_sync()

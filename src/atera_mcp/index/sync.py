@@ -25,7 +25,6 @@ import anyio
 
 from atera_mcp.client import AteraClient
 from atera_mcp.domain.wire import Page, TicketDto
-from atera_mcp.errors import AteraError
 from atera_mcp.index.store import IndexStore, Observation, SyncState
 
 log = logging.getLogger(__name__)
@@ -67,17 +66,18 @@ async def read_pages(
     fetch: FetchPage, numbers: Iterable[int], on_page: OnPage, clock: Clock, concurrency: int
 ) -> None:
     """Fetch each page number with at most `concurrency` in flight and hand every page to
-    `on_page` with its read time as it arrives. The first AteraError stops the rest."""
+    `on_page` with its read time as it arrives. The first failure stops the rest and is
+    raised as itself (an AteraError, LeaseLost, a busy file), never wrapped in an
+    ExceptionGroup: callers catch the errors they expect by type."""
     queue = iter(numbers)
-    failures: list[AteraError] = []
+    failures: list[Exception] = []
 
     async def worker(scope: anyio.CancelScope) -> None:
         for number in queue:
             try:
                 page = await fetch(number)
                 await on_page(number, page, clock())
-            except AteraError as exc:
-                # Raise the project error itself rather than an ExceptionGroup around it.
+            except Exception as exc:
                 failures.append(exc)
                 scope.cancel()
                 return
