@@ -16,6 +16,7 @@ from atera_mcp.index.store import IndexStore
 from atera_mcp.index.sync import read_pages
 from tests.index.helpers import (
     Clock,
+    Setup,
     account,
     open_index,
     page_of,
@@ -90,6 +91,26 @@ async def test_an_unexpected_failure_in_background_work_is_logged_and_retried_la
     assert waits == [RETRY_AFTER_FAILURE, 0.0]  # backed off, then the first sync ran
     assert "a bug somewhere below the index" in caplog.text  # with its traceback
     assert any(record.exc_info for record in caplog.records)
+
+
+async def test_a_delta_rewrites_only_the_tickets_it_could_not_place_before_or_after(
+    tmp_path: Path,
+) -> None:
+    app, clock = account(120)
+
+    async def changes(s: Setup) -> int:
+        """Rows this connection has written so far (an UPDATE counts each row it matched)."""
+        rows = await s.index.run(lambda st: st.execute("SELECT total_changes()"))
+        return int(rows[0][0])
+
+    async with open_index(app, tmp_path / "i.sqlite3", clock) as s:
+        await s.index.first_sync()
+        clock.advance(600)
+        await s.index.engine.delta()  # places every ticket before its window
+        before = await changes(s)
+        clock.advance(600)
+        await s.index.engine.delta()  # nothing changed in Atera
+        assert await changes(s) - before < 10  # the sync state, not one row per ticket
 
 
 async def test_a_refresh_that_hits_a_damaged_file_leaves_the_search_answering_from_the_index(

@@ -245,7 +245,9 @@ class SyncEngine:
         """Read the feed until one read is complete (bounded); settle what it proved."""
         feed = FeedRead(since)
         for _ in range(FEED_ATTEMPTS):
-            asked = await self.run(lambda s: s.ticket_ids())
+            # Only tickets whose bounds straddle `since` can change: settling the others is
+            # a no-op (and one UPDATE each, on every delta).
+            asked = await self.run(lambda s: s.uncertain_since(since))
             feed = await self._read_feed(since)
             if feed.complete:
                 await self.run(
