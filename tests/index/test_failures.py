@@ -14,6 +14,8 @@ import pytest
 from atera_mcp.index.service import LEASE_SECONDS, RETRY_AFTER_FAILURE
 from atera_mcp.index.store import IndexStore
 from atera_mcp.index.sync import read_pages
+from atera_mcp.sandbox import sandbox_state
+from atera_mcp.tools.tickets import update_ticket
 from tests.index.helpers import (
     Clock,
     Setup,
@@ -111,6 +113,23 @@ async def test_a_delta_rewrites_only_the_tickets_it_could_not_place_before_or_af
         clock.advance(600)
         await s.index.engine.delta()  # nothing changed in Atera
         assert await changes(s) - before < 10  # the sync state, not one row per ticket
+
+
+async def test_a_write_whose_index_copy_hits_a_damaged_file_still_answers_success(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, clock = account(60)
+    path = tmp_path / "i.sqlite3"
+    tickets = sandbox_state(app).store.tickets.values()
+    target = min(t.id for t in tickets if t.status in ("Open", "Pending"))
+    async with open_index(app, path, clock) as s:
+        await s.index.first_sync()
+        with sqlite3.connect(path) as damage:  # the search text's structure record
+            damage.execute("UPDATE ticket_text_data SET block = x'00ff00ff' WHERE id = 1")
+        with caplog.at_level(logging.WARNING):
+            await update_ticket(s.tool_context(clock), target, title="Renamed with the index hurt")
+        assert "Could not update the ticket index" in caplog.text
+    assert sandbox_state(app).store.tickets[target].title == "Renamed with the index hurt"
 
 
 async def test_a_refresh_that_hits_a_damaged_file_leaves_the_search_answering_from_the_index(

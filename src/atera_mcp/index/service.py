@@ -156,7 +156,7 @@ class TicketIndex:
         self.mark_used()
         try:
             await self.run(work)
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:  # busy or full, or a damaged file
             log.warning("Could not update the ticket index from a live read: %s", exc)
 
     async def state(self) -> SyncState:
