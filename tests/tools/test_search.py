@@ -394,6 +394,14 @@ async def test_exact_at_fifty_thousand_tickets_against_the_sandbox_s_own_data(
             assert result.total == len(recent)
             assert {t.ticket_id for t in result.tickets} <= set(recent)
             assert result.complete
+            # Months of changes are more than one search reads from Atera's feed: it says so
+            # after one probe instead of spending the account's budget.
+            r.recorder.records.clear()
+            result = await search_tickets(r.ctx, modified_after=NOW - timedelta(days=150))
+            assert not result.complete
+            assert result.note is not None
+            assert "more than one search reads" in result.note
+            assert len(r.recorder.records) <= 2
         finally:
             await index.close()
 

@@ -136,7 +136,7 @@ class SyncEngine:
         for attempt in range(REPAIR_ROUNDS + 1):
             await self._read_missing_pages(state)
             started = self.clock()
-            feed = await self._read_feed_fully(state.sweep_started - self.overlap)
+            feed = await self.read_feed(state.sweep_started - self.overlap)
             # An incomplete feed is read again, from the sweep's start, by the next delta.
             mark = started if feed.complete else state.sweep_started
             total = (await self.atera.list_tickets_page(page=1, items_in_page=1)).total_item_count
@@ -226,7 +226,7 @@ class SyncEngine:
         if state.phase != "ready" or mark is None:
             return state
         started = self.clock()
-        feed = await self._read_feed_fully(mark - self.overlap)
+        feed = await self.read_feed(mark - self.overlap)
         if not feed.complete:
             log.warning("Index delta: the feed kept changing while read; it is read again next")
             return state
@@ -241,8 +241,10 @@ class SyncEngine:
 
         return await self.run(advance)
 
-    async def _read_feed_fully(self, since: datetime) -> FeedRead:
-        """Read the feed until one read is complete (bounded); settle what it proved."""
+    async def read_feed(self, since: datetime) -> FeedRead:
+        """Read the feed from `since` into the index until one read is complete (a few tries),
+        and settle what it proved. Its requests go in the caller's class: the background's for
+        the sync, interactive for a search."""
         feed = FeedRead(since)
         for _ in range(FEED_ATTEMPTS):
             # Only tickets whose bounds straddle `since` can change: settling the others is

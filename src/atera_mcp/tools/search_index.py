@@ -18,13 +18,16 @@ from atera_mcp.domain.views import TITLE_LIMIT, Ref, TicketHit
 from atera_mcp.errors import RuleError
 from atera_mcp.index.fts import MAX_TERMS
 from atera_mcp.index.query import Hit, TicketQuery, customer_names, search
-from atera_mcp.index.service import TicketIndex
-from atera_mcp.index.store import IndexStore, Observation, SyncState
+from atera_mcp.index.service import LeaseLost, TicketIndex
+from atera_mcp.index.store import SyncState
 from atera_mcp.index.sync import percent_synced
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.progress import report
 from atera_mcp.tools.search_filters import decode_cursor, encode_cursor
 from atera_mcp.tools.search_model import SearchRequest, SearchTicketsResult
+
+# Tickets one search may read from Atera's change feed (100 requests) to settle modified_after.
+MAX_FEED_TICKETS = 5_000
 
 
 def _timestamp(value: float | None) -> datetime | None:
@@ -82,23 +85,31 @@ def _query(ctx: ToolContext, request: SearchRequest, now: datetime) -> TicketQue
     )
 
 
-async def _settle_modified(ctx: ToolContext, index: TicketIndex, since: datetime) -> None:
-    """Ask Atera's feed about the tickets the index cannot place around `since`."""
+async def _settle_modified(ctx: ToolContext, index: TicketIndex, since: datetime) -> str | None:
+    """Ask Atera's feed about the tickets the index cannot place around `since`. None when
+    every ticket is placed; else a note saying why the answer may miss some."""
     uncertain = await index.run(lambda store: store.uncertain_since(since))
     if not uncertain:
-        return
-    read_at = index.now()
-    await report(
-        0, None, f"Asking Atera's change feed which tickets changed since {since:%Y-%m-%d %H:%M}"
-    )
-    found = await ctx.atera.tickets_modified_since(since)
-    modified = {t.ticket_id for t in found.items}
-
-    def remember(store: IndexStore) -> None:
-        store.upsert_tickets(found.items, Observation(at=read_at, since=since))
-        store.settle_modified(since, modified, uncertain)
-
-    await index.run(remember)
+        return None
+    when = f"{since.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    await report(0, None, f"Asking Atera's change feed which tickets changed since {when}")
+    probe = await ctx.atera.tickets_modified_since_page(since, page=1, items_in_page=1)
+    if probe.total_item_count > MAX_FEED_TICKETS:
+        return (
+            f"Atera lists {probe.total_item_count:,} tickets changed since {when}, more than one "
+            f"search reads ({MAX_FEED_TICKETS:,}); only changes the index has seen itself are "
+            "shown. Give a later modified_after for a complete answer."
+        )
+    try:
+        feed = await index.engine.read_feed(since)
+    except LeaseLost:  # another process took over the sync mid-read: it will record the rest
+        feed = None
+    if feed is None or not feed.complete:
+        return (
+            f"Atera's change feed kept changing while it was read; tickets changed since {when} "
+            "may be missing. Ask again in a moment."
+        )
+    return None
 
 
 def _progress_note(state: SyncState) -> str | None:
@@ -134,8 +145,9 @@ async def search_index(
             raise RuleError("The cursor is not valid here. Omit it to start from the first page.")
         after = tuple(position)
     await index.ensure_fresh()
+    unsettled = None
     if request.modified_after is not None:
-        await _settle_modified(ctx, index, request.modified_after)
+        unsettled = await _settle_modified(ctx, index, request.modified_after)
     now = ctx.now()
     query = _query(ctx, request, now)
     state = await index.state()
@@ -156,14 +168,14 @@ async def search_index(
     next_cursor = None
     if len(page.hits) > request.limit:
         next_cursor = encode_cursor(list(hits[-1].key), request.owner)
-    notes = [_progress_note(state)]
+    notes = [_progress_note(state), unsettled]
     if request.text is not None and request.text.dropped:
         notes.append(f"Only the first {MAX_TERMS} words or phrases of the query were used.")
     return SearchTicketsResult(
         tickets=[ticket_hit(h) for h in hits],
         total=page.total,
         next_cursor=next_cursor,
-        complete=state.phase == "ready",
+        complete=state.phase == "ready" and unsettled is None,
         as_of=state.last_delta_at,
         note=" ".join(n for n in notes if n) or None,
     )
