@@ -109,3 +109,20 @@ async def test_the_results_own_audit_view_is_logged_but_cannot_change_who_acted(
 async def test_an_unwritable_audit_log_does_not_change_the_answer(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "missing-dir" / "audit.jsonl", lambda: NOW)
     await log.record(tool="add_comment", caller=None, arguments={}, outcome="ok")
+
+
+@pytest.mark.anyio
+async def test_a_ticket_id_that_is_not_an_integer_is_left_out_of_the_log(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path, lambda: NOW)
+    for raw in (SECRET_TEXT, True, 4.5, [SECRET_TEXT]):
+        await log.record(
+            tool="add_comment",
+            caller=None,
+            arguments={"ticket_id": raw},
+            outcome="refused",
+            error="InvalidArguments",
+        )
+    await log.record(tool="add_comment", caller=None, arguments={"ticket_id": 7}, outcome="ok")
+    assert [line["ticket_id"] for line in _lines(path)] == [None, None, None, None, 7]
+    assert "hunter2" not in path.read_text()

@@ -44,6 +44,12 @@ def describe_arguments(arguments: Mapping[str, Any]) -> dict[str, Any]:
     return shown
 
 
+def _id_or_none(value: Any) -> int | None:
+    """An id as given when it is one; None otherwise. Arguments that failed validation are raw
+    (`ticket_id="<customer text>"`), and free text must not reach the log."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 class AuditLog:
     """Appends entries to a file (created 0600); one line per write, written whole.
 
@@ -75,7 +81,7 @@ class AuditLog:
         }
         entry: dict[str, Any] = {
             "tool": tool,
-            "ticket_id": arguments.get("ticket_id"),
+            "ticket_id": _id_or_none(arguments.get("ticket_id")),
             "outcome": outcome,
             "error": error,
             "arguments": describe_arguments(arguments),
