@@ -1,6 +1,6 @@
 """Customer text is cleaned and bounded; tool schemas are tidied for strict clients."""
 
-from atera_mcp.domain.text import clean_text
+from atera_mcp.domain.text import clean_text, strip_html
 from atera_mcp.schema import simplify_input_schema
 
 
@@ -13,6 +13,12 @@ def test_long_text_is_cut_with_a_marker_saying_how_much_was_dropped() -> None:
     cut = clean_text("x" * 50, limit=20)
     assert cut.startswith("x" * 20)
     assert cut.endswith("[cut: 30 more characters]")
+
+
+def test_comment_html_reads_as_the_text_it_shows() -> None:
+    shown = strip_html("<div>A &amp; B<br>line2</div><p>&lt;b&gt; stays text</p>")
+    assert " ".join(shown.split()) == "A & B line2 <b> stays text"
+    assert "line2" in shown.splitlines()
 
 
 def test_optional_parameters_lose_the_null_branch_and_titles() -> None:

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 
+from atera_mcp.client import AteraClient
 from atera_mcp.errors import NotFoundError, RuleError
 from atera_mcp.sandbox import sandbox_state
 from atera_mcp.tools.comments import add_comment, list_comments
+from atera_mcp.tools.context import ToolContext
 from tests.contract.openapi_check import Exchange, assert_contract
-from tests.harness import NOW, Rig, rig, sandbox_app
+from tests.harness import (
+    API_KEY,
+    BASE_URL,
+    NOW,
+    Rig,
+    recording_transport,
+    rig,
+    sandbox_app,
+    settings,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -191,3 +203,36 @@ async def test_a_repeat_is_added_when_allowed_or_when_another_technician_writes_
         )
         stored = sandbox_state(r.app).store.ticket(ticket_id).comments
         assert sum(c.text == "Waiting for the vendor." for c in stored) == 3
+
+
+class HtmlOnlyComments(httpx.AsyncBaseTransport):
+    """Atera answering comments with CommentHtml only (Comment null), as it may."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method != "GET" or not request.url.path.endswith("/comments"):
+            return response
+        body = json.loads(await response.aread())
+        for item in body["items"]:
+            item["Comment"] = None
+        return httpx.Response(response.status_code, json=body, request=request)
+
+
+async def test_comments_stored_only_as_html_match_the_text_sent() -> None:
+    app = sandbox_app(clock=lambda: NOW)
+    recorder = recording_transport(app)
+    transport = HtmlOnlyComments(recorder)
+    async with AteraClient(api_key=API_KEY, base_url=BASE_URL, rpm=0, transport=transport) as a:
+        ctx = ToolContext.create(a, settings(), lambda: NOW)
+        ticket_id = min(
+            t.id for t in sandbox_state(app).store.tickets.values() if t.status == "Open"
+        )
+        text = "Swapped A & B\nthen <rebooted>"
+        result = await add_comment(ctx, ticket_id, text, internal=True)
+        assert result.comment.text == text
+        with pytest.raises(RuleError, match="already added this same text"):
+            await add_comment(ctx, ticket_id, text, internal=True)
+    assert sum(1 for x in recorder.records if x.request.method == "POST") == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -9,6 +10,10 @@ import unicodedata
 # (prompt injection, "Trojan Source"); Cf is Unicode's "format" category that holds them.
 _KEEP = {"\n", "\t"}
 _HTML_TAG = re.compile(r"<[^>]+>")
+# Tags that break a line: without a space for them "line1<br>line2" would read "line1line2".
+_HTML_BREAK = re.compile(
+    r"<\s*/?\s*(?:br|p|div|li|ul|ol|tr|td|th|table|h[1-6]|blockquote|pre|hr)\b[^>]*>", re.I
+)
 _BLANK_RUN = re.compile(r"\n{3,}")
 
 
@@ -33,5 +38,8 @@ def count(number: int, noun: str) -> str:
 
 
 def strip_html(value: str | None) -> str:
-    """Plain text from Atera's CommentHtml when the plain comment is missing."""
-    return _HTML_TAG.sub("", value or "")
+    """Plain text from Atera's CommentHtml when the plain comment is missing: line-breaking
+    tags become line breaks, other tags go, and entities are decoded last ("A &amp; B" is
+    "A & B", while "&lt;b&gt;" stays the text "<b>" rather than becoming a tag)."""
+    text = _HTML_BREAK.sub("\n", value or "")
+    return html.unescape(_HTML_TAG.sub("", text))
