@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -18,8 +18,8 @@ from atera_mcp.client import AteraClient
 from atera_mcp.errors import AmbiguousWriteError, AteraRefusedError, UpstreamError
 from atera_mcp.sandbox import sandbox_state
 from atera_mcp.sandbox.faults import Faults
-from atera_mcp.sandbox.records import Ticket
-from atera_mcp.tools.comments import add_comment
+from atera_mcp.sandbox.records import Comment, Ticket
+from atera_mcp.tools.comments import MAX_COMMENTS, add_comment
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.tickets import (
     CreateTicketResult,
@@ -433,3 +433,21 @@ async def test_a_ticket_refused_after_its_new_contact_was_made_says_the_contact_
         assert len(made) == 1
         assert not retried.contact_created
         assert len(tickets_titled(r, "Cannot log in")) == 1
+
+
+async def test_on_a_thread_longer_than_is_read_a_comment_not_found_is_unknown_not_sent_again() -> (
+    None
+):
+    async with rig_through() as r:
+        ticket = open_ticket(r)
+        ticket.comments.extend(
+            Comment(NOW - timedelta(days=30, minutes=i), f"Old note {i}", None, 102, True)
+            for i in range(MAX_COMMENTS)
+        )
+        faults(r).fail("POST", f"/tickets/{ticket.id}/comments", 502)
+        with pytest.raises(AmbiguousWriteError, match="could not tell") as caught:
+            await add_comment(r.ctx, ticket.id, "Long thread.", internal=True)
+        assert f"more than the {MAX_COMMENTS} comments" in str(caught.value)
+        assert "look in Atera before trying again" in str(caught.value)
+        assert post_count(r, "/comments") == 1
+        assert comments_saying(ticket, "Long thread.") == 0

@@ -22,7 +22,7 @@ from atera_mcp.errors import AteraError, RuleError
 from atera_mcp.tools.common import load_ticket, record_thread
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.params import Cursor, Limit, TechnicianEmail, TechnicianId, TicketId
-from atera_mcp.tools.settle import WriteResult, settle
+from atera_mcp.tools.settle import CannotTell, WriteResult, settle
 
 # Comments are sorted locally (Atera documents no order), so the whole thread is read, up to this.
 MAX_COMMENTS = 1000
@@ -217,7 +217,15 @@ async def add_comment(
 
     async def find() -> bool | None:
         found = await ctx.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
-        return True if _copies(found.items, tech, internal, text) > earlier else None
+        copies = _copies(found.items, tech, internal, text)
+        # A partial read (Atera documents no order) proves only what it saw: more copies than
+        # the whole thread held before means ours landed, no more in the whole thread now means
+        # it did not; anything else is unknown.
+        if copies > earlier and thread.complete:
+            return True
+        if copies <= earlier and found.complete:
+            return None
+        raise CannotTell(f"ticket {ticket_id} has more than the {MAX_COMMENTS} comments read")
 
     settled = await settle(send, find, what="the comment")
     try:

@@ -7,7 +7,8 @@ Atera through the tool's own `find`:
 
     found      -> success, with a note saying the answer was lost ("settled")
     not found  -> sent once more; never a third time
-    unclear    -> the look itself failed every time: the ambiguity is reported, honestly
+    unclear    -> the look itself failed every time, or could not see everything (`CannotTell`):
+                  the ambiguity is reported, honestly, and nothing is sent again
 
 PUTs are not handled here: they are idempotent and the client replays them itself.
 
@@ -34,6 +35,16 @@ T = TypeVar("T")
 CLOCK_MARGIN = timedelta(minutes=15)
 # Reads that look for a write are retried on failure this many times in all.
 FIND_ATTEMPTS = 3
+
+
+class CannotTell(Exception):
+    """Raised by a `find` whose look could not be complete (a thread longer than is read), so
+    not finding the write proves nothing: it is reported as unknown, never sent again.
+    `why` completes "checking could not tell: ..."."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,14 @@ async def _look(
     for _ in range(FIND_ATTEMPTS):
         try:
             return await find()
+        except CannotTell as blind:
+            raise AmbiguousWriteError(
+                f"{what[:1].upper()}{what[1:]} was sent to Atera but {unclear.cause} left its "
+                f"outcome unknown, and checking could not tell: {blind.why}. It was not sent "
+                "again: look in Atera before trying again, or it may be written twice.",
+                cause=unclear.cause,
+                status=unclear.status,
+            ) from None
         except AteraError as exc:
             last = exc
     raise AmbiguousWriteError(
