@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import anyio.lowlevel
 import httpx
 
 UNREADABLE = b"<html><body>Service temporarily degraded</body></html>"
@@ -52,6 +53,9 @@ class FaultSeam(httpx.AsyncBaseTransport):
         return None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        # As a network would, every request lets other tasks run (the in-process sandbox
+        # need not), so calls made at once really interleave.
+        await anyio.lowlevel.checkpoint()
         trigger = self._take(request)
         try:
             response = await self.inner.handle_async_request(request)

@@ -8,14 +8,15 @@ third send; an honest error when even the check fails).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
+import anyio
 import pytest
 
 from atera_mcp.client import AteraClient
-from atera_mcp.errors import AmbiguousWriteError, AteraRefusedError, UpstreamError
+from atera_mcp.errors import AmbiguousWriteError, AteraRefusedError, RuleError, UpstreamError
 from atera_mcp.sandbox import sandbox_state
 from atera_mcp.sandbox.faults import Faults
 from atera_mcp.sandbox.records import Comment, Ticket
@@ -451,3 +452,68 @@ async def test_on_a_thread_longer_than_is_read_a_comment_not_found_is_unknown_no
         assert "look in Atera before trying again" in str(caught.value)
         assert post_count(r, "/comments") == 1
         assert comments_saying(ticket, "Long thread.") == 0
+
+
+# -- the same write twice at once -------------------------------------------------------------
+
+
+async def at_once(write: Callable[[], Awaitable[object]]) -> list[object]:
+    """Run `write` twice concurrently; each outcome is its result or its RuleError."""
+    outcomes: list[object] = []
+
+    async def one() -> None:
+        try:
+            outcomes.append(await write())
+        except RuleError as refused:
+            outcomes.append(refused)
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(one)
+        tasks.start_soon(one)
+    return outcomes
+
+
+def refusals(outcomes: list[object]) -> list[str]:
+    return [str(o) for o in outcomes if isinstance(o, RuleError)]
+
+
+async def test_two_identical_comments_at_once_are_stored_once_and_the_other_is_a_repeat() -> None:
+    async with rig_through() as r:
+        ticket = open_ticket(r)
+        outcomes = await at_once(
+            lambda: add_comment(r.ctx, ticket.id, "On my way.", internal=False)
+        )
+        assert comments_saying(ticket, "On my way.") == 1
+        (refused,) = refusals(outcomes)
+        assert "already added this same text" in refused
+        assert post_count(r, "/comments") == 1
+
+
+async def test_two_identical_time_entries_at_once_are_logged_once_and_the_other_overlaps() -> None:
+    async with rig_through() as r:
+        ticket = open_ticket(r)
+        outcomes = await at_once(
+            lambda: log_hours(
+                r.ctx, ticket.id, datetime(2026, 11, 24, 9), billable=True, duration_minutes=30
+            )
+        )
+        assert len(ticket.work) == 1
+        (refused,) = refusals(outcomes)
+        assert "which overlaps this one" in refused
+        assert post_count(r, "/workhours") == 1
+
+
+async def test_two_identical_tickets_at_once_are_created_once_and_the_other_is_a_duplicate() -> (
+    None
+):
+    async with rig_through() as r:
+        outcomes = await at_once(
+            lambda: create_ticket(
+                r.ctx, "Scanner jams twice", "Every page jams.", end_user_id=contact_id(r)
+            )
+        )
+        assert len(tickets_titled(r, "Scanner jams twice")) == 1
+        (refused,) = refusals(outcomes)
+        assert "still Open" in refused
+        assert post_count(r, "/tickets") == 1
+        assert len(r.ctx.write_locks) == 0  # nothing kept for keys nobody is writing to

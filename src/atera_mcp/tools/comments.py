@@ -189,6 +189,22 @@ async def add_comment(
             f"Ticket {ticket_id} is Closed, so the customer should not get a reply on it. Add an "
             "internal note (internal=true), or open a new ticket for the customer."
         )
+    # The repeat check, the send and settling are one step: a second identical call made at
+    # the same time waits, then sees this comment as a repeat (and settling cannot take it
+    # for its own).
+    async with ctx.write_locks.hold(("comment", ticket_id, tech.id)):
+        return await _checked_send(ctx, ticket_id, tech, text, internal, allow_duplicate)
+
+
+async def _checked_send(
+    ctx: ToolContext,
+    ticket_id: int,
+    tech: Technician,
+    text: str,
+    internal: bool,
+    allow_duplicate: bool,
+) -> AddCommentResult:
+    """add_comment once the ticket allows it: refuse a repeat, send, settle, read back."""
     thread = await ctx.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
     await record_thread(ctx, ticket_id, thread)
     before = thread.items

@@ -1,8 +1,50 @@
-"""Concurrent reads for the tools: the client's one `gather` (cancel the rest, re-raise the
-first error unwrapped), re-exported so tool modules need not reach into the client room."""
+"""Concurrency for the tools: the client's one `gather` (cancel the rest, re-raise the first
+error unwrapped), re-exported so tool modules need not reach into the client room; and
+`KeyedLocks`, which makes a write's duplicate check, send and settling one step."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Hashable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import anyio
+
 from atera_mcp.client.concurrency import gather
 
-__all__ = ["gather"]
+__all__ = ["KeyedLocks", "gather"]
+
+
+@dataclass
+class _Held:
+    lock: anyio.Lock = field(default_factory=anyio.Lock)
+    users: int = 0  # holding or waiting
+
+
+class KeyedLocks:
+    """One lock per key, kept only while someone holds or waits for it (idle keys are dropped,
+    so a long-running server does not collect one per ticket ever written to).
+
+    A duplicate check followed by a send is only a check if nothing else sends in between:
+    two identical calls at once would both pass it. Holding the write's key across check, send
+    and settling makes the second wait and then see the first's write. In-process only: two
+    servers on one Atera account are not covered."""
+
+    def __init__(self) -> None:
+        self._held: dict[Hashable, _Held] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: Hashable) -> AsyncIterator[None]:
+        held = self._held.setdefault(key, _Held())
+        held.users += 1
+        try:
+            async with held.lock:
+                yield
+        finally:
+            held.users -= 1
+            if held.users == 0:
+                del self._held[key]
+
+    def __len__(self) -> int:
+        """How many keys are held or waited for now."""
+        return len(self._held)

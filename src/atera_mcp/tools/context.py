@@ -20,6 +20,7 @@ from atera_mcp.domain.timezones import zone_from_name
 from atera_mcp.domain.wire import TicketDto
 from atera_mcp.errors import RuleError
 from atera_mcp.index.service import TicketIndex
+from atera_mcp.tools.concurrency import KeyedLocks
 from atera_mcp.tools.params import DAY_RANGE, EARLIEST, LATEST
 
 
@@ -50,6 +51,8 @@ class ToolContext:
     directory: TechnicianDirectory
     clock: Callable[[], datetime] = utc_now
     index: TicketIndex | None = None  # None with ATERA_INDEX=off
+    # Held by a write across its duplicate check, send and settling (see KeyedLocks).
+    write_locks: KeyedLocks = field(default_factory=KeyedLocks, init=False)
     _zone: ZoneInfo | None = field(default=None, init=False)
 
     @classmethod

@@ -19,9 +19,14 @@ DUPLICATE_WINDOW = timedelta(hours=24)
 OPEN_SCAN_LIMIT = 500
 
 
+def folded(title: str | None) -> str:
+    """A title as duplicates are compared: case and runs of whitespace ignored."""
+    return " ".join((title or "").split()).casefold()
+
+
 def same_title(a: str | None, b: str) -> bool:
     """Titles equal ignoring case and runs of whitespace."""
-    return " ".join((a or "").split()).casefold() == " ".join(b.split()).casefold()
+    return folded(a) == folded(b)
 
 
 async def contact_by_email(ctx: ToolContext, email: str) -> ContactDto | None:

@@ -278,10 +278,6 @@ async def log_hours(
             f"Ticket {ticket_id} is Closed, so no more time can be logged on it. Log the time "
             "on the open ticket for this work."
         )
-    existing = (await ctx.atera.work_hour_records(ticket_id)).items
-    _observe(ctx, existing)
-    if not allow_overlap:
-        _check_overlap(existing, tech, start_utc, end_utc, zone, ticket_id)
     text = description.strip() if description and description.strip() else None
     body = CreateWorkHoursModel(
         start_work_hour=start_utc,
@@ -292,6 +288,27 @@ async def log_hours(
         description=text,
         rate_id=rate_id,
     )
+    # The overlap check, the send and settling are one step: a second identical call made at
+    # the same time waits, then sees this entry as an overlap.
+    async with ctx.write_locks.hold(("time", ticket_id, tech.id)):
+        return await _checked_send(ctx, ticket_id, tech, body, zone, allow_overlap)
+
+
+async def _checked_send(
+    ctx: ToolContext,
+    ticket_id: int,
+    tech: Technician,
+    body: CreateWorkHoursModel,
+    zone: ZoneInfo,
+    allow_overlap: bool,
+) -> LogHoursResult:
+    """log_hours once the times and ticket allow it: refuse an overlap, send, settle, read
+    back the entry and the totals."""
+    start_utc, end_utc = body.start_work_hour, body.end_work_hour
+    existing = (await ctx.atera.work_hour_records(ticket_id)).items
+    _observe(ctx, existing)
+    if not allow_overlap:
+        _check_overlap(existing, tech, start_utc, end_utc, zone, ticket_id)
     known = {r.work_hours_id for r in existing}
 
     async def send() -> bool:
@@ -311,9 +328,9 @@ async def log_hours(
         minutes=round((end_utc - start_utc).total_seconds() / 60, 2),
         technician=tech.name,
         technician_id=tech.id,
-        billable=billable,
-        on_site=on_site,
-        description=clean_text(description, 500),
+        billable=body.billiable,
+        on_site=body.on_customer_site,
+        description=clean_text(body.description, 500),
     )
     try:
         after, new_totals = await _entries_and_totals(ctx, ticket_id)
