@@ -125,7 +125,7 @@ async def test_after_a_429_no_request_of_any_class_is_sent_until_retry_after_has
 @pytest.mark.anyio
 async def test_a_call_the_pause_would_hold_past_its_retry_budget_fails_at_once() -> None:
     time = VirtualTime()
-    atera = Atera(time, throttle={1: "3600"})
+    atera = Atera(time, throttle={1: "250"})
     budget = RateBudget(600, margin=0, clock=time.clock)
     failures: list[RateLimitedError] = []
 
@@ -139,8 +139,28 @@ async def test_a_call_the_pause_would_hold_past_its_retry_budget_fails_at_once()
         time.now += 60.0
         await time.run(lambda: read_and_fail(False), lambda: read_and_fail(True))
     assert len(atera.log) == 1
-    assert [f.retry_after for f in failures] == [3600.0, 3540.0, 3540.0]
-    assert "wait 3540 seconds" in str(failures[-1])
+    assert [f.retry_after for f in failures] == [250.0, 190.0, 190.0]
+    assert "wait 190 seconds" in str(failures[-1])
+
+
+@pytest.mark.anyio
+async def test_a_retry_after_of_a_day_pauses_everyone_for_five_minutes_at_most() -> None:
+    time = VirtualTime()
+    atera = Atera(time, throttle={1: "86400"})
+    budget = RateBudget(600, margin=0, clock=time.clock)
+    failures: list[RateLimitedError] = []
+
+    async def read_and_fail() -> None:
+        with pytest.raises(RateLimitedError) as caught:
+            await reads(one, 1)()
+        failures.append(caught.value)
+
+    async with client(atera, budget) as one:
+        await time.run(read_and_fail)
+        time.now += 300.0
+        await time.run(reads(one, 1))
+    assert [f.retry_after for f in failures] == [300.0]
+    assert [s.status for s in atera.log] == [429, 200]
 
 
 @pytest.mark.anyio

@@ -84,6 +84,13 @@ def test_retry_after_is_read_as_an_http_date() -> None:
     assert parse_retry_after(header, now=now) == 45.0
 
 
+def test_retry_after_is_believed_for_five_minutes_at_most() -> None:
+    now = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
+    assert parse_retry_after("86400") == 300.0
+    assert parse_retry_after(format_datetime(now + timedelta(days=1), usegmt=True), now=now) == 300
+    assert parse_retry_after("300") == 300.0
+
+
 def test_retry_after_in_the_past_means_now_and_garbage_means_absent() -> None:
     assert parse_retry_after("-5") == 0.0
     assert parse_retry_after("soon") is None

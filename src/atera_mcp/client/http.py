@@ -4,7 +4,8 @@
 (in the request class of the current context), asks the pure retry policy what to do after each
 failure, sleeps through the injectable `sleep`, and hands any final failure to `mapping.to_error`.
 A 429 with `Retry-After` pauses the whole budget, not only the request that drew it: Atera
-throttles the account, so every request sent meanwhile would be refused too. A call the pause
+throttles the account, so every request sent meanwhile would be refused too (the pause is
+capped at `retry.MAX_RETRY_AFTER`). A call the pause
 would hold past its retry time budget fails at once with `RateLimitedError` instead.
 """
 

@@ -23,6 +23,10 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 REPLAYABLE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# The longest `Retry-After` believed. A 429 pauses every caller sharing the rate budget, so a
+# proxy's "come back tomorrow" (86400) would make every call fail fast until a restart. Past
+# this, the next call simply asks again: a throttle still running answers with another 429.
+MAX_RETRY_AFTER = 300.0
 
 
 class Failure(enum.Enum):
@@ -101,7 +105,8 @@ def decide(
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """`Retry-After` in seconds: either delta-seconds or an HTTP date. None when absent or bad."""
+    """`Retry-After` in seconds (at most MAX_RETRY_AFTER): either delta-seconds or an HTTP
+    date. None when absent or bad."""
     if value is None:
         return None
     text = value.strip()
@@ -117,4 +122,4 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         seconds = (when - (now or datetime.now(UTC))).total_seconds()
     if not math.isfinite(seconds):
         return None
-    return max(0.0, seconds)
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
