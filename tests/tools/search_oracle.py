@@ -7,7 +7,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from atera_mcp.domain.wire import TicketDto
+from atera_mcp.errors import RuleError
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.search import SearchTicketsResult, search_tickets
 from tests.harness import NOW, Rig
@@ -79,3 +82,17 @@ FILTERS: list[tuple[str, dict[str, Any], Callable[[TicketDto], bool]]] = [
         ),
     ),
 ]
+
+
+async def assert_foreign_and_garbled_cursors_are_refused(ctx: ToolContext) -> None:
+    """A cursor from another search, or a garbled one, is a plain refusal; a cursor is
+    indifferent to the case of the values it was made with."""
+    first = await search_tickets(ctx, status=["Closed"], limit=5)
+    assert first.next_cursor
+    with pytest.raises(RuleError, match="different filters"):
+        await search_tickets(ctx, status=["Open"], cursor=first.next_cursor)
+    for garbled in ("not-a-cursor", first.next_cursor[:-3] + "xyz", "eyJvIjotMX0"):
+        with pytest.raises(RuleError, match="cursor is not valid"):
+            await search_tickets(ctx, status=["Closed"], cursor=garbled)
+    same = await search_tickets(ctx, status=["closed"], limit=9, cursor=first.next_cursor)
+    assert same.tickets[0].ticket_id != first.tickets[0].ticket_id

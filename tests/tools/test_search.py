@@ -32,7 +32,14 @@ from atera_mcp.sandbox import sandbox_state
 from atera_mcp.sandbox.config import TicketOrder
 from atera_mcp.tools.search import search_tickets
 from tests.harness import NOW, Rig, indexed_rig, rig, sandbox_app
-from tests.tools.search_oracle import FILTERS, RANK, every_ticket, newest, search_everything
+from tests.tools.search_oracle import (
+    FILTERS,
+    RANK,
+    assert_foreign_and_garbled_cursors_are_refused,
+    every_ticket,
+    newest,
+    search_everything,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -301,15 +308,7 @@ async def test_a_cursor_from_another_search_or_a_garbled_one_is_refused_plainly(
     tmp_path: Path,
 ) -> None:
     async with indexed_rig(tmp_path / "i.sqlite3") as r:
-        first = await search_tickets(r.ctx, status=["Closed"], limit=5)
-        assert first.next_cursor
-        with pytest.raises(RuleError, match="different filters"):
-            await search_tickets(r.ctx, status=["Open"], cursor=first.next_cursor)
-        for garbled in ("not-a-cursor", first.next_cursor[:-3] + "xyz", "eyJvIjotMX0"):
-            with pytest.raises(RuleError, match="cursor is not valid"):
-                await search_tickets(r.ctx, status=["Closed"], cursor=garbled)
-        same = await search_tickets(r.ctx, status=["closed"], limit=9, cursor=first.next_cursor)
-        assert same.tickets[0].ticket_id != first.tickets[0].ticket_id
+        await assert_foreign_and_garbled_cursors_are_refused(r.ctx)
 
 
 async def test_a_hit_costs_under_a_quarter_of_atera_s_ticket(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import TypedDict, TypeVar, Unpack
 
 import anyio
 
@@ -46,6 +46,16 @@ class IndexBusy(Exception):
 
 class LeaseLost(IndexBusy):
     """Another process took the sync lease while this one was syncing (it had stalled)."""
+
+
+class IndexOptions(TypedDict, total=False):
+    """The keyword options of `TicketIndex` (and of `TicketIndex.open`)."""
+
+    clock: Callable[[], datetime]
+    refresh: float
+    sleep: Sleep
+    overlap: timedelta
+    owner: str | None
 
 
 class TicketIndex:
@@ -83,21 +93,12 @@ class TicketIndex:
 
     @classmethod
     async def open(
-        cls,
-        path: Path,
-        atera: AteraClient,
-        *,
-        clock: Callable[[], datetime] = utc_now,
-        refresh: float = DEFAULT_REFRESH,
-        sleep: Sleep = anyio.sleep,
-        overlap: timedelta = OVERLAP,
-        owner: str | None = None,
+        cls, path: Path, atera: AteraClient, **options: Unpack[IndexOptions]
     ) -> TicketIndex:
-        """Open (or create) the index file at `path` for the account `atera` reaches."""
+        """Open (or create) the index file at `path` for the account `atera` reaches; the
+        options are the constructor's."""
         store = await anyio.to_thread.run_sync(IndexStore.open, path)
-        return cls(
-            store, atera, clock=clock, refresh=refresh, sleep=sleep, overlap=overlap, owner=owner
-        )
+        return cls(store, atera, **options)
 
     async def close(self) -> None:
         """Give up the lease (so another process may sync at once) and close the file."""
