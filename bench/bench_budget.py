@@ -25,6 +25,7 @@ from atera_mcp.client import AteraClient, RequestClass, background_requests, cur
 from atera_mcp.client.retry import parse_retry_after
 from atera_mcp.errors import AteraError
 from atera_mcp.sandbox import SandboxConfig, create_app, sandbox_transport
+from atera_mcp.sandbox.requestlog import busiest_window
 
 KEY = "bench-key-0123456789"
 BASE_URL = "https://sandbox.bench/api/v3"
@@ -70,17 +71,6 @@ class CountingTransport(httpx.AsyncBaseTransport):
             answered = time.monotonic()
             self.log.pauses.append((answered, answered + wait))
         return response
-
-
-def max_in_any_window(times: list[float], span: float = 60.0) -> int:
-    """The most requests in any half-open window (t - span, t]."""
-    times = sorted(times)
-    most, first = 0, 0
-    for last, at in enumerate(times):
-        while at - times[first] >= span:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -157,8 +147,8 @@ def report(args: argparse.Namespace, log: Log, elapsed: float) -> None:
         f"background {len(background_times)} ({len(background_times) / minutes:.0f}/min)"
     )
     print(
-        f"max in any 60-s window: total {max_in_any_window(everything)} (cap {args.rpm}), "
-        f"background {max_in_any_window(background_times)} (cap {args.sync_rpm})"
+        f"max in any 60-s window: total {busiest_window(everything)} (cap {args.rpm}), "
+        f"background {busiest_window(background_times)} (cap {args.sync_rpm})"
     )
     print(f"429s: {throttled}; requests sent inside a Retry-After window: {inside_pause}")
     if waits_ms:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from atera_mcp.client.ratelimit import RequestClass, Schedule, Step
+from atera_mcp.sandbox.requestlog import busiest_window
 
 
 @dataclass
@@ -33,17 +34,6 @@ class Traffic:
 
     def times(self, request_class: RequestClass | None = None) -> list[float]:
         return [t for t, c in self.sends if request_class in (None, c)]
-
-
-def max_in_any_window(times: list[float], span: float = 60.0) -> int:
-    """The most requests in any half-open window (t - span, t]."""
-    times = sorted(times)
-    most, first = 0, 0
-    for last, at in enumerate(times):
-        while at - times[first] >= span:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
 
 
 def simulate(
@@ -112,8 +102,8 @@ def test_many_callers_of_both_classes_never_exceed_either_cap_in_any_minute(
     schedule = Schedule(120, 40, burst=4, sync_burst=2, window=60.0 + margin)
     traffic = simulate(schedule, mixed_callers(), until=1800.0, late=late)
     assert len(traffic.sends) > 3000
-    assert max_in_any_window(traffic.times()) <= 120
-    assert max_in_any_window(traffic.times("background")) <= 40
+    assert busiest_window(traffic.times()) <= 120
+    assert busiest_window(traffic.times("background")) <= 40
 
 
 def test_the_budget_is_used_to_the_full_when_demand_exceeds_it() -> None:
@@ -129,7 +119,7 @@ def test_no_class_sends_inside_a_pause() -> None:
     traffic = simulate(schedule, mixed_callers(), until=1200.0, pauses=pauses)
     for start, end in traffic.pauses:
         assert not [t for t in traffic.times() if start <= t < end]
-    assert max_in_any_window(traffic.times()) <= 120
+    assert busiest_window(traffic.times()) <= 120
 
 
 def test_an_interactive_request_waits_at_most_one_slot_behind_a_long_background_queue() -> None:
@@ -139,7 +129,7 @@ def test_an_interactive_request_waits_at_most_one_slot_behind_a_long_background_
     traffic = simulate(schedule, callers, until=3600.0)
     assert len(traffic.interactive_waits) > 300
     assert max(traffic.interactive_waits) <= 1.0  # one slot: 60 s / 60 requests
-    assert max_in_any_window(traffic.times()) <= 60
+    assert busiest_window(traffic.times()) <= 60
 
 
 def test_background_keeps_the_interactive_burst_in_reserve() -> None:

@@ -10,10 +10,22 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-WINDOW_SECONDS = 60.0
+from atera_mcp.sandbox.ratelimit import WINDOW_SECONDS
+
+
+def busiest_window(times: Iterable[float], seconds: float = WINDOW_SECONDS) -> int:
+    """The most of `times` within any half-open window (t - seconds, t]: the rate limit's
+    sliding minute by default. Compare it with the limit a client was given."""
+    ordered = sorted(times)
+    best = start = 0
+    for end, at in enumerate(ordered):
+        while ordered[start] <= at - seconds:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +87,8 @@ class RequestLog:
         return sorted(self._entries, key=lambda e: e.at)
 
     def busiest_window(self, seconds: float = WINDOW_SECONDS) -> int:
-        """The most requests that arrived within any `seconds`-long window (the rate limit's
-        sliding minute by default): compare it with the limit a client was given."""
-        times = [e.at for e in self.entries()]
-        best = start = 0
-        for end, at in enumerate(times):
-            while times[start] <= at - seconds:
-                start += 1
-            best = max(best, end - start + 1)
-        return best
+        """The most requests that arrived within any `seconds`-long window."""
+        return busiest_window((e.at for e in self._entries), seconds)
 
     def count(self, status: int) -> int:
         """How many requests were answered with `status`."""
