@@ -1,6 +1,7 @@
 """The rate budget under load: interactive and background callers sharing one budget.
 
-Run on demand: `.venv/bin/python bench/bench_budget.py [--seconds 75]`. Interactive callers (an
+Run on demand: `make bench-budget`, or
+`PYTHONPATH=. .venv/bin/python bench/bench_budget.py [--seconds 75]`. Interactive callers (an
 assistant's reads, with a think time between them) and background callers (a sync, inside
 `background_requests()`, never pausing) send GETs through two clients sharing one process
 budget to the in-process sandbox, which enforces its own limit per sliding minute and answers
@@ -26,6 +27,7 @@ from atera_mcp.client.retry import parse_retry_after
 from atera_mcp.errors import AteraError
 from atera_mcp.sandbox import SandboxConfig, create_app, sandbox_transport
 from atera_mcp.sandbox.requestlog import busiest_window
+from bench.figures import percentile
 
 KEY = "bench-key-0123456789"
 BASE_URL = "https://sandbox.bench/api/v3"
@@ -71,13 +73,6 @@ class CountingTransport(httpx.AsyncBaseTransport):
             answered = time.monotonic()
             self.log.pauses.append((answered, answered + wait))
         return response
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 async def interactive(client: AteraClient, log: Log, until: float, think: float, seed: int) -> None:

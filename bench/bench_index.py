@@ -46,6 +46,7 @@ from atera_mcp.sandbox import (
     sandbox_transport,
 )
 from atera_mcp.server import build_server
+from bench.figures import percentile
 
 KEY = "bench-key-0123456789"
 BASE_URL = "https://sandbox.bench/api/v3"
@@ -91,11 +92,6 @@ def settings(*, index_path: Path | None, refresh: float = 15.0, **more: Any) -> 
         index_refresh=refresh,
         **more,
     )
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
 
 
 async def timed(calls: int, call: Callable[[dict[str, Any]], Awaitable[Any]]) -> list[float]:

@@ -48,6 +48,7 @@ from atera_mcp.sandbox import (
     sandbox_state,
 )
 from atera_mcp.server import build_server
+from bench.figures import percentile
 
 KEY = "bench-key-0123456789"
 READS = ("search_tickets", "get_ticket", "list_comments", "get_work_hours", "find_customers")
@@ -137,11 +138,6 @@ async def session(
             if isinstance(result, CallToolResult) and result.is_error:
                 text = " ".join(getattr(b, "text", "") for b in result.content)
                 tally.tool_errors[(tool, re.sub(r"\d+", "#", " ".join(text.split()[:8])))] += 1
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def report(tally: Tally, requests: RequestLog, rpm: int, seconds: float) -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks: run on demand (`make bench-*`, with PYTHONPATH=.), they print figures."""
