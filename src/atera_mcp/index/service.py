@@ -124,19 +124,22 @@ class TicketIndex:
     def in_use(self) -> bool:
         return self._last_used is not None and self.clock() - self._last_used < IN_USE
 
-    async def ensure_fresh(self) -> None:
+    async def ensure_fresh(self) -> SyncState:
         """Before answering a search: read the delta feed first when the last delta is older
-        than the refresh interval (normally one request). Marks the index as in use.
+        than the refresh interval (normally one request). Marks the index as in use, and
+        returns the sync state the search answers under.
 
         A failure to reach Atera or to write the file is logged and the search answers from
         the index as it is (its `as_of` says how old that is)."""
         self.mark_used()
-        if not self._stale(await self.state()):
-            return
+        state = await self.state()
+        if not self._stale(state):
+            return state
         try:
             await self._refresh()
         except (AteraError, LeaseLost, sqlite3.Error) as exc:
             log.warning("Index refresh before a search failed: %s", exc)
+        return await self.state()
 
     async def record_ticket(self, dto: TicketDto, seen: Observation) -> None:
         """A ticket read live (get_ticket, a write's read-back) goes into the index at once."""

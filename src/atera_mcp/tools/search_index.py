@@ -144,13 +144,12 @@ async def search_index(
         if not isinstance(position, list):
             raise RuleError("The cursor is not valid here. Omit it to start from the first page.")
         after = tuple(position)
-    await index.ensure_fresh()
+    state = await index.ensure_fresh()
     unsettled = None
     if request.modified_after is not None:
         unsettled = await _settle_modified(ctx, index, request.modified_after)
     now = ctx.now()
     query = _query(ctx, request, now)
-    state = await index.state()
     if state.phase != "ready":
         await report(percent_synced(state), 100, _progress_note(state))
     try:
