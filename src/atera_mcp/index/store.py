@@ -140,12 +140,12 @@ class IndexStore:
 
     def save_state(self, state: SyncState) -> None:
         sql = "INSERT OR REPLACE INTO meta (key, value) VALUES ('sync_state', ?)"
-        first_time_ready = state.phase == "ready" and self.load_state().phase != "ready"
         self._write([(sql, (state.to_json(),))])
-        if first_time_ready:
-            # Statistics for the query planner, once the file holds the whole account.
-            with self._lock:
-                self._conn.execute("ANALYZE")
+
+    def analyze(self) -> None:
+        """Gather statistics for the query planner (once the file holds the whole account)."""
+        with self._lock:
+            self._conn.execute("ANALYZE")
 
     # -- leases: one process syncs an account, any number read --------------------------------
 

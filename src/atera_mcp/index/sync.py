@@ -206,7 +206,12 @@ class SyncEngine:
         state.watermark = state.last_delta_at = delta_start
         # A sweep nothing was deleted under has read every id: the next is due in a day.
         state.last_full_sweep_at = state.sweep_started if verified else None
-        await self.run(lambda s: s.save_state(state))
+
+        def save(store: IndexStore) -> None:
+            store.save_state(state)
+            store.analyze()  # the planner's statistics, now that every ticket is in
+
+        await self.run(save)
         if self.on_progress is not None:
             self.on_progress(state)
         return state
