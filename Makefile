@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 
-.PHONY: install lint typecheck test run sandbox demo bench bench-index bench-faults bench-fuzz \
+.PHONY: install services lint typecheck test run sandbox demo bench bench-index bench-faults bench-fuzz \
 	bench-load bench-budget spec clean
 
 $(STAMP): pyproject.toml
@@ -23,7 +23,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck
+# Real Redis and PostgreSQL on loopback for the suites that need them (Debian's packages).
+services:
+	bash scripts/services.sh up
+
+test: lint typecheck services
 	$(BIN)/pytest
 
 run: install
