@@ -86,3 +86,30 @@ def test_the_sync_share_is_unset_by_default_and_read_within_the_budget() -> None
 def test_a_sync_share_without_a_budget_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"ATERA_SYNC_RPM .*ATERA_RPM"):
         Settings.from_env({"ATERA_RPM": "0", "ATERA_SYNC_RPM": "10"})
+
+
+def test_shared_service_urls_are_secret_and_checked_by_scheme() -> None:
+    settings = Settings.from_env(
+        {
+            "ATERA_API_KEY": "k",
+            "ATERA_REDIS_URL": "redis://:hunter2@cache:6379/0",
+            "ATERA_DATABASE_URL": "postgresql://atera:hunter2@db/atera",
+            "ATERA_LOG_FORMAT": "JSON",
+        }
+    )
+    assert settings.redis_url is not None and settings.database_url is not None
+    assert settings.database_url.get_secret_value() == "postgresql://atera:hunter2@db/atera"
+    assert settings.log_format == "json"
+    assert "hunter2" not in repr(settings)
+    with pytest.raises(ConfigError, match="ATERA_REDIS_URL must be a URL starting redis://") as e:
+        Settings.from_env({"ATERA_REDIS_URL": "http://:hunter2@cache"})
+    assert "hunter2" not in str(e.value)
+    with pytest.raises(ConfigError, match="ATERA_LOG_FORMAT must be text or json"):
+        Settings.from_env({"ATERA_LOG_FORMAT": "xml"})
+
+
+def test_the_account_fingerprint_names_the_account_without_the_key() -> None:
+    one = Settings.from_env({"ATERA_API_KEY": "secret-one"})
+    two = Settings.from_env({"ATERA_API_KEY": "secret-two"})
+    assert one.account_fingerprint != two.account_fingerprint
+    assert "secret" not in one.account_fingerprint and len(one.account_fingerprint) == 32

@@ -23,6 +23,7 @@ from atera_mcp.errors import ConfigError
 DEFAULT_BASE_URL = "https://app.atera.com/api/v3"
 AuthMode = Literal["auto", "x-api-key", "bearer"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["text", "json"]
 LOG_LEVELS: tuple[LogLevel, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -57,6 +58,18 @@ class Settings:
     index_enabled: bool = True
     index_path: Path | None = None
     index_refresh: float = 15.0
+    # Replicas (issue 9): one Atera budget and in-flight write locks on Redis, one index on
+    # PostgreSQL. Secrets: their URLs may carry passwords, so they never show in a repr or log.
+    redis_url: SecretStr | None = None
+    database_url: SecretStr | None = None
+    log_format: LogFormat = "text"
+
+    @property
+    def account_fingerprint(self) -> str:
+        """Names this account in shared stores (Redis keys, PostgreSQL schema): a hash of the
+        base URL and key, never the key itself."""
+        key = self.api_key.get_secret_value() if self.api_key is not None else ""
+        return index_fingerprint(self.base_url, key)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -89,6 +102,9 @@ class Settings:
             index_enabled=_index_enabled(env),
             index_path=_index_path(env, base_url, key),
             index_refresh=_seconds(env, "ATERA_INDEX_REFRESH", 15.0),
+            redis_url=_service_url(env, "ATERA_REDIS_URL", ("redis", "rediss", "unix")),
+            database_url=_service_url(env, "ATERA_DATABASE_URL", ("postgresql", "postgres")),
+            log_format=_log_format(env),
         )
 
 
@@ -189,6 +205,27 @@ def _index_path(env: Mapping[str, str], base_url: str, key: str) -> Path | None:
     cache = env.get("XDG_CACHE_HOME", "").strip()
     base = Path(cache) if cache and Path(cache).is_absolute() else Path.home() / ".cache"
     return base / "atera-mcp" / f"{index_fingerprint(base_url, key)}.sqlite3"
+
+
+def _service_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> SecretStr | None:
+    """An optional URL of a shared service (Redis, PostgreSQL). It may hold a password, so a
+    bad one is described by its scheme only, never echoed."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    scheme = urlsplit(raw).scheme
+    if scheme not in schemes:
+        valid = " or ".join(f"{s}://" for s in schemes)
+        shown = f"'{scheme}://'" if scheme else "no scheme"
+        raise ConfigError(f"{name} must be a URL starting {valid} (got {shown}).")
+    return SecretStr(raw)
+
+
+def _log_format(env: Mapping[str, str]) -> LogFormat:
+    raw = env.get("ATERA_LOG_FORMAT", "").strip().lower() or "text"
+    if raw == "text" or raw == "json":
+        return raw
+    raise ConfigError(f"ATERA_LOG_FORMAT must be text or json (got '{raw}').")
 
 
 def _url(env: Mapping[str, str], name: str, default: str) -> str:
