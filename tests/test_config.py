@@ -97,7 +97,8 @@ def test_shared_service_urls_are_secret_and_checked_by_scheme() -> None:
             "ATERA_LOG_FORMAT": "JSON",
         }
     )
-    assert settings.redis_url is not None and settings.database_url is not None
+    assert settings.redis_url is not None
+    assert settings.database_url is not None
     assert settings.database_url.get_secret_value() == "postgresql://atera:hunter2@db/atera"
     assert settings.log_format == "json"
     assert "hunter2" not in repr(settings)
@@ -112,4 +113,5 @@ def test_the_account_fingerprint_names_the_account_without_the_key() -> None:
     one = Settings.from_env({"ATERA_API_KEY": "secret-one"})
     two = Settings.from_env({"ATERA_API_KEY": "secret-two"})
     assert one.account_fingerprint != two.account_fingerprint
-    assert "secret" not in one.account_fingerprint and len(one.account_fingerprint) == 32
+    assert "secret" not in one.account_fingerprint
+    assert len(one.account_fingerprint) == 32
