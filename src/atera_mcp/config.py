@@ -223,8 +223,10 @@ def _service_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) ->
 
 def _log_format(env: Mapping[str, str]) -> LogFormat:
     raw = env.get("ATERA_LOG_FORMAT", "").strip().lower() or "text"
-    if raw == "text" or raw == "json":
-        return raw
+    if raw == "json":
+        return "json"
+    if raw == "text":
+        return "text"
     raise ConfigError(f"ATERA_LOG_FORMAT must be text or json (got '{raw}').")
 
 
