@@ -8,17 +8,24 @@
     │   ├── AteraRefusedError        400/409/422: Atera refused the request; carries its reason
     │   ├── RateLimitedError         429 after the retries ran out; carries the wait in seconds
     │   └── UpstreamError            5xx, timeouts, connection failures, unreadable answers
-    │       └── AmbiguousWriteError  a write got no clear answer (dropped, timeout, 5xx,
-    │                                unreadable 2xx): never replayed blindly; settled by tools
+    │       ├── AmbiguousWriteError  a write got no clear answer (dropped, timeout, 5xx,
+    │       │                        unreadable 2xx): never replayed blindly; settled by tools
+    │       └── SharedStateUnavailable  the replicas' shared rate budget or write locks
+    │                                (Redis) cannot be reached: the request was not sent
     └── LocalRefusal                 refused here, before anything was sent to Atera
         ├── InvalidRequestError      arguments the client cannot send (a page out of range,
         │                            an empty update, a period that ends before it starts)
-        └── RuleError                a service-desk rule forbids the change (status
-                                     transition, duplicate, overlap, ...)
+        ├── RuleError                a service-desk rule forbids the change (status
+        │                            transition, duplicate, overlap, ...)
+        └── WriteInProgress          the same write is being made by another call (on any
+                                     replica) for longer than a caller waits
 
 `AteraRefusedError` was once called `ValidationError`; the name collided with pydantic's and
 was also raised for local checks, so "Atera said no" and "we never asked" could not be told
 apart. Anything under `LocalRefusal` is certain to have written nothing.
+`SharedStateUnavailable` is an `UpstreamError`, not a refusal: a replica that cannot reach Redis
+cannot reach Atera safely either, and the code that copes with Atera being unreachable (a retry
+that may follow a lost answer, a look for a write, a read-back) must cope with it the same way.
 
 Messages are written for the model and the technician: one or two plain sentences, never a
 raw upstream body, never a credential. `server.py` turns every `AteraMcpError` into an MCP tool
@@ -98,6 +105,11 @@ class AmbiguousWriteError(UpstreamError):
         self.cause = cause
 
 
+class SharedStateUnavailable(UpstreamError):
+    """Redis, which holds the rate budget and write locks the server's replicas share, did not
+    answer in time: the request was not sent (unbudgeted requests would draw Atera's 429s)."""
+
+
 class LocalRefusal(AteraMcpError):
     """Refused before anything was sent to Atera: nothing was written."""
 
@@ -108,3 +120,8 @@ class InvalidRequestError(LocalRefusal):
 
 class RuleError(LocalRefusal):
     """A service-desk rule forbids the requested change; nothing was sent to Atera."""
+
+
+class WriteInProgress(LocalRefusal):
+    """Another call, on this replica or another, is making the same write (holds its lock)
+    and did not finish within the wait; nothing was sent, the caller may try again."""

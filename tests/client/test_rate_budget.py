@@ -14,6 +14,7 @@ import pytest
 
 from atera_mcp.client import AteraClient, RateBudget, background_requests
 from atera_mcp.client.ratelimit import (
+    Budget,
     RequestClass,
     current_request_class,
     default_burst,
@@ -56,7 +57,7 @@ class Atera:
         return [s.at for s in self.log if request_class in (None, s.request_class)]
 
 
-def client(atera: Atera, budget: RateBudget) -> AteraClient:
+def client(atera: Atera, budget: Budget) -> AteraClient:
     return AteraClient(
         api_key=KEY,
         transport=httpx.MockTransport(atera),

@@ -17,7 +17,7 @@ from atera_mcp.client.auth import AteraAuth, AuthMode
 from atera_mcp.client.http import HttpCore, Params, Sleep
 from atera_mcp.client.mapping import decode_as
 from atera_mcp.client.paging import PAGE_SIZE, Collected, collect
-from atera_mcp.client.ratelimit import RateBudget, shared_budget
+from atera_mcp.client.ratelimit import Budget, shared_budget
 from atera_mcp.client.retry import RetryPolicy
 from atera_mcp.domain.wire import Page
 from atera_mcp.errors import InvalidRequestError
@@ -46,7 +46,7 @@ class ClientBase:
         page_concurrency: int = 4,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
-        rate_budget: RateBudget | None = None,
+        rate_budget: Budget | None = None,
     ) -> None:
         if rpm < 0:
             raise ValueError("rpm must not be negative (0 means no client-side limit)")
@@ -83,7 +83,7 @@ class ClientBase:
         return self._core.auth.scheme
 
     @property
-    def rate_budget(self) -> RateBudget | None:
+    def rate_budget(self) -> Budget | None:
         return self._core.budget
 
     async def __aenter__(self) -> Self:

@@ -23,7 +23,7 @@ import httpx
 from atera_mcp import __version__
 from atera_mcp.client.auth import AteraAuth
 from atera_mcp.client.mapping import Call, after_maybe_applied, classify, rate_limited, to_error
-from atera_mcp.client.ratelimit import RateBudget, current_request_class
+from atera_mcp.client.ratelimit import Budget, current_request_class
 from atera_mcp.client.retry import (
     MAYBE_PROCESSED,
     Failure,
@@ -32,7 +32,7 @@ from atera_mcp.client.retry import (
     is_replayable,
     parse_retry_after,
 )
-from atera_mcp.errors import RateLimitedError
+from atera_mcp.errors import RateLimitedError, SharedStateUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class HttpCore:
         timeout: float,
         connect_timeout: float,
         policy: RetryPolicy,
-        budget: RateBudget | None,
+        budget: Budget | None,
         transport: httpx.AsyncBaseTransport | None,
         sleep: Sleep | None,
     ) -> None:
@@ -108,10 +108,10 @@ class HttpCore:
             if self.budget is not None:
                 try:
                     elapsed = max(self._clock() - start, slept)
-                    self._refuse_a_long_pause(self.budget, elapsed=elapsed)
-                except RateLimitedError as exc:
+                    await self._refuse_a_long_pause(self.budget, elapsed=elapsed)
+                    slept += await self.budget.acquire(self._sleep, current_request_class())
+                except (RateLimitedError, SharedStateUnavailable) as exc:
                     raise after_maybe_applied(exc, call) if maybe_applied else exc from None
-                slept += await self.budget.acquire(self._sleep, current_request_class())
             outcome: httpx.Response | httpx.HTTPError
             try:
                 outcome = await self._http.request(method, path, params=query, json=json)
@@ -129,7 +129,10 @@ class HttpCore:
             retry_after = None
             if isinstance(outcome, httpx.Response):
                 retry_after = parse_retry_after(outcome.headers.get("Retry-After"))
-            paused = self._pause_budget(failure, retry_after)
+            try:
+                paused = await self._pause_budget(failure, retry_after)
+            except SharedStateUnavailable as exc:
+                raise after_maybe_applied(exc, call) if maybe_applied else exc from None
             wait = None
             if failure is not None:
                 # Count planned sleeps too, so an injected fake sleep still hits the time cap.
@@ -164,19 +167,19 @@ class HttpCore:
                 await self._sleep(wait)
                 slept += wait
 
-    def _refuse_a_long_pause(self, budget: RateBudget, *, elapsed: float) -> None:
+    async def _refuse_a_long_pause(self, budget: Budget, *, elapsed: float) -> None:
         """Raise RateLimitedError rather than wait out a pause (a long Retry-After) that would
         outlast this call's retry time budget; the caller learns at once how long to wait."""
-        pause = budget.pause_left()
+        pause = await budget.pause_left()
         if pause > 0 and elapsed + pause > self.policy.max_seconds:
             raise rate_limited(pause)
 
-    def _pause_budget(self, failure: Failure | None, retry_after: float | None) -> bool:
+    async def _pause_budget(self, failure: Failure | None, retry_after: float | None) -> bool:
         """After a 429 with `Retry-After`, pause every caller sharing the budget, this one too
         (it then waits in `acquire`, not in a sleep of its own). Whether the pause was set."""
         if self.budget is None or failure is not Failure.THROTTLED or not retry_after:
             return False
-        self.budget.pause_for(retry_after)
+        await self.budget.pause_for(retry_after)
         return True
 
 

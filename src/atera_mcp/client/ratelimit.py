@@ -16,6 +16,8 @@ Atera throttles per account (shared with every integration of the MSP) and publi
 
 `Schedule` is the arithmetic, pure (times are passed in; it never reads a clock or sleeps), which
 tests drive with a fake clock. `RateBudget` wraps it with a clock, a lock and the waiting loop.
+`Budget` is what the client needs of a budget; `redis_budget.RedisBudget` keeps the same promises
+across replicas sharing one Redis.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
@@ -43,6 +45,29 @@ DEFAULT_MARGIN = 1.0
 # Which class the requests made in this context belong to. The index's sync and refresh run
 # inside `background_requests()`; everything else (the assistant's own calls) is interactive.
 _request_class: ContextVar[RequestClass] = ContextVar("atera_request_class", default="interactive")
+
+
+class Budget(Protocol):
+    """What `HttpCore` needs of a rate budget: this process's (`RateBudget`) or the replicas'
+    shared one (`RedisBudget`). Pausing is async because the shared one asks Redis."""
+
+    @property
+    def rpm(self) -> int: ...
+
+    @property
+    def sync_rpm(self) -> int: ...
+
+    async def acquire(self, sleep: Sleep, request_class: RequestClass = "interactive") -> float:
+        """Wait until one request of `request_class` may go; return the seconds waited."""
+        ...
+
+    async def pause_for(self, seconds: float) -> None:
+        """Hold back every caller of every class for `seconds` (Atera's Retry-After)."""
+        ...
+
+    async def pause_left(self) -> float:
+        """Seconds until a pause ends (0 when none is running)."""
+        ...
 
 
 def current_request_class() -> RequestClass:
@@ -217,12 +242,12 @@ class RateBudget:
     def __repr__(self) -> str:
         return f"RateBudget(rpm={self.rpm}, sync_rpm={self.sync_rpm}, burst={self.burst})"
 
-    def pause_left(self) -> float:
+    async def pause_left(self) -> float:
         """Seconds until a pause ends (0 when none is running)."""
         with self._lock:
             return max(0.0, self._schedule.paused_until - self._clock())
 
-    def pause_for(self, seconds: float) -> None:
+    async def pause_for(self, seconds: float) -> None:
         """Hold back every caller of every class for `seconds` from now (Atera's Retry-After)."""
         with self._lock:
             self._schedule.pause_until(self._clock() + seconds)
