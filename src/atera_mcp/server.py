@@ -32,15 +32,17 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 from atera_mcp import __version__
 from atera_mcp.auth import AuditLog, Caller, CallerToolFilter, HttpAccess, current_caller
-from atera_mcp.client import AteraClient, RateBudget
+from atera_mcp.client import AteraClient, Budget, RedisBudget, SharedRedis
 from atera_mcp.config import Settings
 from atera_mcp.errors import AteraMcpError, ConfigError
 from atera_mcp.guidance import register_guidance
 from atera_mcp.index.service import TicketIndex
 from atera_mcp.schema import simplify_input_schema, slim_output_schema
 from atera_mcp.tools import TOOLS, ToolSpec, tool_names
+from atera_mcp.tools.concurrency import KeyedLocks
 from atera_mcp.tools.context import ToolContext, calling_technician, utc_now
 from atera_mcp.tools.progress import reporting_to
+from atera_mcp.tools.redis_locks import RedisLocks
 
 log = logging.getLogger(__name__)
 
@@ -185,12 +187,29 @@ async def _open_index(
         return None
 
 
+@asynccontextmanager
+async def _shared_redis(settings: Settings) -> AsyncIterator[SharedRedis | None]:
+    """Redis for the state replicas share (ATERA_REDIS_URL), closed at shutdown; None without
+    it. The URL may hold a password: it is never logged."""
+    if settings.redis_url is None:
+        yield None
+        return
+    shared = SharedRedis.from_url(
+        settings.redis_url.get_secret_value(), settings.account_fingerprint
+    )
+    try:
+        yield shared
+    finally:
+        with anyio.CancelScope(shield=True):
+            await shared.aclose()
+
+
 def build_server(
     settings: Settings,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], datetime] = utc_now,
-    rate_budget: RateBudget | None = None,
+    rate_budget: Budget | None = None,
     access: HttpAccess | None = None,
 ) -> MCPServer[ToolContext]:
     """The MCP server for `settings`. Tests and the sandbox pass an httpx transport; the shared
@@ -209,6 +228,16 @@ def build_server(
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[ToolContext]) -> AsyncIterator[ToolContext]:
+        async with _shared_redis(settings) as shared:
+            budget = rate_budget
+            if budget is None and shared is not None and settings.rpm > 0:
+                budget = RedisBudget(shared, settings.rpm, settings.sync_rpm)
+            locks = KeyedLocks(RedisLocks(shared) if shared is not None else None)
+            async with _serving(budget, locks) as ctx:
+                yield ctx
+
+    @asynccontextmanager
+    async def _serving(budget: Budget | None, locks: KeyedLocks) -> AsyncIterator[ToolContext]:
         async with AteraClient(
             api_key=api_key,
             base_url=settings.base_url,
@@ -219,17 +248,17 @@ def build_server(
             connect_timeout=settings.connect_timeout,
             max_retry_seconds=settings.max_retry_seconds,
             transport=transport,
-            rate_budget=rate_budget,
+            rate_budget=budget,
         ) as atera:
             index = await _open_index(settings, atera, clock)
             if index is None:
-                yield ToolContext.create(atera, settings, clock)
+                yield ToolContext.create(atera, settings, clock, write_locks=locks)
                 return
             try:
                 async with anyio.create_task_group() as background:
                     background.start_soon(index.run_background)
                     try:
-                        yield ToolContext.create(atera, settings, clock, index)
+                        yield ToolContext.create(atera, settings, clock, index, locks)
                     finally:
                         background.cancel_scope.cancel()
             finally:

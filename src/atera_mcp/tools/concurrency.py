@@ -7,10 +7,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import anyio
 
 from atera_mcp.client.concurrency import gather
+
+if TYPE_CHECKING:
+    from atera_mcp.tools.redis_locks import RedisLocks
 
 __all__ = ["KeyedLocks", "gather"]
 
@@ -27,11 +31,15 @@ class KeyedLocks:
 
     A duplicate check followed by a send is only a check if nothing else sends in between:
     two identical calls at once would both pass it. Holding the write's key across check, send
-    and settling makes the second wait and then see the first's write. In-process only: two
-    servers on one Atera account are not covered."""
+    and settling makes the second wait and then see the first's write.
 
-    def __init__(self) -> None:
+    With `shared` (replicas on one Redis, see redis_locks.py) the key is also held across
+    replicas once the local lock is had: callers in this process queue here, and only the one
+    at the head waits (a bounded time) for another replica to finish."""
+
+    def __init__(self, shared: RedisLocks | None = None) -> None:
         self._held: dict[Hashable, _Held] = {}
+        self.shared = shared
 
     @asynccontextmanager
     async def hold(self, key: Hashable) -> AsyncIterator[None]:
@@ -39,7 +47,11 @@ class KeyedLocks:
         held.users += 1
         try:
             async with held.lock:
-                yield
+                if self.shared is None:
+                    yield
+                else:
+                    async with self.shared.hold(key):
+                        yield
         finally:
             held.users -= 1
             if held.users == 0:

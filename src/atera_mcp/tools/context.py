@@ -52,7 +52,7 @@ class ToolContext:
     clock: Callable[[], datetime] = utc_now
     index: TicketIndex | None = None  # None with ATERA_INDEX=off
     # Held by a write across its duplicate check, send and settling (see KeyedLocks).
-    write_locks: KeyedLocks = field(default_factory=KeyedLocks, init=False)
+    write_locks: KeyedLocks = field(default_factory=KeyedLocks)
     _zone: ZoneInfo | None = field(default=None, init=False)
 
     @classmethod
@@ -62,6 +62,7 @@ class ToolContext:
         settings: Settings,
         clock: Callable[[], datetime] = utc_now,
         index: TicketIndex | None = None,
+        write_locks: KeyedLocks | None = None,
     ) -> ToolContext:
         directory = TechnicianDirectory(settings.technicians)
         acting = settings.technician_id
@@ -75,6 +76,7 @@ class ToolContext:
             directory=directory,
             clock=clock,
             index=index,
+            write_locks=write_locks or KeyedLocks(),
         )
 
     def now(self) -> datetime:

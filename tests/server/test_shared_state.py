@@ -1,0 +1,72 @@
+"""The server with ATERA_REDIS_URL: its Atera budget and write locks live in Redis, under the
+account's fingerprint; without Redis reachable, tools answer a plain error and send nothing."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio
+from pydantic import SecretStr
+
+from atera_mcp.sandbox import sandbox_state
+from tests.harness import NOW, sandbox_app, settings
+from tests.server.mcp_rig import mcp_rig
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def account(redis_url: str) -> AsyncIterator[tuple[str, str]]:
+    """A base URL naming an account of its own (so its fingerprint, hence its Redis keys, are
+    this test's alone) and that key prefix; the keys are deleted afterwards."""
+    base_url = f"https://{uuid.uuid4().hex}.sandbox.test/api/v3"
+    prefix = f"atera-mcp:{settings(base_url=base_url).account_fingerprint}:"
+    yield base_url, prefix
+    client = redis.asyncio.Redis.from_url(redis_url)
+    keys = [key async for key in client.scan_iter(match=prefix + "*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+async def test_with_redis_the_server_spends_the_shared_budget_and_frees_its_write_locks(
+    redis_url: str, account: tuple[str, str]
+) -> None:
+    base_url, prefix = account
+    app = sandbox_app(tickets=60, clock=lambda: NOW)
+    ticket = min(
+        (t for t in sandbox_state(app).store.tickets.values() if t.status == "Open"),
+        key=lambda t: t.id,
+    )
+    async with mcp_rig(app=app, redis_url=SecretStr(redis_url), rpm=600, base_url=base_url) as rig:
+        await rig.ok("add_comment", ticket_id=ticket.id, text="Reseated the RAM.", internal=True)
+        client = redis.asyncio.Redis.from_url(redis_url)
+        keys = {key.decode() async for key in client.scan_iter(match=prefix + "*")}
+        sent = await client.zcard(prefix + "budget:sent")
+        await client.aclose()
+    assert prefix + "budget:sent" in keys
+    assert sent == len(rig.recorder.records)  # every request to Atera took a shared slot
+    assert not [key for key in keys if ":lock:" in key]  # released after the write
+    assert sum(c.text == "Reseated the RAM." for c in ticket.comments) == 1
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_without_redis_reachable_tools_refuse_plainly_and_send_nothing() -> None:
+    url = SecretStr(f"redis://:hunter2@127.0.0.1:{_closed_port()}/0")
+    async with mcp_rig(redis_url=url, rpm=600) as rig:
+        read = await rig.refused("get_ticket", ticket_id=1)
+        write = await rig.refused(
+            "add_comment", ticket_id=1, text="Reseated the RAM.", internal=True
+        )
+    assert "(Redis) cannot be reached, so nothing was sent to Atera" in read
+    assert "(Redis) cannot be reached, so nothing was sent to Atera" in write
+    assert "hunter2" not in read + write
+    assert rig.recorder.records == []

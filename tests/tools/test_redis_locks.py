@@ -1,0 +1,181 @@
+"""Write locks across replicas on a real Redis: each `RedisLocks` below stands for one replica
+(its own connection pool) on one account's keys. Time is virtual: the locks read `Time.clock`
+for expiry, a waiter's poll moves it on (`advance`), a holder's renewer follows it (`follow`)
+or, for a replica that died, never wakes again (`never`).
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+
+import anyio
+import anyio.lowlevel
+import pytest
+
+from atera_mcp.client import SharedRedis
+from atera_mcp.errors import RuleError, SharedStateUnavailable, WriteInProgress
+from atera_mcp.tools.concurrency import KeyedLocks
+from atera_mcp.tools.redis_locks import RedisLocks
+
+KEY = ("comment", 7, 42)
+
+
+class Time:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def advance(self, seconds: float) -> None:
+        self.now += seconds
+        await anyio.lowlevel.checkpoint()
+
+    async def follow(self, seconds: float) -> None:
+        until = self.now + seconds
+        while self.now < until:
+            await anyio.lowlevel.checkpoint()
+
+    async def never(self, seconds: float) -> None:
+        await anyio.sleep_forever()
+
+
+Replica = Callable[..., RedisLocks]
+
+
+@pytest.fixture
+async def replicas(redis_url: str) -> AsyncIterator[tuple[Time, Replica]]:
+    """A virtual clock and a factory of replicas' locks on one fresh account; its keys are
+    deleted afterwards."""
+    time = Time()
+    fingerprint = uuid.uuid4().hex
+    links: list[SharedRedis] = []
+
+    def make(*, wait: float = 0.0, sleep: Callable[[float], object] | None = None) -> RedisLocks:
+        link = SharedRedis.from_url(redis_url, fingerprint)
+        links.append(link)
+        return RedisLocks(
+            link,
+            ttl=15.0,
+            wait=wait,
+            clock=time.clock,
+            sleep=sleep or time.advance,  # type: ignore[arg-type]
+        )
+
+    yield time, make
+    if links:
+        keys = [key async for key in links[0].client.scan_iter(match=links[0].prefix + "*")]
+        if keys:
+            await links[0].client.delete(*keys)
+    for link in links:
+        await link.aclose()
+
+
+@pytest.mark.anyio
+async def test_a_key_held_on_one_replica_turns_away_the_same_key_on_another(
+    replicas: tuple[Time, Replica],
+) -> None:
+    time, make = replicas
+    here, there = make(sleep=time.follow), make(wait=40.0)
+    with anyio.fail_after(20):
+        async with here.hold(KEY):
+            # The waiter gives up after 40 s: the holder renewed its 15-s lock all along.
+            with pytest.raises(WriteInProgress, match="Another call is making the same write"):
+                async with there.hold(KEY):
+                    pytest.fail("two replicas held one write lock")
+            assert time.now >= 40.0
+            async with there.hold(("comment", 7, 43)):
+                pass  # other keys are free
+        async with there.hold(KEY):
+            pass  # released when the holder finished
+
+
+@pytest.mark.anyio
+async def test_a_waiter_on_another_replica_gets_the_lock_once_the_holder_finishes(
+    replicas: tuple[Time, Replica],
+) -> None:
+    time, make = replicas
+    finish, finished = anyio.Event(), anyio.Event()
+
+    async def poll(seconds: float) -> None:
+        finish.set()  # the holder finishes while the waiter waits for its next poll
+        await finished.wait()
+        await time.advance(seconds)
+
+    here, there = make(sleep=time.never), make(wait=30.0, sleep=poll)
+    holding = anyio.Event()
+
+    async def holder() -> None:
+        async with here.hold(KEY):
+            holding.set()
+            await finish.wait()
+        finished.set()
+
+    with anyio.fail_after(20):
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(holder)
+            await holding.wait()
+            async with there.hold(KEY):
+                assert time.now == pytest.approx(0.1)  # the next poll, not the TTL
+
+
+@pytest.mark.anyio
+async def test_a_dead_replicas_lock_frees_after_its_ttl_and_its_late_release_frees_nothing(
+    replicas: tuple[Time, Replica],
+) -> None:
+    time, make = replicas
+    dead, alive, third = make(sleep=time.never), make(wait=30.0), make()
+    holding, wake, released = anyio.Event(), anyio.Event(), anyio.Event()
+
+    async def frozen() -> None:
+        async with dead.hold(KEY):  # then renews nothing, ever: a replica stopped dead
+            holding.set()
+            await wake.wait()
+        released.set()
+
+    with anyio.fail_after(20):
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(frozen)
+            await holding.wait()
+            async with alive.hold(KEY):
+                assert 15.0 <= time.now < 16.0
+                wake.set()  # the frozen replica's release comes too late ...
+                await released.wait()
+                with pytest.raises(WriteInProgress):  # ... and frees nothing
+                    async with third.hold(KEY):
+                        pytest.fail("a stale release freed another replica's lock")
+
+
+@pytest.mark.anyio
+async def test_keyed_locks_on_redis_pass_the_writes_errors_through_unchanged(
+    replicas: tuple[Time, Replica],
+) -> None:
+    time, make = replicas
+    locks, other = KeyedLocks(make(sleep=time.follow)), make()
+    with anyio.fail_after(20):
+        with pytest.raises(RuleError, match="duplicate"):
+            async with locks.hold(KEY):
+                raise RuleError("A duplicate comment.")
+        async with other.hold(KEY):
+            pass  # released after the error
+    assert len(locks) == 0
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.anyio
+async def test_without_redis_taking_a_lock_fails_at_once_with_a_clear_error() -> None:
+    link = SharedRedis.from_url(f"redis://127.0.0.1:{_closed_port()}/0", "e" * 32)
+    locks = KeyedLocks(RedisLocks(link))
+    with anyio.fail_after(20):
+        with pytest.raises(SharedStateUnavailable, match=r"write locks .*\(Redis\)"):
+            async with locks.hold(KEY):
+                pytest.fail("a write went ahead without its lock")
+        await link.aclose()
+    assert len(locks) == 0
