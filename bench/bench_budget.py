@@ -8,6 +8,11 @@ budget to the in-process sandbox, which enforces its own limit per sliding minut
 429 with Retry-After. A wrapper around the transport logs every request sent (monotonic time,
 class, status), from which the figures are computed client-side. Real time: it takes as long as
 `--seconds`.
+
+Replicas: `--replicas N` runs N replicas' worth of clients (the callers spread over them) against
+the one sandbox. With `--redis URL` they share one `RedisBudget` per replica on that Redis (a
+fresh account prefix, deleted afterwards), as the server does with ATERA_REDIS_URL; without it
+each replica has its own process budget, which is what sharing prevents.
 """
 
 from __future__ import annotations
@@ -16,13 +21,25 @@ import argparse
 import random
 import statistics
 import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import anyio
 import httpx
 
-from atera_mcp.client import AteraClient, RequestClass, background_requests, current_request_class
+from atera_mcp.client import (
+    AteraClient,
+    Budget,
+    RateBudget,
+    RedisBudget,
+    RequestClass,
+    SharedRedis,
+    background_requests,
+    current_request_class,
+)
 from atera_mcp.client.retry import parse_retry_after
 from atera_mcp.errors import AteraError
 from atera_mcp.sandbox import SandboxConfig, create_app, sandbox_transport
@@ -96,30 +113,54 @@ async def background(client: AteraClient, log: Log, until: float, seed: int) -> 
                 log.errors += 1
 
 
+@asynccontextmanager
+async def replica_budgets(args: argparse.Namespace) -> AsyncIterator[list[Budget]]:
+    """One budget per replica: shared through Redis with `--redis`, else each its own."""
+    if not args.redis:
+        yield [RateBudget(args.rpm, args.sync_rpm) for _ in range(args.replicas)]
+        return
+    fingerprint = uuid.uuid4().hex
+    links = [SharedRedis.from_url(args.redis, fingerprint) for _ in range(args.replicas)]
+    try:
+        yield [RedisBudget(link, args.rpm, args.sync_rpm) for link in links]
+    finally:
+        keys = [key async for key in links[0].client.scan_iter(match=links[0].prefix + "*")]
+        if keys:
+            await links[0].client.delete(*keys)
+        for link in links:
+            await link.aclose()
+
+
 async def main(args: argparse.Namespace) -> None:
     app = create_app(SandboxConfig(tickets=TICKETS, rpm=args.atera_rpm, api_key=KEY))
     log = Log()
     transport = CountingTransport(sandbox_transport(app), log)
 
-    def make_client() -> AteraClient:
-        return AteraClient(
-            api_key=KEY,
-            base_url=BASE_URL,
-            rpm=args.rpm,
-            sync_rpm=args.sync_rpm,
-            transport=transport,
-        )
+    def make_client(budget: Budget) -> AteraClient:
+        return AteraClient(api_key=KEY, base_url=BASE_URL, transport=transport, rate_budget=budget)
 
-    # Two clients, as the server and its index would hold: the process budget is shared.
-    async with make_client() as assistant, make_client() as sync:
-        assert assistant.rate_budget is sync.rate_budget
-        print(f"budget: {assistant.rate_budget!r}; sandbox limit {args.atera_rpm}/min")
+    async with replica_budgets(args) as budgets, AsyncExitStack() as stack:
+        # Two clients per replica, as the server and its index would hold, sharing its budget.
+        pairs = [
+            (
+                await stack.enter_async_context(make_client(budget)),
+                await stack.enter_async_context(make_client(budget)),
+            )
+            for budget in budgets
+        ]
+        shared = "one Redis" if args.redis else "nothing"
+        print(
+            f"budget: {budgets[0]!r} x {len(budgets)} replicas sharing {shared}; "
+            f"sandbox limit {args.atera_rpm}/min"
+        )
         start = time.monotonic()
         until = start + args.seconds
         async with anyio.create_task_group() as tasks:
             for n in range(args.interactive):
+                assistant = pairs[n % len(pairs)][0]
                 tasks.start_soon(interactive, assistant, log, until, args.think, n)
             for n in range(args.background):
+                sync = pairs[n % len(pairs)][1]
                 tasks.start_soon(background, sync, log, until, 1000 + n)
         elapsed = time.monotonic() - start
     report(args, log, elapsed)
@@ -141,6 +182,8 @@ def report(args: argparse.Namespace, log: Log, elapsed: float) -> None:
         f"interactive {len(everything) - len(background_times)}, "
         f"background {len(background_times)} ({len(background_times) / minutes:.0f}/min)"
     )
+    share = len(background_times) / len(everything) if everything else 0.0
+    print(f"background share of requests: {share:.0%}")
     print(
         f"max in any 60-s window: total {busiest_window(everything)} (cap {args.rpm}), "
         f"background {busiest_window(background_times)} (cap {args.sync_rpm})"
@@ -163,6 +206,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--atera-rpm", type=int, default=700, help="the sandbox's own limit")
     parser.add_argument("--interactive", type=int, default=8, help="interactive callers")
     parser.add_argument("--background", type=int, default=4, help="background callers")
+    parser.add_argument("--replicas", type=int, default=1, help="replicas (callers spread)")
+    parser.add_argument("--redis", help="a Redis URL the replicas share their budget through")
     parser.add_argument(
         "--think",
         type=float,
