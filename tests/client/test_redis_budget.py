@@ -169,6 +169,30 @@ async def test_one_replica_on_redis_sends_when_the_process_budget_would(
     assert on_redis.times() == pytest.approx(in_process.times())
 
 
+@pytest.mark.anyio
+async def test_on_redis_time_a_pause_from_one_replica_reads_the_same_on_another(
+    redis_url: str,
+) -> None:
+    fingerprint = uuid.uuid4().hex
+    links = [SharedRedis.from_url(redis_url, fingerprint) for _ in range(2)]
+    here, there = (RedisBudget(link, 700) for link in links)  # no test clock: Redis's TIME
+    try:
+        assert await there.acquire(_no_sleep, "background") == 0.0
+        assert await here.acquire(_no_sleep) == 0.0  # spends the burst background left
+        await here.pause_for(30.0)
+        assert 25.0 < await there.pause_left() <= 30.0
+    finally:
+        await links[0].client.delete(
+            *[key async for key in links[0].client.scan_iter(match=links[0].prefix + "*")]
+        )
+        for link in links:
+            await link.aclose()
+
+
+async def _no_sleep(seconds: float) -> None:
+    pytest.fail(f"asked to wait {seconds} s with the budget untouched")
+
+
 def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

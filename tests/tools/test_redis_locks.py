@@ -149,7 +149,7 @@ async def test_a_dead_replicas_lock_frees_after_its_ttl_and_its_late_release_fre
 
 
 @pytest.mark.anyio
-async def test_keyed_locks_on_redis_pass_the_writes_errors_through_unchanged(
+async def test_keyed_locks_on_redis_pass_errors_and_cancellation_through_and_release(
     replicas: tuple[Time, Replica],
 ) -> None:
     time, make = replicas
@@ -160,6 +160,13 @@ async def test_keyed_locks_on_redis_pass_the_writes_errors_through_unchanged(
                 raise RuleError("A duplicate comment.")
         async with other.hold(KEY):
             pass  # released after the error
+        with anyio.CancelScope() as scope:
+            async with locks.hold(KEY):
+                scope.cancel()  # the tool call is cancelled (the client went away)
+                await anyio.lowlevel.checkpoint()
+        assert scope.cancelled_caught
+        async with other.hold(KEY):
+            pass  # released after the cancellation
     assert len(locks) == 0
 
 
