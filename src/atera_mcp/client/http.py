@@ -6,7 +6,9 @@ failure, sleeps through the injectable `sleep`, and hands any final failure to `
 A 429 with `Retry-After` pauses the whole budget, not only the request that drew it: Atera
 throttles the account, so every request sent meanwhile would be refused too (the pause is
 capped at `retry.MAX_RETRY_AFTER`). A call the pause
-would hold past its retry time budget fails at once with `RateLimitedError` instead.
+would hold past its retry time budget fails at once with `RateLimitedError` instead. When the
+budget is shared through Redis and Redis does not answer, the call fails with
+`SharedStateUnavailable` before sending (never unbudgeted).
 """
 
 from __future__ import annotations
