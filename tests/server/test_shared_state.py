@@ -7,12 +7,15 @@ import socket
 import uuid
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 import redis.asyncio
+from mcp import Client
 from pydantic import SecretStr
 
 from atera_mcp.sandbox import sandbox_state
-from tests.harness import NOW, sandbox_app, settings
+from atera_mcp.server import build_server
+from tests.harness import NOW, recording_transport, sandbox_app, settings
 from tests.server.mcp_rig import mcp_rig
 
 pytestmark = pytest.mark.anyio
@@ -70,3 +73,40 @@ async def test_without_redis_reachable_tools_refuse_plainly_and_send_nothing() -
     assert "(Redis) cannot be reached, so nothing was sent to Atera" in write
     assert "hunter2" not in read + write
     assert rig.recorder.records == []
+
+
+class _LocksSeenAtSend(httpx.AsyncBaseTransport):
+    """The HTTP seam, passing requests on to the sandbox; when a POST goes out it notes which
+    write locks Redis holds under the account's prefix at that moment."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, redis_url: str, prefix: str) -> None:
+        self.inner, self.redis_url, self.prefix = inner, redis_url, prefix
+        self.locks_at_post: list[list[bytes]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            client = redis.asyncio.Redis.from_url(self.redis_url)
+            locks = [key async for key in client.scan_iter(match=self.prefix + "lock:*")]
+            await client.aclose()
+            self.locks_at_post.append(locks)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_with_redis_a_write_holds_its_lock_in_redis_while_it_is_sent(
+    redis_url: str, account: tuple[str, str]
+) -> None:
+    base_url, prefix = account
+    app = sandbox_app(tickets=60, clock=lambda: NOW)
+    ticket = min(
+        (t for t in sandbox_state(app).store.tickets.values() if t.status == "Open"),
+        key=lambda t: t.id,
+    )
+    seam = _LocksSeenAtSend(recording_transport(app), redis_url, prefix)
+    config = settings(redis_url=SecretStr(redis_url), rpm=600, base_url=base_url)
+    server = build_server(config, transport=seam, clock=lambda: NOW)
+    async with Client(server, mode="auto") as client:
+        result = await client.call_tool(
+            "add_comment", {"ticket_id": ticket.id, "text": "Reseated the RAM.", "internal": True}
+        )
+    assert not result.is_error
+    assert [len(locks) for locks in seam.locks_at_post] == [1]  # other replicas see it held

@@ -76,7 +76,8 @@ class ToolContext:
             directory=directory,
             clock=clock,
             index=index,
-            write_locks=write_locks or KeyedLocks(),
+            # Not `write_locks or ...`: KeyedLocks has a length, so an idle one is falsy.
+            write_locks=KeyedLocks() if write_locks is None else write_locks,
         )
 
     def now(self) -> datetime:
