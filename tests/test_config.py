@@ -115,3 +115,18 @@ def test_the_account_fingerprint_names_the_account_without_the_key() -> None:
     assert one.account_fingerprint != two.account_fingerprint
     assert "secret" not in one.account_fingerprint
     assert len(one.account_fingerprint) == 32
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://:hunter2@cache:abc/0",  # a port that is not a number
+        "redis://:hunt/er2@cache:6379/0",  # a '/' in the password makes "hunt" the port
+        "redis://:hunter2@cache:6379/0?socket_timeout=soon",
+        "unix://:hunter2@/run/redis.sock?db=first",
+    ],
+)
+def test_a_redis_url_redis_cannot_read_is_refused_at_start_without_echoing_it(url: str) -> None:
+    with pytest.raises(ConfigError, match="ATERA_REDIS_URL is not a Redis URL") as e:
+        Settings.from_env({"ATERA_API_KEY": "k", "ATERA_REDIS_URL": url})
+    assert "hunt" not in str(e.value)

@@ -15,6 +15,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
+from redis.connection import parse_url
 
 from atera_mcp.domain.directory import Technician
 from atera_mcp.domain.policy import BASE_STATUSES, BaseStatus
@@ -102,7 +103,7 @@ class Settings:
             index_enabled=_index_enabled(env),
             index_path=_index_path(env, base_url, key),
             index_refresh=_seconds(env, "ATERA_INDEX_REFRESH", 15.0),
-            redis_url=_service_url(env, "ATERA_REDIS_URL", ("redis", "rediss", "unix")),
+            redis_url=_redis_url(env),
             database_url=_service_url(env, "ATERA_DATABASE_URL", ("postgresql", "postgres")),
             log_format=_log_format(env),
         )
@@ -219,6 +220,23 @@ def _service_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) ->
         shown = f"'{scheme}://'" if scheme else "no scheme"
         raise ConfigError(f"{name} must be a URL starting {valid} (got {shown}).")
     return SecretStr(raw)
+
+
+def _redis_url(env: Mapping[str, str]) -> SecretStr | None:
+    """ATERA_REDIS_URL, read here by redis-py's own parser: one it cannot read would otherwise
+    crash the server as it starts, with redis-py's message, which can quote part of the password
+    (a '/' in the password makes what precedes it the port)."""
+    url = _service_url(env, "ATERA_REDIS_URL", ("redis", "rediss", "unix"))
+    if url is not None:
+        try:
+            parse_url(url.get_secret_value())  # type: ignore[no-untyped-call]  # redis-py: untyped
+        except ValueError:
+            raise ConfigError(
+                "ATERA_REDIS_URL is not a Redis URL redis-py can read (a port, database or "
+                "option that is not a number, or a '/' in the password not percent-encoded as "
+                "%2F); the form is redis://[:password@]host[:port][/db]."
+            ) from None
+    return url
 
 
 def _log_format(env: Mapping[str, str]) -> LogFormat:
