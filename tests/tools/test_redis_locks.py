@@ -14,10 +14,14 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from atera_mcp.client import SharedRedis
+from atera_mcp.client import AteraClient, SharedRedis
 from atera_mcp.errors import RuleError, SharedStateUnavailable, WriteInProgress
+from atera_mcp.sandbox import sandbox_state
 from atera_mcp.tools.concurrency import KeyedLocks
+from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.redis_locks import RedisLocks
+from atera_mcp.tools.tickets import create_ticket
+from tests.harness import API_KEY, BASE_URL, NOW, recording_transport, sandbox_app, settings
 
 KEY = ("comment", 7, 42)
 
@@ -186,3 +190,35 @@ async def test_without_redis_taking_a_lock_fails_at_once_with_a_clear_error() ->
                 pytest.fail("a write went ahead without its lock")
         await link.aclose()
     assert len(locks) == 0
+
+
+@pytest.mark.anyio
+async def test_a_ticket_whose_lock_cannot_be_had_after_its_new_contact_was_made_says_so() -> None:
+    # The contact is written before the ticket's lock is taken (its id is part of the key):
+    # when Redis is gone by then, the answer must not say that nothing was written.
+    app = sandbox_app(clock=lambda: NOW)
+    store = sandbox_state(app).store
+    link = SharedRedis.from_url(f"redis://127.0.0.1:{_closed_port()}/0", "d" * 32)
+    async with AteraClient(
+        api_key=API_KEY, base_url=BASE_URL, rpm=0, transport=recording_transport(app)
+    ) as atera:
+        ctx = ToolContext.create(
+            atera, settings(), lambda: NOW, write_locks=KeyedLocks(RedisLocks(link))
+        )
+        with anyio.fail_after(20):
+            with pytest.raises(SharedStateUnavailable) as caught:
+                await create_ticket(
+                    ctx,
+                    "Cannot log in",
+                    "Since today.",
+                    end_user_email="first.timer@example.org",
+                    end_user_first_name="First",
+                    end_user_last_name="Timer",
+                    customer_id=min(store.customers),
+                )
+    await link.aclose()
+    made = [c for c in store.contacts.values() if c.email == "first.timer@example.org"]
+    assert len(made) == 1
+    assert str(caught.value).startswith(
+        f"Contact {made[0].id} (first.timer@example.org) was created, but the ticket was not."
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -15,7 +16,7 @@ from atera_mcp.domain.wire import (
     TicketDto,
     UpdateTicketModel,
 )
-from atera_mcp.errors import AteraError, RuleError
+from atera_mcp.errors import AteraError, RuleError, WriteInProgress
 from atera_mcp.tools.comments import CommentView, comment_views
 from atera_mcp.tools.common import load_ticket, record_thread
 from atera_mcp.tools.concurrency import gather
@@ -186,9 +187,22 @@ async def create_ticket(
     contact, contact_write = await resolve_end_user(
         ctx, end_user_id, end_user_email, end_user_first_name, end_user_last_name, customer_id
     )
+    contact_made = (
+        f"Contact {contact.end_user_id} ({contact.email}) was created, but the ticket was not."
+    )
     # The duplicate check, the send and settling are one step: a second identical call made
     # at the same time waits, then finds this ticket (nor can settling take it for its own).
-    async with ctx.write_locks.hold(("ticket", contact.end_user_id, folded(title))):
+    async with AsyncExitStack() as held:
+        try:
+            await held.enter_async_context(
+                ctx.write_locks.hold(("ticket", contact.end_user_id, folded(title)))
+            )
+        except (AteraError, WriteInProgress) as exc:
+            # The lock is shared through Redis with other replicas, so taking it can fail;
+            # a contact written a moment ago is there all the same.
+            if contact_write is None:
+                raise
+            raise exc.after(contact_made) from None
         # A contact created just now has no tickets: nothing to check, and no read may fail
         # between writing the contact and writing the ticket.
         if not allow_duplicate and contact_write is None:
@@ -230,10 +244,7 @@ async def create_ticket(
             if contact_write is None:
                 raise
             # The contact is written and stays: say so, so a retry knows it will be reused.
-            raise exc.after(
-                f"Contact {contact.end_user_id} ({contact.email}) was created, but the ticket "
-                "was not."
-            ) from None
+            raise exc.after(contact_made) from None
     result = await _created(ctx, created.value, body, contact, technician, contact_write, sent_at)
     if contact_write is not None:
         result.settled_by(contact_write, part="contact")
