@@ -7,6 +7,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator
 
+import anyio
 import httpx
 import pytest
 import redis.asyncio
@@ -16,7 +17,7 @@ from pydantic import SecretStr
 from atera_mcp.sandbox import sandbox_state
 from atera_mcp.server import build_server
 from tests.harness import NOW, recording_transport, sandbox_app, settings
-from tests.server.mcp_rig import mcp_rig
+from tests.server.mcp_rig import mcp_rig, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -110,3 +111,35 @@ async def test_with_redis_a_write_holds_its_lock_in_redis_while_it_is_sent(
         )
     assert not result.is_error
     assert [len(locks) for locks in seam.locks_at_post] == [1]  # other replicas see it held
+
+
+async def test_the_same_comment_sent_to_two_replicas_at_once_is_written_once(
+    redis_url: str, account: tuple[str, str]
+) -> None:
+    base_url, _ = account
+    app = sandbox_app(tickets=60, clock=lambda: NOW)  # one Atera behind both replicas
+    ticket = min(
+        (t for t in sandbox_state(app).store.tickets.values() if t.status == "Open"),
+        key=lambda t: t.id,
+    )
+    config = settings(redis_url=SecretStr(redis_url), rpm=600, base_url=base_url)
+    replicas = [
+        build_server(config, transport=recording_transport(app), clock=lambda: NOW)
+        for _ in range(2)
+    ]
+    refusals: list[str] = []
+    arguments = {"ticket_id": ticket.id, "text": "Reseated the RAM.", "internal": True}
+    async with Client(replicas[0], mode="auto") as one, Client(replicas[1], mode="auto") as two:
+
+        async def call(client: Client) -> None:
+            result = await client.call_tool("add_comment", arguments)
+            if result.is_error:
+                refusals.append(text_of(result))
+
+        with anyio.fail_after(20):
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(call, one)
+                tasks.start_soon(call, two)
+    assert len(refusals) == 1  # the second waited for the first's lock, then saw its comment
+    assert "already added this same text" in refusals[0]
+    assert sum(c.text == "Reseated the RAM." for c in ticket.comments) == 1
