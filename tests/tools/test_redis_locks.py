@@ -6,11 +6,13 @@ or, for a replica that died, never wakes again (`never`).
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 
 import anyio
+import anyio.abc
 import anyio.lowlevel
 import pytest
 
@@ -222,3 +224,66 @@ async def test_a_ticket_whose_lock_cannot_be_had_after_its_new_contact_was_made_
     assert str(caught.value).startswith(
         f"Contact {made[0].id} (first.timer@example.org) was created, but the ticket was not."
     )
+
+
+class _AnswersLost:
+    """A TCP relay to Redis that passes every command on but, from a connection's first
+    EVALSHA on, drops Redis's answers: the script runs, and its caller never hears so."""
+
+    def __init__(self, redis_url: str) -> None:
+        parts = redis_url.removeprefix("redis://").split("/")[0].rsplit(":", 1)
+        self.host, self.port = parts[0], int(parts[1])
+
+    async def serve(self, listener: anyio.abc.Listener[anyio.abc.SocketStream]) -> None:
+        await listener.serve(self._relay)
+
+    async def _relay(self, client: anyio.abc.SocketStream) -> None:
+        lost = anyio.Event()
+        async with client, await anyio.connect_tcp(self.host, self.port) as server:
+
+            async def upstream() -> None:
+                async for chunk in client:
+                    if b"EVALSHA" in chunk.upper():
+                        lost.set()
+                    await server.send(chunk)
+
+            async def downstream() -> None:
+                async for chunk in server:
+                    if not lost.is_set():
+                        await client.send(chunk)
+
+            with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
+                async with anyio.create_task_group() as relay:
+                    relay.start_soon(upstream)
+                    relay.start_soon(downstream)
+
+
+@pytest.mark.anyio
+async def test_a_lock_taken_whose_answer_was_lost_is_given_back(
+    redis_url: str, replicas: tuple[Time, Replica]
+) -> None:
+    time, make = replicas
+    direct = make()
+    async with direct.hold(KEY):
+        pass  # Redis now knows both scripts: the relay's first EVALSHA runs at once
+    relay = _AnswersLost(redis_url)
+    with anyio.fail_after(20):
+        async with await anyio.create_tcp_listener(local_host="127.0.0.1") as listener:
+            port = listener.extra(anyio.abc.SocketAttribute.local_port)
+            async with anyio.create_task_group() as serving:
+                serving.start_soon(relay.serve, listener)
+                link = SharedRedis.from_url(
+                    f"redis://127.0.0.1:{port}/0",
+                    direct.redis.prefix.split(":")[1],
+                    timeout=0.1,
+                )
+                slow = RedisLocks(link, clock=time.clock, sleep=time.advance)
+                with pytest.raises(SharedStateUnavailable):
+                    async with slow.hold(KEY):
+                        pytest.fail("held a lock it was never told it had")
+                await link.aclose()
+                serving.cancel_scope.cancel()
+    # The take ran on Redis; the caller, told nothing, gave it back rather than leave a lock
+    # that turns every retry of this write away until its TTL runs out.
+    async with direct.hold(KEY):
+        pass

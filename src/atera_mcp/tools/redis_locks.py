@@ -10,8 +10,9 @@ the check. `RedisLocks` holds the same keys in Redis, under the account's prefix
 - it lives `ttl` seconds (15) and is renewed every third of that while held, so the lock of a
   replica that died (SIGKILL, a lost host) frees within seconds;
 - a caller finding it held polls for at most `wait` seconds, then gets `WriteInProgress`;
-- when Redis cannot be reached, taking a lock raises `SharedStateUnavailable` (nothing is sent);
-  a failed renewal or release is logged and left to the TTL.
+- when Redis cannot be reached, taking a lock raises `SharedStateUnavailable` (nothing is sent)
+  after giving back what the take may have set unheard; a failed renewal or release is logged
+  and left to the TTL.
 
 Expiry is judged by the time stored with the lock, on Redis's clock (or the test's `clock`), so
 tests run in virtual time; the key's own expiry only tidies up.
@@ -104,7 +105,16 @@ class RedisLocks:
         """Hold `key`'s lock on every replica for the block (renewed while it runs)."""
         name = self.redis.key("lock", hashlib.sha256(repr(key).encode()).hexdigest()[:32])
         token = uuid.uuid4().hex
-        await self._acquire(name, token)
+        try:
+            await self._acquire(name, token)
+        except WriteInProgress:
+            raise  # every take was answered "held by another": this token holds nothing
+        except BaseException:
+            # A take may have run on Redis with its answer lost (a timeout, a cancelled
+            # caller): give back whatever this token holds, or retries wait out the TTL.
+            with anyio.CancelScope(shield=True):
+                await self._give_back(name, token)
+            raise
         error: BaseException | None = None
         try:
             async with anyio.create_task_group() as renewing:
