@@ -47,7 +47,7 @@ async def run(tickets: int, folder: Path) -> None:
             await index.first_sync()
             seconds = time.perf_counter() - started
             count = await index.run(lambda s: s.count())
-            size = await index.run(lambda s: s.file_size())
+            size = await index.run(lambda s: s.size())
             print(
                 f"first sync: {count:,} tickets, {transport.requests:,} requests, "
                 f"{seconds:.1f} s ({count / seconds:,.0f} tickets/s), file {size / 2**20:.1f} MiB"

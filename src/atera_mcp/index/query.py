@@ -9,13 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from atera_mcp.index.schema import (
-    COMMENTS_WEIGHT,
-    DESCRIPTION_WEIGHT,
-    DONE_STATUS_KEYS,
-    TITLE_WEIGHT,
-)
-from atera_mcp.index.store import IndexStore
+from atera_mcp.index.backend import DONE_STATUS_KEYS, Dialect, IndexBackend
+from atera_mcp.index.fts import TextQuery
 
 Sort = Literal["newest", "oldest", "priority", "recently_modified", "relevance"]
 Direction = Literal["ASC", "DESC"]
@@ -55,7 +50,7 @@ class TicketQuery:
     """A validated search. Keys (`statuses`, emails, `customer_text`) are case-folded; times
     are Unix seconds (UTC); `done_statuses` are the keys of statuses counted as resolved."""
 
-    match: str | None = None
+    match: TextQuery | None = None
     statuses: tuple[str, ...] = ()
     priorities: tuple[str, ...] = ()
     type: str | None = None
@@ -92,14 +87,15 @@ class ResultPage:
 class _Sql:
     """WHERE clauses and their named parameters, built up one filter at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
         self.where: list[str] = []
         self.params: dict[str, Any] = {}
 
     def param(self, value: Any) -> str:
         name = f"p{len(self.params)}"
         self.params[name] = value
-        return f":{name}"
+        return self.dialect.placeholder.format(name)
 
     def any_of(self, column: str, values: tuple[Any, ...]) -> None:
         self.where.append(f"{column} IN ({', '.join(self.param(v) for v in values)})")
@@ -122,8 +118,8 @@ def _overdue(sql: _Sql, q: TicketQuery) -> str:
     return f"({clause})"
 
 
-def _filters(q: TicketQuery) -> tuple[_Sql, str]:
-    sql = _Sql()
+def _filters(q: TicketQuery, dialect: Dialect) -> tuple[_Sql, str]:
+    sql = _Sql(dialect)
     if q.statuses:
         sql.any_of("t.status_key", q.statuses)
     if q.priorities:
@@ -133,7 +129,8 @@ def _filters(q: TicketQuery) -> tuple[_Sql, str]:
     if q.customer_ids is not None:
         sql.any_of("t.customer_id", q.customer_ids or (-1,))
     if q.customer_text is not None:
-        sql.where.append(f"instr(t.customer_key, {sql.param(q.customer_text)}) > 0")
+        needle = sql.param(q.customer_text)
+        sql.where.append(dialect.contains.format(haystack="t.customer_key", needle=needle))
     if q.technician_id is not None:
         sql.where.append(f"t.technician_id = {sql.param(q.technician_id)}")
     if q.technician_email is not None:
@@ -156,19 +153,15 @@ def _filters(q: TicketQuery) -> tuple[_Sql, str]:
 
 def _source(sql: _Sql, q: TicketQuery) -> tuple[str, str]:
     """(WITH clause, FROM clause). The text matches are read once per statement (a set, or
-    for relevance a materialised CTE with their bm25 rank), never once per candidate row."""
+    for relevance a materialised CTE with their rank), never once per candidate row."""
     if q.match is None:
         return "", "tickets t"
-    match = sql.param(q.match)
+    match = sql.param(sql.dialect.render(q.match))
     if q.sort != "relevance":
-        sql.where.append(f"t.id IN (SELECT rowid FROM ticket_text WHERE ticket_text MATCH {match})")
+        sql.where.append(f"t.id IN ({sql.dialect.text_ids.format(match=match)})")
         return "", "tickets t"
-    weights = f"{TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}, {COMMENTS_WEIGHT}"
-    with_clause = (
-        f"WITH f AS MATERIALIZED (SELECT rowid AS rid, bm25(ticket_text, {weights}) AS rank "
-        f"FROM ticket_text WHERE ticket_text MATCH {match}) "
-    )
-    return with_clause, "f JOIN tickets t ON t.id = f.rid"
+    ranked = sql.dialect.text_ranked.format(match=match)
+    return f"WITH f AS MATERIALIZED ({ranked}) ", "f JOIN tickets t ON t.id = f.rid"
 
 
 def _after(sql: _Sql, keys: tuple[tuple[str, Direction], ...], values: tuple[float, ...]) -> str:
@@ -182,15 +175,15 @@ def _after(sql: _Sql, keys: tuple[tuple[str, Direction], ...], values: tuple[flo
 
 
 def search(
-    store: IndexStore, q: TicketQuery, *, limit: int, after: tuple[float, ...] | None = None
+    store: IndexBackend, q: TicketQuery, *, limit: int, after: tuple[float, ...] | None = None
 ) -> ResultPage:
     """The page of hits after the cursor key `after` (None: the first page) and the exact
     total of matches."""
     if q.sort == "relevance" and q.match is None:
         raise ValueError("relevance needs a text query")
-    sql, overdue = _filters(q)
+    sql, overdue = _filters(q, store.dialect)
     with_clause, source = _source(sql, q)
-    where = " AND ".join(sql.where) or "1"
+    where = " AND ".join(sql.where) or store.dialect.true
     total = store.execute(f"{with_clause}SELECT count(*) FROM {source} WHERE {where}", sql.params)[
         0
     ][0]
@@ -219,7 +212,7 @@ def search(
     return ResultPage(hits=hits, total=int(total))
 
 
-def customer_names(store: IndexStore) -> list[str]:
+def customer_names(store: IndexBackend) -> list[str]:
     """Every customer name the indexed tickets carry (for "did you mean")."""
-    rows = store.execute("SELECT DISTINCT customer_name FROM tickets WHERE customer_name != ''")
+    rows = store.execute("SELECT DISTINCT customer_name FROM tickets WHERE customer_name != ''", {})
     return sorted(row[0] for row in rows)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from atera_mcp.domain.policy import PRIORITY_RANK
 from atera_mcp.domain.views import first_response_due
@@ -85,3 +85,58 @@ def last_comments(dto: TicketDto) -> str | None:
 def digest(row: dict[str, Any], description: str, last_comments: str) -> str:
     text = json.dumps([row, description, last_comments], sort_keys=True, default=str)
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+class Prior(NamedTuple):
+    """What the index holds of a ticket, as far as an upsert needs it."""
+
+    mod_lo: float | None
+    mod_hi: float
+    digest: str
+    last_comments: str
+    changed_at: float
+    description: str
+
+
+class Merged(NamedTuple):
+    """An upsert's outcome: the full row to write (None: only the bounds moved) and the
+    ticket's state after it."""
+
+    row: dict[str, Any] | None
+    prior: Prior
+
+
+def merge_ticket(dto: TicketDto, old: Prior | None, at: float, since: float | None) -> Merged:
+    """Merge a ticket read at `at` (modified on or after `since`, when known) into what the
+    index holds: an answer without the description or last comments keeps the indexed ones;
+    `mod_lo` only rises, `mod_hi` moves to `at` when something changed or `since` is known."""
+    row = ticket_row(dto)
+    description = dto.first_comment
+    last = last_comments(dto)
+    if old is not None:
+        description = description if description is not None else old.description
+        last = last if last is not None else old.last_comments
+    description, last = description or "", last or ""
+    content = digest(row, description, last)
+    is_new, is_changed = old is None, old is not None and old.digest != content
+    if old is None:
+        lo, hi, changed_at = since, at, at
+    else:
+        lo = (
+            old.mod_lo
+            if since is None
+            else max(since, old.mod_lo if old.mod_lo is not None else since)
+        )
+        hi = max(old.mod_hi, at) if (is_changed or since is not None) else old.mod_hi
+        changed_at = at if is_changed else old.changed_at
+    if not (is_new or is_changed):
+        assert old is not None
+        return Merged(None, old._replace(mod_lo=lo, mod_hi=hi))
+    row |= {
+        "mod_lo": lo,
+        "mod_hi": hi,
+        "digest": content,
+        "last_comments": last,
+        "changed_at": changed_at,
+    }
+    return Merged(row, Prior(lo, hi, content, last, changed_at, description))

@@ -13,14 +13,18 @@ import os
 import sqlite3
 from pathlib import Path
 
+from atera_mcp.index.backend import (
+    COMMENTS_WEIGHT,
+    DESCRIPTION_WEIGHT,
+    DONE_STATUS_KEYS,
+    TITLE_WEIGHT,
+)
+
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: due_at (open tickets' index) and the email indexes
-# Resolved and Closed are always done; the overdue index leaves them out (query.py says the same).
-DONE_STATUS_KEYS = ("resolved", "closed")
+__all__ = ["COMMENTS_WEIGHT", "DESCRIPTION_WEIGHT", "DONE_STATUS_KEYS", "TITLE_WEIGHT"]
 
-# Relevance weights (bm25, in column order): the title above the description above comments.
-TITLE_WEIGHT, DESCRIPTION_WEIGHT, COMMENTS_WEIGHT = 10.0, 4.0, 1.0
+SCHEMA_VERSION = 2  # 2: due_at (open tickets' index) and the email indexes
 
 _DDL = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

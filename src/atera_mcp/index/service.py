@@ -8,7 +8,6 @@ An inline refresh before a search needs no lease: a delta only upserts, so two a
 from __future__ import annotations
 
 import logging
-import sqlite3
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -20,7 +19,8 @@ import anyio
 from atera_mcp.client import AteraClient, background_requests
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
 from atera_mcp.errors import AteraError
-from atera_mcp.index.store import IndexStore, Observation, SyncState
+from atera_mcp.index.backend import IndexBackend, Observation, SyncState
+from atera_mcp.index.store import IndexStore
 from atera_mcp.index.sync import OVERLAP, SyncEngine, percent_synced
 from atera_mcp.index.upkeep import Upkeep
 
@@ -65,11 +65,11 @@ class TicketIndex:
     `clock` and `sleep` are injectable so tests drive timing without waiting.
     """
 
-    store: IndexStore
+    store: IndexBackend
 
     def __init__(
         self,
-        store: IndexStore,
+        store: IndexBackend,
         atera: AteraClient,
         *,
         clock: Callable[[], datetime] = utc_now,
@@ -107,7 +107,7 @@ class TicketIndex:
             self._lease_renewed = None
         await self.run(lambda s: s.close())
 
-    async def run(self, work: Callable[[IndexStore], T]) -> T:
+    async def run(self, work: Callable[[IndexBackend], T]) -> T:
         """Run blocking store work (a query, an upsert) in a worker thread, one at a time."""
         store = self.store
         return await anyio.to_thread.run_sync(lambda: work(store), limiter=self._worker)
@@ -135,9 +135,10 @@ class TicketIndex:
         state = await self.state()
         if not self._stale(state):
             return state
+        failures: tuple[type[Exception], ...] = (AteraError, LeaseLost, *self.store.failures)
         try:
             await self._refresh()
-        except (AteraError, LeaseLost, sqlite3.Error) as exc:
+        except failures as exc:
             log.warning("Index refresh before a search failed: %s", exc)
         return await self.state()
 
@@ -153,14 +154,14 @@ class TicketIndex:
         """A ticket's whole thread read live (get_ticket, list_comments, add_comment)."""
         await self._write_through(lambda s: s.replace_comments(ticket_id, comments))
 
-    async def _write_through(self, work: Callable[[IndexStore], object]) -> None:
+    async def _write_through(self, work: Callable[[IndexBackend], object]) -> None:
         """What a tool read goes into the index, but never fails the tool: a write that
         happened must not be answered with an error because its copy here could not be
         saved (a busy or full file). The next delta brings the index up to date."""
         self.mark_used()
         try:
             await self.run(work)
-        except sqlite3.Error as exc:  # busy or full, or a damaged file
+        except self.store.failures as exc:  # busy, down or full, or a damaged file
             log.warning("Could not update the ticket index from a live read: %s", exc)
 
     async def state(self) -> SyncState:
@@ -213,9 +214,10 @@ class TicketIndex:
             return await self._background_step()
 
     async def _background_step(self) -> float:
+        transient: tuple[type[Exception], ...] = (AteraError, *self.store.transient)
         try:
             if not await self._take_lease():
-                return self.refresh.total_seconds()  # another process syncs; look again later
+                return self._lease_poll()  # another process syncs; look again later
             state = await self.state()
             if state.phase != "ready":
                 await self.engine.first_sync()
@@ -232,13 +234,13 @@ class TicketIndex:
                 await self.upkeep.reconcile()
                 return 0.0
             return self._until_stale(state)
-        except (AteraError, sqlite3.OperationalError) as exc:
-            # Atera unreachable or refusing, or the file busy or its disk full: try again later.
+        except transient as exc:
+            # Atera unreachable or refusing, or the store busy, down or full: try again later.
             log.warning("Index background sync failed, retried in a minute: %s", exc)
             return RETRY_AFTER_FAILURE
         except LeaseLost:
             log.warning("Index sync lease was taken by another process; this one now only reads")
-            return self.refresh.total_seconds()
+            return self._lease_poll()
 
     async def _refresh(self) -> None:
         # One delta at a time in this process: concurrent searches wait for the same one.
@@ -261,6 +263,12 @@ class TicketIndex:
         return max(0.0, min(left.total_seconds(), self.refresh.total_seconds()))
 
     # -- the lease ----------------------------------------------------------------------------
+
+    def _lease_poll(self) -> float:
+        """How soon a process without the lease tries again: the backend says (PostgreSQL's
+        lock is free the moment its holder dies, so the sync role moves within seconds)."""
+        poll = self.store.lease_poll
+        return self.refresh.total_seconds() if poll is None else poll
 
     async def _take_lease(self) -> bool:
         now = self.clock()

@@ -1,103 +1,65 @@
-"""The index's storage: one SQLite file per Atera account (WAL, FTS5), reached from one thread.
+"""The index's storage on SQLite (the default backend): one file per Atera account (WAL,
+FTS5), reached from one thread.
 
 Every method here is blocking and quick; async callers go through `TicketIndex` (service.py),
-which runs them in a worker thread. Nothing here speaks HTTP.
-
-Modification bounds. Atera's tickets carry no last-modified field, so the index keeps, for
-each ticket, an interval known to hold its last modification: `mod_lo` (None: unknown, e.g.
-seen only by the first sweep) and `mod_hi`. An `Observation` says how a ticket was seen:
-- from the delta feed `GET /tickets/lastmodified?date=D`, read at R: `since=D, at=R`
-  (the feed only lists tickets modified on or after D);
-- from our own write sent at W and read back at R: `since=W, at=R`;
-- from a sweep page or a live read at R: `since=None, at=R` (when it changed is unknown).
+which runs them in a worker thread. Nothing here speaks HTTP. The modification bounds
+(`mod_lo`, `mod_hi`) and `Observation` are described in backend.py.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from atera_mcp.domain.text import strip_html
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
-from atera_mcp.index.rows import digest, last_comments, ticket_row, timestamp
-from atera_mcp.index.schema import SCHEMA_VERSION, open_database, open_read_only
+from atera_mcp.index.backend import EPSILON, Dialect, Observation, SyncState
+from atera_mcp.index.fts import TextQuery
+from atera_mcp.index.rows import Prior, merge_ticket, timestamp
+from atera_mcp.index.schema import (
+    COMMENTS_WEIGHT,
+    DESCRIPTION_WEIGHT,
+    SCHEMA_VERSION,
+    TITLE_WEIGHT,
+    open_database,
+    open_read_only,
+)
 
-__all__ = ["SCHEMA_VERSION", "IndexStore", "Observation", "SyncState"]
+__all__ = ["SCHEMA_VERSION", "SQLITE", "IndexStore", "Observation", "SyncState"]
 
-_EPSILON = 0.001  # seconds: "before `since`" when Atera's feed says a ticket was not modified
-
-
-@dataclass(frozen=True)
-class Observation:
-    """How tickets were seen: `at` when they were read, `since` a proven lower bound of their
-    last modification (None when unknown)."""
-
-    at: datetime
-    since: datetime | None = None
+_WEIGHTS = f"{TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}, {COMMENTS_WEIGHT}"
 
 
-@dataclass
-class SyncState:
-    """Where the account's sync stands; persisted in the file's meta table.
+def _fts5(text: TextQuery) -> str:
+    return text.expression
 
-    phase: "empty" (nothing read yet), "sweeping" (the first full read is under way),
-    "ready" (every ticket has been read once; deltas keep it fresh).
-    """
 
-    phase: str = "empty"
-    sweep_started: datetime | None = None  # when the current/last full sweep began
-    pages_total: int = 0  # pages of GET /tickets (50 a page) when the sweep began
-    pages_done: set[int] = field(default_factory=set)
-    watermark: datetime | None = None  # the next delta reads the feed from here (minus overlap)
-    first_watermark: datetime | None = None  # the start of the first complete sweep
-    last_delta_at: datetime | None = None  # when the index last heard from Atera (as_of)
-    last_full_sweep_at: datetime | None = None  # when the last reconciling id sweep finished
-
-    def to_json(self) -> str:
-        def when(value: datetime | None) -> float | None:
-            return value.timestamp() if value is not None else None
-
-        return json.dumps(
-            {
-                "phase": self.phase,
-                "sweep_started": when(self.sweep_started),
-                "pages_total": self.pages_total,
-                "pages_done": sorted(self.pages_done),
-                "watermark": when(self.watermark),
-                "first_watermark": when(self.first_watermark),
-                "last_delta_at": when(self.last_delta_at),
-                "last_full_sweep_at": when(self.last_full_sweep_at),
-            }
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> SyncState:
-        data: dict[str, Any] = json.loads(text)
-
-        def when(key: str) -> datetime | None:
-            value = data.get(key)
-            return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
-
-        return cls(
-            phase=str(data.get("phase", "empty")),
-            sweep_started=when("sweep_started"),
-            pages_total=int(data.get("pages_total", 0)),
-            pages_done={int(p) for p in data.get("pages_done", [])},
-            watermark=when("watermark"),
-            first_watermark=when("first_watermark"),
-            last_delta_at=when("last_delta_at"),
-            last_full_sweep_at=when("last_full_sweep_at"),
-        )
+SQLITE = Dialect(
+    name="sqlite",
+    placeholder=":{}",
+    true="1",
+    contains="instr({haystack}, {needle}) > 0",
+    text_ids="SELECT rowid FROM ticket_text WHERE ticket_text MATCH {match}",
+    text_ranked=(
+        f"SELECT rowid AS rid, bm25(ticket_text, {_WEIGHTS}) AS rank "
+        "FROM ticket_text WHERE ticket_text MATCH {match}"
+    ),
+    render=_fts5,
+)
 
 
 class IndexStore:
     """The SQLite file of one account. Open it with `IndexStore.open(path)`."""
+
+    dialect = SQLITE
+    failures: tuple[type[Exception], ...] = (sqlite3.Error,)
+    # Locked past the busy timeout, an I/O error, a full disk.
+    transient: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
+    lease_poll: float | None = None
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
@@ -115,6 +77,9 @@ class IndexStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def describe(self) -> str:
+        return str(self.path)
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
         """Run one read-only statement; its rows. For query.py, which builds the SQL."""
@@ -190,48 +155,28 @@ class IndexStore:
         return changed
 
     def _upsert(self, dto: TicketDto, at: float, since: float | None) -> int:
-        conn = self._conn
-        old = conn.execute(
+        found = self._conn.execute(
             "SELECT t.mod_lo, t.mod_hi, t.digest, t.last_comments, t.changed_at, x.description "
             "FROM tickets t JOIN ticket_text x ON x.rowid = t.id WHERE t.id = ?",
             (dto.ticket_id,),
         ).fetchone()
-        row = ticket_row(dto)
-        description = dto.first_comment if dto.first_comment is not None else None
-        last = last_comments(dto)
-        if old is not None:
-            description = description if description is not None else old[5]
-            last = last if last is not None else old[3]
-        description, last = description or "", last or ""
-        content = digest(row, description, last)
-        is_new, is_changed = old is None, old is not None and old[2] != content
-        if is_new:
-            lo, hi, changed_at = since, at, at
-        else:
-            lo = old[0] if since is None else max(since, old[0] if old[0] is not None else since)
-            hi = max(old[1], at) if (is_changed or since is not None) else old[1]
-            changed_at = at if is_changed else old[4]
-        if not (is_new or is_changed):
-            conn.execute(
-                "UPDATE tickets SET mod_lo = ?, mod_hi = ? WHERE id = ?", (lo, hi, dto.ticket_id)
+        merged = merge_ticket(dto, Prior(*found) if found else None, at, since)
+        row, now = merged.row, merged.prior
+        if row is None:
+            self._conn.execute(
+                "UPDATE tickets SET mod_lo = ?, mod_hi = ? WHERE id = ?",
+                (now.mod_lo, now.mod_hi, dto.ticket_id),
             )
             return 0
-        row |= {
-            "mod_lo": lo,
-            "mod_hi": hi,
-            "digest": content,
-            "last_comments": last,
-            "changed_at": changed_at,
-        }
         columns = ", ".join(row)
         marks = ", ".join(f":{name}" for name in row)
         updates = ", ".join(f"{name} = excluded.{name}" for name in row if name != "id")
-        conn.execute(
+        self._conn.execute(
             f"INSERT INTO tickets ({columns}) VALUES ({marks}) "  # column names are our own
             f"ON CONFLICT (id) DO UPDATE SET {updates}",
             row,
         )
-        self._write_text(dto.ticket_id, row["title"], description, last)
+        self._write_text(dto.ticket_id, row["title"], now.description, now.last_comments)
         return 1
 
     def _write_text(self, ticket_id: int, title: str, description: str, last: str) -> None:
@@ -338,11 +283,14 @@ class IndexStore:
             (
                 "UPDATE tickets SET mod_hi = min(mod_hi, ?) "
                 "WHERE id = ? AND (mod_lo IS NULL OR mod_lo < ?)",
-                (moment - _EPSILON, ticket_id, moment),
+                (moment - EPSILON, ticket_id, moment),
             )
             for ticket_id in asked - modified
         ]
         self._write(statements)
+
+    def size(self) -> int:
+        return self.file_size()
 
     def file_size(self) -> int:
         """Bytes on disk, the write-ahead log included."""

@@ -25,7 +25,7 @@ import anyio
 
 from atera_mcp.client import AteraClient
 from atera_mcp.domain.wire import Page, TicketDto
-from atera_mcp.index.store import IndexStore, Observation, SyncState
+from atera_mcp.index.backend import IndexBackend, Observation, SyncState
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ REPAIR_ROUNDS = 2  # re-reads of every page when the first sync still misses tic
 class StoreRunner(Protocol):
     """Runs blocking store work off the event loop (`TicketIndex.run`)."""
 
-    async def __call__(self, work: Callable[[IndexStore], T]) -> T: ...
+    async def __call__(self, work: Callable[[IndexBackend], T]) -> T: ...
 
 
 def percent_synced(state: SyncState) -> float:
@@ -171,7 +171,7 @@ class SyncEngine:
         items = first.items or []
         state.pages_total, state.pages_done = page_count(first), {1}
 
-        def save(store: IndexStore) -> None:
+        def save(store: IndexBackend) -> None:
             store.upsert_tickets(items, seen)
             store.save_state(state)
 
@@ -188,7 +188,7 @@ class SyncEngine:
         async def on_page(number: int, page: Page[TicketDto], at: datetime) -> None:
             items = page.items or []
 
-            def save(store: IndexStore) -> None:
+            def save(store: IndexBackend) -> None:
                 store.upsert_tickets(items, Observation(at=at))
                 state.pages_done.add(number)
                 store.save_state(state)  # a killed sync resumes from here
@@ -207,7 +207,7 @@ class SyncEngine:
         # A sweep nothing was deleted under has read every id: the next is due in a day.
         state.last_full_sweep_at = state.sweep_started if verified else None
 
-        def save(store: IndexStore) -> None:
+        def save(store: IndexBackend) -> None:
             store.save_state(state)
             store.analyze()  # the planner's statistics, now that every ticket is in
 
@@ -236,7 +236,7 @@ class SyncEngine:
             log.warning("Index delta: the feed kept changing while read; it is read again next")
             return state
 
-        def advance(store: IndexStore) -> SyncState:
+        def advance(store: IndexBackend) -> SyncState:
             # Reloaded here: a write-through or another process may have saved since.
             current = store.load_state()
             current.watermark = later(current.watermark, started)
@@ -257,9 +257,8 @@ class SyncEngine:
             asked = await self.run(lambda s: s.uncertain_since(since))
             feed = await self._read_feed(since)
             if feed.complete:
-                await self.run(
-                    partial(IndexStore.settle_modified, since=since, modified=feed.ids, asked=asked)
-                )
+                settle = partial(_settle, since=since, modified=feed.ids, asked=asked)
+                await self.run(settle)
                 return feed
         return feed
 
@@ -290,6 +289,10 @@ class SyncEngine:
             )
             done, pages = pages, max(pages, math.ceil(feed.largest_total / PAGE_SIZE))
         return feed
+
+
+def _settle(store: IndexBackend, *, since: datetime, modified: set[int], asked: set[int]) -> None:
+    store.settle_modified(since, modified, asked)
 
 
 def later(a: datetime | None, b: datetime) -> datetime:

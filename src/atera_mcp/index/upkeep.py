@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from atera_mcp.client import AteraClient
-from atera_mcp.domain.wire import Page, TicketDto
+from atera_mcp.domain.wire import Page, TicketCommentDto, TicketDto
 from atera_mcp.errors import AteraRefusedError, NotFoundError, UpstreamError
-from atera_mcp.index.store import IndexStore, Observation, SyncState
+from atera_mcp.index.backend import IndexBackend, Observation, SyncState
 from atera_mcp.index.sync import PAGE_SIZE, Clock, StoreRunner, later, page_count, read_pages
 
 log = logging.getLogger(__name__)
@@ -58,16 +58,15 @@ class Upkeep:
             try:
                 found = await self.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
             except NotFoundError:
-                await self.run(partial(IndexStore.delete_ticket, ticket_id=ticket_id))
+                await self.run(partial(_delete, ticket_id=ticket_id))
                 continue
             except (AteraRefusedError, UpstreamError) as exc:
                 # One thread Atera keeps failing on must not hold up the others behind it.
                 log.warning("Comments of ticket %d could not be read: %s", ticket_id, exc)
                 self._failed_threads[ticket_id] = started
                 continue
-            thread = partial(
-                IndexStore.replace_comments, ticket_id=ticket_id, comments=found.items, at=started
-            )
+            comments = found.items
+            thread = partial(_replace_comments, ticket_id=ticket_id, comments=comments, at=started)
             await self.run(thread)
             if self.heartbeat is not None:
                 await self.heartbeat()
@@ -104,21 +103,36 @@ class Upkeep:
             try:
                 dto = await self.atera.get_ticket(ticket_id)
             except NotFoundError:
-                deleted += await self.run(partial(IndexStore.delete_ticket, ticket_id=ticket_id))
+                deleted += await self.run(partial(_delete, ticket_id=ticket_id))
                 continue
             except (AteraRefusedError, UpstreamError) as exc:
                 # Kept for now: only a 404 removes a ticket; the next sweep asks again.
                 log.warning("Ticket %d could not be confirmed: %s", ticket_id, exc)
                 continue
             seen_now = Observation(at=self.clock())
-            await self.run(partial(IndexStore.upsert_tickets, tickets=[dto], seen=seen_now))
+            await self.run(partial(_upsert, tickets=[dto], seen=seen_now))
             if self.heartbeat is not None:
                 await self.heartbeat()
 
-        def finish(store: IndexStore) -> None:
+        def finish(store: IndexBackend) -> None:
             current = store.load_state()
             current.last_full_sweep_at = later(current.last_full_sweep_at, started)
             store.save_state(current)
 
         await self.run(finish)
         return deleted
+
+
+# Store work for `run`, bound with partial (a lambda in a loop would capture the loop variable).
+def _replace_comments(
+    store: IndexBackend, *, ticket_id: int, comments: list[TicketCommentDto], at: datetime
+) -> None:
+    store.replace_comments(ticket_id, comments, at)
+
+
+def _delete(store: IndexBackend, *, ticket_id: int) -> bool:
+    return store.delete_ticket(ticket_id)
+
+
+def _upsert(store: IndexBackend, *, tickets: list[TicketDto], seen: Observation) -> int:
+    return store.upsert_tickets(tickets, seen)

@@ -65,7 +65,7 @@ def _query(ctx: ToolContext, request: SearchRequest, now: datetime) -> TicketQue
         known = ctx.directory.by_email(flt.technician_email)
         email_ids = (known.id,) if known is not None else ()
     return TicketQuery(
-        match=request.text.expression if request.text else None,
+        match=request.text,
         statuses=tuple(sorted(flt.statuses)),
         priorities=tuple(sorted(flt.priorities)),
         type=flt.type,

@@ -1,0 +1,151 @@
+"""What the index asks of its storage, whichever engine holds it: `IndexBackend`.
+
+Two backends implement it: `IndexStore` (store.py, one SQLite file per account, the default)
+and `PostgresStore` (postgres.py, one schema per account, shared by every replica). Sync,
+upkeep, the service, the query builder and the tools use only what is declared here.
+
+Modification bounds. Atera's tickets carry no last-modified field, so the index keeps, for
+each ticket, an interval known to hold its last modification: `mod_lo` (None: unknown, e.g.
+seen only by the first sweep) and `mod_hi`. An `Observation` says how a ticket was seen:
+- from the delta feed `GET /tickets/lastmodified?date=D`, read at R: `since=D, at=R`
+  (the feed only lists tickets modified on or after D);
+- from our own write sent at W and read back at R: `since=W, at=R`;
+- from a sweep page or a live read at R: `since=None, at=R` (when it changed is unknown).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from atera_mcp.domain.wire import TicketCommentDto, TicketDto
+from atera_mcp.index.fts import TextQuery
+
+# Resolved and Closed are always done; the overdue index leaves them out (query.py says the same).
+DONE_STATUS_KEYS = ("resolved", "closed")
+# Relevance weights: the title above the description above comments.
+TITLE_WEIGHT, DESCRIPTION_WEIGHT, COMMENTS_WEIGHT = 10.0, 4.0, 1.0
+EPSILON = 0.001  # seconds: "before `since`" when Atera's feed says a ticket was not modified
+
+
+@dataclass(frozen=True)
+class Observation:
+    """How tickets were seen: `at` when they were read, `since` a proven lower bound of their
+    last modification (None when unknown)."""
+
+    at: datetime
+    since: datetime | None = None
+
+
+@dataclass
+class SyncState:
+    """Where the account's sync stands; persisted by the backend.
+
+    phase: "empty" (nothing read yet), "sweeping" (the first full read is under way),
+    "ready" (every ticket has been read once; deltas keep it fresh).
+    """
+
+    phase: str = "empty"
+    sweep_started: datetime | None = None  # when the current/last full sweep began
+    pages_total: int = 0  # pages of GET /tickets (50 a page) when the sweep began
+    pages_done: set[int] = field(default_factory=set)
+    watermark: datetime | None = None  # the next delta reads the feed from here (minus overlap)
+    first_watermark: datetime | None = None  # the start of the first complete sweep
+    last_delta_at: datetime | None = None  # when the index last heard from Atera (as_of)
+    last_full_sweep_at: datetime | None = None  # when the last reconciling id sweep finished
+
+    def to_json(self) -> str:
+        def when(value: datetime | None) -> float | None:
+            return value.timestamp() if value is not None else None
+
+        return json.dumps(
+            {
+                "phase": self.phase,
+                "sweep_started": when(self.sweep_started),
+                "pages_total": self.pages_total,
+                "pages_done": sorted(self.pages_done),
+                "watermark": when(self.watermark),
+                "first_watermark": when(self.first_watermark),
+                "last_delta_at": when(self.last_delta_at),
+                "last_full_sweep_at": when(self.last_full_sweep_at),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> SyncState:
+        data: dict[str, Any] = json.loads(text)
+
+        def when(key: str) -> datetime | None:
+            value = data.get(key)
+            return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
+
+        return cls(
+            phase=str(data.get("phase", "empty")),
+            sweep_started=when("sweep_started"),
+            pages_total=int(data.get("pages_total", 0)),
+            pages_done={int(p) for p in data.get("pages_done", [])},
+            watermark=when("watermark"),
+            first_watermark=when("first_watermark"),
+            last_delta_at=when("last_delta_at"),
+            last_full_sweep_at=when("last_full_sweep_at"),
+        )
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The few places the search SQL differs between engines (query.py builds the rest).
+
+    Templates take `{match}` (the text query's parameter), `{haystack}` and `{needle}`."""
+
+    name: str
+    placeholder: str  # a named parameter: ":{}" (sqlite3) or "%({})s" (psycopg)
+    true: str  # an always-true WHERE
+    contains: str  # substring test
+    text_ids: str  # the ids of tickets whose text matches
+    text_ranked: str  # (rid, rank) of matching tickets; a lower rank is more relevant
+    render: Callable[[TextQuery], str]  # the text query in the engine's own language
+
+
+class IndexBackend(Protocol):
+    """One account's index storage. Every method blocks and is quick; async callers go
+    through `TicketIndex.run`, one call at a time from one worker thread."""
+
+    dialect: Dialect
+    # Errors meaning the store could not do it (busy, down, full, damaged): a search answers
+    # from the index as it is and a live read's copy is skipped, never failing a tool.
+    failures: tuple[type[Exception], ...]
+    # The subset worth retrying later as they are (busy, unreachable, disk full).
+    transient: tuple[type[Exception], ...]
+    # Seconds between lease attempts of a process that does not hold it (None: the refresh).
+    lease_poll: float | None
+
+    def close(self) -> None: ...
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+        """Run one read-only statement of query.py; its rows as tuples."""
+        ...
+
+    def describe(self) -> str:
+        """Where the index lives, for messages (never a password)."""
+        ...
+
+    def load_state(self) -> SyncState: ...
+    def save_state(self, state: SyncState) -> None: ...
+    def analyze(self) -> None: ...
+    def try_lease(self, owner: str, now: datetime, seconds: float) -> bool: ...
+    def release_lease(self, owner: str) -> None: ...
+    def upsert_tickets(self, tickets: Sequence[TicketDto], seen: Observation) -> int: ...
+    def delete_ticket(self, ticket_id: int) -> bool: ...
+    def ticket_ids(self) -> set[int]: ...
+    def count(self) -> int: ...
+    def replace_comments(
+        self, ticket_id: int, comments: Sequence[TicketCommentDto], at: datetime | None = None
+    ) -> None: ...
+    def comment_backlog(self, limit: int) -> list[int]: ...
+    def uncertain_since(self, since: datetime) -> set[int]: ...
+    def settle_modified(self, since: datetime, modified: set[int], asked: set[int]) -> None: ...
+    def size(self) -> int:
+        """Bytes the index takes on disk."""
+        ...
