@@ -1,6 +1,10 @@
 """Shared test fixtures: every async test runs on asyncio through anyio's pytest plugin."""
 
+from collections.abc import Iterator
+
 import pytest
+
+from tests.index_backends import BACKENDS, on_postgres, uses_every_backend
 
 
 @pytest.fixture
@@ -40,3 +44,27 @@ def database_url() -> str:
     except psycopg.Error as exc:
         pytest.fail(f"no PostgreSQL at {url} ({exc}): run `bash scripts/services.sh up` first")
     return url
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that opens the index through the shared wiring runs on every index backend;
+    one that also reaches the SQLite file itself is about that file, and stays on SQLite.
+    A test may name its backend itself (`on_backend("postgres")`)."""
+    chosen = any(
+        "index_backend" in str(mark.args[0])
+        for mark in metafunc.definition.iter_markers("parametrize")
+    )
+    if not chosen and uses_every_backend(metafunc.function):
+        metafunc.parametrize("index_backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def index_backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The index backend of this test ("sqlite" unless parametrized): on "postgres", the
+    index wiring opens schemas of the test's own on the real server, dropped afterwards."""
+    backend: str = getattr(request, "param", "sqlite")
+    if backend == "postgres":
+        with on_postgres(request.getfixturevalue("database_url")):
+            yield backend
+    else:
+        yield backend

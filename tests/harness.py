@@ -30,6 +30,7 @@ from atera_mcp.sandbox import (
 )
 from atera_mcp.tools.context import ToolContext
 from tests.contract.openapi_check import RecordingTransport
+from tests.index_backends import location
 
 API_KEY = "test-key-0123456789"
 BASE_URL = "https://sandbox.test/api/v3"
@@ -96,7 +97,7 @@ async def indexed_rig(
 
     The index runs on the real clock, as the sandbox's writes do (only the seed is pinned)."""
     async with rig(app, **setting_changes) as r:
-        index = await TicketIndex.open(path, r.ctx.atera)
+        index = await TicketIndex.open(location(path), r.ctx.atera)
         try:
             await index.first_sync()
             r.ctx.index = index

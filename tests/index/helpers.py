@@ -23,6 +23,7 @@ from atera_mcp.sandbox import TicketOrder, sandbox_state, sandbox_transport
 from atera_mcp.tools.context import ToolContext
 from tests.contract.openapi_check import RecordingTransport
 from tests.harness import API_KEY, BASE_URL, NOW, sandbox_app, settings
+from tests.index_backends import location
 
 # Called after each answer; may return a replacement answer (a page as a shift would leave it).
 Hook = Callable[[httpx.Request, httpx.Response], Awaitable[httpx.Response | None]]
@@ -138,13 +139,14 @@ async def open_index(
         api_key=API_KEY, base_url=BASE_URL, rpm=0, transport=recorder, max_attempts=1
     ) as atera:
         index = await TicketIndex.open(
-            path, atera, clock=clock, overlap=overlap, owner=owner, sleep=sleep
+            location(path), atera, clock=clock, overlap=overlap, owner=owner, sleep=sleep
         )
         try:
             yield Setup(index, atera, recorder, hooked)
         finally:
             if close:
-                await index.close()
+                with anyio.CancelScope(shield=True):  # as the server does: a test may cancel
+                    await index.close()
 
 
 @asynccontextmanager

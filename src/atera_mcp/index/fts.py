@@ -21,13 +21,20 @@ from dataclasses import dataclass
 _WORD = re.compile(r"[^\W_]+")
 MAX_TERMS = 64  # a 10,000-character paste is still a valid query; past this, terms are dropped
 MIN_PREFIX = 2  # a one-letter prefix would match half the dictionary
+MAX_WORD_BYTES = 2000  # PostgreSQL's lexemes hold under 2 KiB: longer words are cut (both sides)
 
 
 def tokens(text: str) -> list[str]:
     """The words of `text` as unicode61 with remove_diacritics sees them: accents removed
-    (decomposed, combining marks dropped), case-folded, split on non-letters/digits."""
+    (decomposed, combining marks dropped), case-folded, split on non-letters/digits. A word
+    past PostgreSQL's lexeme limit is cut, in documents and queries alike."""
     bare = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
-    return _WORD.findall(bare.casefold())
+    words: list[str] = _WORD.findall(bare.casefold())
+    return [w if len(w) * 4 <= MAX_WORD_BYTES else _cut(w) for w in words]
+
+
+def _cut(word: str) -> str:
+    return word.encode()[:MAX_WORD_BYTES].decode(errors="ignore")
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,12 @@ from typing import TypedDict, TypeVar, Unpack
 import anyio
 
 from atera_mcp.client import AteraClient, background_requests
+from atera_mcp.config import Settings
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
 from atera_mcp.errors import AteraError
 from atera_mcp.index.backend import IndexBackend, Observation, SyncState
+from atera_mcp.index.pg_schema import schema_for
+from atera_mcp.index.postgres import PostgresStore, PostgresTarget
 from atera_mcp.index.store import IndexStore
 from atera_mcp.index.sync import OVERLAP, SyncEngine, percent_synced
 from atera_mcp.index.upkeep import Upkeep
@@ -36,8 +39,29 @@ BACKFILL_BATCH = 20
 RETRY_AFTER_FAILURE = 60.0  # seconds before background work retries after Atera failed
 
 
+Location = Path | PostgresTarget  # an SQLite file, or a schema on PostgreSQL
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def index_location(settings: Settings) -> Location | None:
+    """Where the account's index lives: its schema on PostgreSQL when ATERA_DATABASE_URL is
+    set, else its SQLite file; None when the index is off (or nothing names the account)."""
+    if settings.index_path is None:
+        return None
+    if settings.database_url is not None:
+        url = settings.database_url.get_secret_value()
+        return PostgresTarget(url, schema_for(settings.account_fingerprint))
+    return settings.index_path
+
+
+def open_store(where: Location) -> IndexBackend:
+    """Open (or create) the index at `where` (blocking)."""
+    if isinstance(where, PostgresTarget):
+        return PostgresStore.open(where.url, where.schema)
+    return IndexStore.open(where)
 
 
 class IndexBusy(Exception):
@@ -93,11 +117,11 @@ class TicketIndex:
 
     @classmethod
     async def open(
-        cls, path: Path, atera: AteraClient, **options: Unpack[IndexOptions]
+        cls, where: Location, atera: AteraClient, **options: Unpack[IndexOptions]
     ) -> TicketIndex:
-        """Open (or create) the index file at `path` for the account `atera` reaches; the
-        options are the constructor's."""
-        store = await anyio.to_thread.run_sync(IndexStore.open, path)
+        """Open (or create) the index at `where` (an SQLite file or a PostgreSQL schema) for
+        the account `atera` reaches; the options are the constructor's."""
+        store = await anyio.to_thread.run_sync(open_store, where)
         return cls(store, atera, **options)
 
     async def close(self) -> None:
@@ -217,7 +241,7 @@ class TicketIndex:
         transient: tuple[type[Exception], ...] = (AteraError, *self.store.transient)
         try:
             if not await self._take_lease():
-                return self._lease_poll()  # another process syncs; look again later
+                return self.lease_poll  # another process syncs; look again later
             state = await self.state()
             if state.phase != "ready":
                 await self.engine.first_sync()
@@ -240,7 +264,7 @@ class TicketIndex:
             return RETRY_AFTER_FAILURE
         except LeaseLost:
             log.warning("Index sync lease was taken by another process; this one now only reads")
-            return self._lease_poll()
+            return self.lease_poll
 
     async def _refresh(self) -> None:
         # One delta at a time in this process: concurrent searches wait for the same one.
@@ -264,7 +288,8 @@ class TicketIndex:
 
     # -- the lease ----------------------------------------------------------------------------
 
-    def _lease_poll(self) -> float:
+    @property
+    def lease_poll(self) -> float:
         """How soon a process without the lease tries again: the backend says (PostgreSQL's
         lock is free the moment its holder dies, so the sync role moves within seconds)."""
         poll = self.store.lease_poll
