@@ -1,4 +1,5 @@
-"""The index file: permissions, rebuilds, upserts, modification bounds, comments, leases."""
+"""The index store: the SQLite file (permissions, rebuilds, leases), and on both backends
+upserts, modification bounds, comments and sync state."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
+from atera_mcp.index.backend import IndexBackend
 from atera_mcp.index.fts import text_query
 from atera_mcp.index.query import TicketQuery, search
 from atera_mcp.index.store import IndexStore, Observation, SyncState
+from tests.index_backends import open_store_at
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -34,7 +37,7 @@ def dto(ticket_id: int, **fields: object) -> TicketDto:
     return TicketDto.model_validate(base)
 
 
-def ids(store: IndexStore, **query: object) -> list[int]:
+def ids(store: IndexBackend, **query: object) -> list[int]:
     page = search(store, TicketQuery(**query), limit=50)  # type: ignore[arg-type]
     return [h.row["id"] for h in page.hits]
 
@@ -90,17 +93,17 @@ def test_a_file_of_an_older_schema_is_rebuilt(tmp_path: Path) -> None:
 
 def test_sync_state_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "account.sqlite3"
-    store = IndexStore.open(path)
+    store = open_store_at(path)
     state = SyncState(phase="sweeping", sweep_started=T0, pages_total=9, pages_done={1, 4})
     store.save_state(state)
     store.close()
-    again = IndexStore.open(path)
+    again = open_store_at(path)
     assert again.load_state() == state
     again.close()
 
 
 def test_upserts_count_only_new_or_changed_tickets(tmp_path: Path) -> None:
-    store = IndexStore.open(tmp_path / "a.sqlite3")
+    store = open_store_at(tmp_path / "a.sqlite3")
     assert store.upsert_tickets([dto(1), dto(2)], Observation(at=T0)) == 2
     assert store.upsert_tickets([dto(1), dto(2)], Observation(at=T0)) == 0
     assert store.upsert_tickets([dto(1, TicketStatus="Pending")], Observation(at=T0)) == 1
@@ -112,7 +115,7 @@ def test_upserts_count_only_new_or_changed_tickets(tmp_path: Path) -> None:
 
 
 def test_an_answer_without_the_description_keeps_the_indexed_one(tmp_path: Path) -> None:
-    store = IndexStore.open(tmp_path / "a.sqlite3")
+    store = open_store_at(tmp_path / "a.sqlite3")
     store.upsert_tickets([dto(1)], Observation(at=T0))
     store.upsert_tickets([dto(1, FirstComment=None)], Observation(at=T0))
     match = text_query("printer")
@@ -121,7 +124,7 @@ def test_an_answer_without_the_description_keeps_the_indexed_one(tmp_path: Path)
 
 
 def test_modification_bounds_follow_what_each_observation_proves(tmp_path: Path) -> None:
-    store = IndexStore.open(tmp_path / "a.sqlite3")
+    store = open_store_at(tmp_path / "a.sqlite3")
     swept, later = T0 + timedelta(hours=1), T0 + timedelta(hours=2)
     store.upsert_tickets([dto(1), dto(2)], Observation(at=swept))
     # A sweep proves nothing about when a ticket last changed: both sides are possible.
@@ -138,7 +141,7 @@ def test_modification_bounds_follow_what_each_observation_proves(tmp_path: Path)
 
 
 def test_thread_text_is_searchable_and_clears_the_backlog(tmp_path: Path) -> None:
-    store = IndexStore.open(tmp_path / "a.sqlite3")
+    store = open_store_at(tmp_path / "a.sqlite3")
     store.upsert_tickets([dto(1), dto(2, TicketStatus="Closed"), dto(3)], Observation(at=T0))
     assert store.comment_backlog(10) == [3, 1]
     comment = TicketCommentDto.model_validate(
@@ -169,7 +172,7 @@ def test_one_owner_holds_the_sync_lease_until_it_expires(tmp_path: Path) -> None
 
 
 def test_an_answered_ticket_without_a_close_date_is_simply_not_overdue(tmp_path: Path) -> None:
-    store = IndexStore.open(tmp_path / "a.sqlite3")
+    store = open_store_at(tmp_path / "a.sqlite3")
     answered = dto(
         1,
         TechnicianFirstCommentDate=(T0 + timedelta(minutes=5)).isoformat(),

@@ -1,0 +1,104 @@
+"""The PostgreSQL backend's own behaviour: one schema shared by replicas, the sync lease as an
+advisory lock that moves the moment its holder dies, reconnecting, rebuilding a stale schema.
+(Everything the two backends share runs on both: the search, sync and service suites.)"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from atera_mcp.index.pg_schema import SCHEMA_VERSION, lock_key
+from atera_mcp.index.postgres import PostgresStore, PostgresTarget
+from atera_mcp.tools.search import search_tickets
+from tests.index.helpers import account, open_index, sandbox_ids
+from tests.index_backends import location, on_backend
+
+pytestmark = [pytest.mark.anyio, on_backend("postgres")]
+
+
+def lease_holder(url: str, schema: str) -> int | None:
+    """The server process holding the schema's sync lease, as an operator would find it."""
+    key = lock_key(schema) & 0xFFFF_FFFF_FFFF_FFFF
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid = %s AND objid = %s AND objsubid = 1",
+            (key >> 32, key & 0xFFFF_FFFF),
+        ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def terminate(url: str, pid: int) -> None:
+    """End a server process as a crash would, and wait (5 s at most) until it has gone."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,)).fetchone()
+    assert row == (True,)
+
+
+async def test_when_the_syncing_replica_dies_another_takes_the_lease_at_its_next_try(
+    tmp_path: Path,
+) -> None:
+    app, clock = account(120)
+    where = location(tmp_path / "shared")
+    assert isinstance(where, PostgresTarget)
+    async with (
+        open_index(app, tmp_path / "shared", clock, owner="first") as first,
+        open_index(app, tmp_path / "shared", clock, owner="second") as second,
+    ):
+        assert await first.index.background_step() == 0.0  # the lease: it syncs
+        assert await second.index.background_step() == second.index.lease_poll
+        assert second.index.lease_poll <= 5.0  # non-holders look again within seconds
+        holder = lease_holder(where.url, where.schema)
+        assert holder is not None
+        terminate(where.url, holder)  # the holder's process is gone (SIGKILL closes its socket)
+        assert await second.index.background_step() == 0.0  # took it over, at once
+        second.recorder.records.clear()
+        assert await first.index.background_step() == first.index.lease_poll  # only reads now
+        ctx_first, ctx_second = first.tool_context(clock), second.tool_context(clock)
+        a = await search_tickets(ctx_first, query="printer", sort="oldest", limit=50)
+        b = await search_tickets(ctx_second, query="printer", sort="oldest", limit=50)
+        assert a.tickets == b.tickets
+        assert a.total == b.total
+        assert await first.ids() == await second.ids() == sandbox_ids(app)
+
+
+def test_a_broken_connection_fails_one_call_and_the_next_reconnects(tmp_path: Path) -> None:
+    where = location(tmp_path / "i")
+    assert isinstance(where, PostgresTarget)
+    store = PostgresStore.open(where.url, where.schema)
+    try:
+        pid = store.execute("SELECT pg_backend_pid()")[0][0]
+        terminate(where.url, pid)
+        with pytest.raises(store.transient):
+            store.count()
+        assert store.count() == 0
+    finally:
+        store.close()
+
+
+def test_a_schema_of_another_version_is_dropped_and_rebuilt_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    where = location(tmp_path / "i")
+    assert isinstance(where, PostgresTarget)
+    store = PostgresStore.open(where.url, where.schema)
+    store.execute(
+        "UPDATE meta SET value = %s WHERE key = 'schema_version' RETURNING 1",
+        (str(SCHEMA_VERSION + 1),),
+    )
+    store.close()
+    with caplog.at_level(logging.WARNING):
+        again = PostgresStore.open(where.url, where.schema)
+    try:
+        assert "rebuilding" in caplog.text
+        assert again.count() == 0
+    finally:
+        again.close()
+
+
+def test_the_store_never_shows_the_database_password() -> None:
+    target = PostgresTarget("postgresql://atera:hunter2@127.0.0.1:1/x", "atera_0123")
+    assert "hunter2" not in repr(target)
