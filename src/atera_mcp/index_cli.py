@@ -8,7 +8,6 @@ file busy or unreadable), 2 a bad setting.
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from collections.abc import Mapping
 from datetime import datetime
@@ -22,9 +21,19 @@ from tqdm import tqdm
 from atera_mcp.client import AteraClient
 from atera_mcp.config import Settings
 from atera_mcp.errors import AteraError, ConfigError
-from atera_mcp.index.schema import SchemaMismatch
-from atera_mcp.index.service import LEASE_SECONDS, IndexBusy, TicketIndex
-from atera_mcp.index.store import IndexStore, SyncState
+from atera_mcp.index.backend import SchemaMismatch, SyncState
+from atera_mcp.index.postgres import PostgresStore
+from atera_mcp.index.service import (
+    LEASE_SECONDS,
+    OPEN_FAILURES,
+    IndexBusy,
+    Location,
+    TicketIndex,
+    describe,
+    index_location,
+    open_store,
+)
+from atera_mcp.index.store import IndexStore
 from atera_mcp.index.sync import percent_synced
 
 
@@ -60,9 +69,15 @@ class SyncProgress:
             self._bar.close()
 
 
-def _index_path(settings: Settings, env: Mapping[str, str]) -> Path:
-    if settings.index_path is not None:
-        return settings.index_path
+# Busy past the timeout, unreachable, an I/O error: the index is left as it is.
+_NOT_NOW = (*IndexStore.transient, *PostgresStore.transient)
+
+
+def _location(settings: Settings) -> Location:
+    """The account's index: its PostgreSQL schema (ATERA_DATABASE_URL) or its SQLite file."""
+    where = index_location(settings)
+    if where is not None:
+        return where
     if not settings.index_enabled:
         raise ConfigError("ATERA_INDEX is off, so there is no index; set ATERA_INDEX=on.")
     raise ConfigError(
@@ -82,7 +97,7 @@ def sync(
     """Run the first sync to its end (resuming a killed one); returns the exit code."""
     out, err = out or sys.stdout, err or sys.stderr
     settings = Settings.from_env(env)
-    path = _index_path(settings, env)
+    where = _location(settings)
     if settings.api_key is None:
         raise ConfigError("ATERA_API_KEY is not set. Set it to your Atera API key.")
     key = settings.api_key.get_secret_value()
@@ -101,18 +116,13 @@ def sync(
             max_retry_seconds=settings.max_retry_seconds,
             transport=transport,
         ) as atera:
-            index = await TicketIndex.open(path, atera)
+            index = await TicketIndex.open(where, atera)
             progress = SyncProgress(err)
             try:
                 progress.update(await index.first_sync(progress.update))
                 count = await index.run(lambda s: s.count())
             except IndexBusy:
-                err.write(
-                    f"atera-mcp: another process is building {path}: a running server (it "
-                    "will finish the job), or a sync that was killed (its claim runs out "
-                    f"{LEASE_SECONDS / 60:.0f} minutes after it stopped; run this again then "
-                    "and it resumes).\n"
-                )
+                err.write(_busy(where))
                 return 1
             except AteraError as exc:
                 err.write(f"atera-mcp: the sync stopped: {exc} Run it again to resume.\n")
@@ -122,47 +132,68 @@ def sync(
                 # Ctrl-C cancels the sync: still give the lease up, so a rerun resumes at once.
                 with anyio.CancelScope(shield=True):
                     await index.close()
-        out.write(f"Indexed {count:,} tickets in {path}\n")
+        out.write(f"Indexed {count:,} tickets in {describe(where)}\n")
         return 0
 
     try:
         return anyio.run(run)
-    except sqlite3.OperationalError as exc:
-        # Locked past the busy timeout, or an I/O error: the file is left as it is.
-        err.write(f"atera-mcp: the index at {path} cannot be used now: {exc}. Run it again.\n")
+    except _NOT_NOW as exc:
+        err.write(
+            f"atera-mcp: the index at {describe(where)} cannot be used now: {exc}. Run it again.\n"
+        )
         return 1
+
+
+def _busy(where: Location) -> str:
+    if isinstance(where, Path):
+        return (
+            f"atera-mcp: another process is building {where}: a running server (it "
+            "will finish the job), or a sync that was killed (its claim runs out "
+            f"{LEASE_SECONDS / 60:.0f} minutes after it stopped; run this again then "
+            "and it resumes).\n"
+        )
+    # PostgreSQL frees the lock the moment its holder's connection ends.
+    return (
+        f"atera-mcp: another process is building the index in {describe(where)}: a running "
+        "server, which will finish the job. Run this again once it has stopped.\n"
+    )
 
 
 def status(env: Mapping[str, str], *, out: TextIO | None = None) -> int:
     """Print where the index stands; returns the exit code (1: no index file yet)."""
     out = out or sys.stdout
     settings = Settings.from_env(env)
-    path = _index_path(settings, env)
-    if not path.exists():
-        out.write(f"No index at {path} yet. Run `atera-mcp index sync`, or start the server.\n")
+    where = _location(settings)
+    place = describe(where)
+    missing = f"No index at {place} yet. Run `atera-mcp index sync`, or start the server.\n"
+    if isinstance(where, Path) and not where.exists():
+        out.write(missing)
         return 1
     try:
-        # Read-only: a status check never rebuilds or moves a file a server may be using.
-        store = IndexStore.open(path, read_only=True)
+        # Read-only: a status check never rebuilds or moves an index a server may be using.
+        store = open_store(where, read_only=True)
     except SchemaMismatch as exc:
+        if exc.version is None and not isinstance(where, Path):
+            out.write(missing)
+            return 1
         what = "is empty" if exc.version is None else f"has {exc}"
         out.write(
-            f"The index at {path} {what}; the server rebuilds it when it starts (or run "
+            f"The index at {place} {what}; the server rebuilds it when it starts (or run "
             "`atera-mcp index sync`).\n"
         )
         return 1
-    except sqlite3.Error as exc:
-        out.write(f"The index at {path} cannot be read: {exc}.\n")
+    except OPEN_FAILURES as exc:
+        out.write(f"The index at {place} cannot be read: {exc}.\n")
         return 1
     try:
-        state, count, size = store.load_state(), store.count(), store.file_size()
+        state, count, size = store.load_state(), store.count(), store.size()
     finally:
         store.close()
     phase = state.phase
     if phase == "sweeping":
         phase += f" ({percent_synced(state):.0f}% of {state.pages_total} pages read)"
     rows = [
-        ("Index", str(path)),
+        ("Index", place),
         ("Size", _size(size)),
         ("Tickets", f"{count:,}"),
         ("Phase", phase),

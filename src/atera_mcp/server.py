@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -36,7 +35,7 @@ from atera_mcp.client import AteraClient, Budget, RedisBudget, SharedRedis
 from atera_mcp.config import Settings
 from atera_mcp.errors import AteraMcpError, ConfigError
 from atera_mcp.guidance import register_guidance
-from atera_mcp.index.service import TicketIndex
+from atera_mcp.index.service import OPEN_FAILURES, TicketIndex, describe, index_location
 from atera_mcp.schema import simplify_input_schema, slim_output_schema
 from atera_mcp.tools import TOOLS, ToolSpec, tool_names
 from atera_mcp.tools.concurrency import KeyedLocks
@@ -170,18 +169,18 @@ class AteraTool(Tool):
 async def _open_index(
     settings: Settings, atera: AteraClient, clock: Callable[[], datetime]
 ) -> TicketIndex | None:
-    """The account's index, or None when it is off or its file cannot be opened (then search
-    scans Atera instead, and says so: better than not serving at all)."""
-    if settings.index_path is None:
+    """The account's index (its PostgreSQL schema with ATERA_DATABASE_URL, else its SQLite
+    file), or None when it is off or cannot be opened (then search scans Atera instead, and
+    says so: better than not serving at all)."""
+    where = index_location(settings)
+    if where is None:
         return None
     try:
-        return await TicketIndex.open(
-            settings.index_path, atera, clock=clock, refresh=settings.index_refresh
-        )
-    except (OSError, sqlite3.Error) as exc:
+        return await TicketIndex.open(where, atera, clock=clock, refresh=settings.index_refresh)
+    except OPEN_FAILURES as exc:
         log.warning(
             "The ticket index at %s cannot be opened (%s); searching Atera instead.",
-            settings.index_path,
+            describe(where),
             exc,
         )
         return None

@@ -4,15 +4,23 @@ advisory lock that moves the moment its holder dies, reconnecting, rebuilding a 
 
 from __future__ import annotations
 
+import io
 import logging
+import secrets
 from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
 
-from atera_mcp.index.pg_schema import SCHEMA_VERSION, lock_key
+from atera_mcp import index_cli
+from atera_mcp.cli import main
+from atera_mcp.config import Settings
+from atera_mcp.index.pg_schema import SCHEMA_VERSION, lock_key, schema_for
 from atera_mcp.index.postgres import PostgresStore, PostgresTarget
+from atera_mcp.sandbox import sandbox_transport
 from atera_mcp.tools.search import search_tickets
+from tests.harness import API_KEY, sandbox_app
 from tests.index.helpers import account, open_index, sandbox_ids
 from tests.index_backends import location, on_backend
 
@@ -102,3 +110,43 @@ def test_a_schema_of_another_version_is_dropped_and_rebuilt_with_a_warning(
 def test_the_store_never_shows_the_database_password() -> None:
     target = PostgresTarget("postgresql://atera:hunter2@127.0.0.1:1/x", "atera_0123")
     assert "hunter2" not in repr(target)
+
+
+def test_index_sync_and_status_work_on_postgres_without_showing_the_database_url(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = sandbox_app(tickets=120)
+    # A host of its own names an account of its own: a schema no other test shares.
+    base_url = f"https://sandbox-{secrets.token_hex(4)}.test/api/v3"
+    env = {
+        "ATERA_API_KEY": API_KEY,
+        "ATERA_BASE_URL": base_url,
+        "ATERA_DATABASE_URL": database_url,
+        "ATERA_RPM": "0",
+    }
+    schema = schema_for(Settings.from_env(env).account_fingerprint)
+    try:
+        out, err = io.StringIO(), io.StringIO()
+        code = index_cli.sync(env, out=out, err=err, transport=sandbox_transport(app))
+        assert code == 0, err.getvalue()
+        assert out.getvalue() == f"Indexed 120 tickets in PostgreSQL schema {schema}\n"
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        assert main(["index", "status"]) == 0
+        shown = capsys.readouterr().out
+        assert "Tickets:         120" in shown
+        assert "Phase:           ready" in shown
+        assert database_url not in shown + out.getvalue() + err.getvalue()
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+def test_index_status_of_an_account_without_a_schema_says_how_to_build_one(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ATERA_API_KEY", API_KEY)
+    monkeypatch.setenv("ATERA_BASE_URL", f"https://sandbox-{secrets.token_hex(4)}.test/api/v3")
+    monkeypatch.setenv("ATERA_DATABASE_URL", database_url)
+    assert main(["index", "status"]) == 1
+    assert "atera-mcp index sync" in capsys.readouterr().out

@@ -94,6 +94,15 @@ class SyncState:
         )
 
 
+class SchemaMismatch(Exception):
+    """An index opened read-only is missing or empty (version None) or holds another schema
+    version: never rebuilt by a read-only open."""
+
+    def __init__(self, version: int | None, expected: int) -> None:
+        super().__init__(f"schema version {version}, not {expected}")
+        self.version = version
+
+
 @dataclass(frozen=True)
 class Dialect:
     """The few places the search SQL differs between engines (query.py builds the rest).

@@ -119,7 +119,7 @@ def document(title: str, description: str, comments: str) -> str:
     return " ".join(f"'{word}':{','.join(spots)}" for word, spots in positions.items())
 
 
-def _version(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> int | None:
+def schema_version(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> int | None:
     """The schema's version; None when it does not exist, -1 when it is not ours."""
     found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
     if found is None:
@@ -142,7 +142,7 @@ def prepare(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> None:
     name = sql.Identifier(check_name(schema))
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(schema),))
-        version = _version(conn, schema)
+        version = schema_version(conn, schema)
         if version == SCHEMA_VERSION:
             return
         if version is not None:

@@ -37,10 +37,19 @@ from atera_mcp.index.backend import (
     TITLE_WEIGHT,
     Dialect,
     Observation,
+    SchemaMismatch,
     SyncState,
 )
 from atera_mcp.index.fts import tsquery
-from atera_mcp.index.pg_schema import check_name, document, lock_key, prepare, row_lock_space
+from atera_mcp.index.pg_schema import (
+    SCHEMA_VERSION,
+    check_name,
+    document,
+    lock_key,
+    prepare,
+    row_lock_space,
+    schema_version,
+)
 from atera_mcp.index.rows import Prior, merge_ticket, timestamp
 
 Connection = psycopg.Connection[tuple[Any, ...]]
@@ -100,12 +109,23 @@ class PostgresStore:
         self._rows = row_lock_space(schema)
 
     @classmethod
-    def open(cls, url: str, schema: str) -> PostgresStore:
-        """Connect, and create the schema (or rebuild one of another version)."""
+    def open(cls, url: str, schema: str, *, read_only: bool = False) -> PostgresStore:
+        """Connect, and create the schema (or rebuild one of another version). `read_only`
+        never creates or rebuilds: SchemaMismatch when the schema is missing or of another
+        version (`atera-mcp index status`)."""
         store = cls(url, schema)
         conn = store._connect(prepared=False)
-        prepare(conn, schema)
-        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        try:
+            if read_only:
+                version = schema_version(conn, schema)
+                if version != SCHEMA_VERSION:
+                    raise SchemaMismatch(version, SCHEMA_VERSION)
+            else:
+                prepare(conn, schema)
+            conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        except BaseException:
+            conn.close()
+            raise
         store._conn = conn
         return store
 

@@ -18,11 +18,18 @@ from atera_mcp.index.backend import (
     DESCRIPTION_WEIGHT,
     DONE_STATUS_KEYS,
     TITLE_WEIGHT,
+    SchemaMismatch,
 )
 
 log = logging.getLogger(__name__)
 
-__all__ = ["COMMENTS_WEIGHT", "DESCRIPTION_WEIGHT", "DONE_STATUS_KEYS", "TITLE_WEIGHT"]
+__all__ = [
+    "COMMENTS_WEIGHT",
+    "DESCRIPTION_WEIGHT",
+    "DONE_STATUS_KEYS",
+    "TITLE_WEIGHT",
+    "SchemaMismatch",
+]
 
 SCHEMA_VERSION = 2  # 2: due_at (open tickets' index) and the email indexes
 
@@ -164,14 +171,6 @@ def open_database(path: Path) -> sqlite3.Connection:
     return conn
 
 
-class SchemaMismatch(Exception):
-    """A file opened read-only is empty or holds another schema version (never rebuilt)."""
-
-    def __init__(self, version: int | None) -> None:
-        super().__init__(f"schema version {version}, not {SCHEMA_VERSION}")
-        self.version = version
-
-
 def open_read_only(path: Path) -> sqlite3.Connection:
     """A read-only connection to an existing index (`atera-mcp index status`): it never
     creates, rebuilds or moves the file. SchemaMismatch for an empty file or another schema
@@ -180,7 +179,7 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     try:
         version = _version(conn)
         if version != SCHEMA_VERSION:
-            raise SchemaMismatch(version)
+            raise SchemaMismatch(version, SCHEMA_VERSION)
     except BaseException:
         conn.close()
         raise

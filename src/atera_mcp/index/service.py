@@ -57,11 +57,28 @@ def index_location(settings: Settings) -> Location | None:
     return settings.index_path
 
 
-def open_store(where: Location) -> IndexBackend:
-    """Open (or create) the index at `where` (blocking)."""
+def describe(where: Location) -> str:
+    """The index's place for messages: the file, or the schema (never the database URL,
+    which may hold a password)."""
     if isinstance(where, PostgresTarget):
-        return PostgresStore.open(where.url, where.schema)
-    return IndexStore.open(where)
+        return f"PostgreSQL schema {where.schema}"
+    return str(where)
+
+
+# What opening an index may fail with: the file or the database cannot be reached or read.
+OPEN_FAILURES: tuple[type[Exception], ...] = (
+    OSError,
+    *IndexStore.failures,
+    *PostgresStore.failures,
+)
+
+
+def open_store(where: Location, *, read_only: bool = False) -> IndexBackend:
+    """Open (or create) the index at `where` (blocking). `read_only` opens an existing one
+    as it is (`index status`): SchemaMismatch when there is none or of another version."""
+    if isinstance(where, PostgresTarget):
+        return PostgresStore.open(where.url, where.schema, read_only=read_only)
+    return IndexStore.open(where, read_only=read_only)
 
 
 class IndexBusy(Exception):
