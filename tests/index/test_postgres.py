@@ -7,21 +7,29 @@ from __future__ import annotations
 import io
 import logging
 import secrets
+import threading
+from datetime import timedelta
 from pathlib import Path
 
+import anyio
 import psycopg
 import pytest
+from mcp import Client
 from psycopg import sql
+from pydantic import SecretStr
 
 from atera_mcp import index_cli
 from atera_mcp.cli import main
 from atera_mcp.config import Settings
+from atera_mcp.index.backend import Observation, SchemaMismatch
 from atera_mcp.index.pg_schema import SCHEMA_VERSION, lock_key, schema_for
 from atera_mcp.index.postgres import PostgresStore, PostgresTarget
 from atera_mcp.sandbox import sandbox_transport
+from atera_mcp.server import build_server
 from atera_mcp.tools.search import search_tickets
-from tests.harness import API_KEY, sandbox_app
+from tests.harness import API_KEY, sandbox_app, settings
 from tests.index.helpers import account, open_index, sandbox_ids
+from tests.index.test_store import T0, dto
 from tests.index_backends import location, on_backend
 
 pytestmark = [pytest.mark.anyio, on_backend("postgres")]
@@ -150,3 +158,77 @@ def test_index_status_of_an_account_without_a_schema_says_how_to_build_one(
     monkeypatch.setenv("ATERA_DATABASE_URL", database_url)
     assert main(["index", "status"]) == 1
     assert "atera-mcp index sync" in capsys.readouterr().out
+
+
+async def test_the_server_keeps_its_index_on_postgres_when_a_database_url_is_set(
+    database_url: str, tmp_path: Path
+) -> None:
+    app = sandbox_app(tickets=60)
+    config = settings(
+        base_url=f"https://sandbox-{secrets.token_hex(4)}.test/api/v3",  # an account of its own
+        index_path=tmp_path / "never.sqlite3",
+        database_url=SecretStr(database_url),
+    )
+    schema = schema_for(config.account_fingerprint)
+    server = build_server(config, transport=sandbox_transport(app))
+    try:
+        async with Client(server) as client:
+            with anyio.fail_after(30):
+                # The background first sync writes only to the schema: polling it is the one way.
+                while True:
+                    if await anyio.to_thread.run_sync(schema_ready, database_url, schema):
+                        break
+                    await anyio.sleep(0.01)
+            result = await client.call_tool("search_tickets", {"limit": 1})
+        assert not result.is_error
+        assert (result.structured_content or {})["total"] == 60
+        assert not (tmp_path / "never.sqlite3").exists()
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+def schema_ready(url: str, schema: str) -> bool:
+    try:
+        store = PostgresStore.open(url, schema, read_only=True)
+    except SchemaMismatch:
+        return False
+    try:
+        return store.load_state().phase == "ready"
+    finally:
+        store.close()
+
+
+def test_replicas_writing_the_same_tickets_at_once_never_deadlock_or_lose_a_ticket(
+    tmp_path: Path,
+) -> None:
+    where = location(tmp_path / "i")
+    assert isinstance(where, PostgresTarget)
+    stores = [PostgresStore.open(where.url, where.schema) for _ in range(3)]
+    failures: list[BaseException] = []
+
+    def write(store: PostgresStore, offset: int) -> None:
+        try:
+            for round_ in range(15):
+                batch = [dto(i, TicketTitle=f"Ticket {i} v{round_}") for i in range(1, 40)]
+                # Each replica sends the tickets in another order: the locks are taken in id
+                # order whatever the order of the page.
+                batch = batch[offset:] + batch[:offset]
+                store.upsert_tickets(batch, Observation(at=T0 + timedelta(seconds=round_)))
+                store.settle_modified(T0, modified={1, 2, 3}, asked=set(range(1, 40)))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=write, args=(s, n * 13)) for n, s in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        assert failures == []
+        assert not any(t.is_alive() for t in threads)
+        assert stores[0].ticket_ids() == set(range(1, 40))
+        assert stores[0].uncertain_since(T0 + timedelta(hours=1)) == set()
+    finally:
+        for store in stores:
+            store.close()

@@ -184,3 +184,44 @@ def test_an_answered_ticket_without_a_close_date_is_simply_not_overdue(tmp_path:
     assert ids(store, overdue=True, now=later) == [2]
     assert ids(store, overdue=False, now=later) == [1]
     assert sorted(ids(store, now=later)) == [1, 2]
+
+
+def test_both_backends_find_the_same_words_the_same_way(tmp_path: Path) -> None:
+    store = open_store_at(tmp_path / "a.sqlite3")
+    store.upsert_tickets(
+        [
+            dto(
+                1,
+                TicketTitle="Printer broken",
+                FirstComment="Jammed tray. Mail john.doe@example.com: the café's VPN-gateway v2.1",
+            ),
+            dto(2, TicketTitle="Cafe wifi", FirstComment="Nothing else"),
+        ],
+        Observation(at=T0),
+    )
+
+    def found(text: str) -> list[int]:
+        return sorted(ids(store, match=text_query(text)))
+
+    assert found("john.doe@example.com") == [1]
+    assert found("example") == [1]
+    assert found("CAFÉ") == [1, 2]  # case and accents folded
+    assert found("vpn gateway") == [1]
+    assert found('"gateway vpn"') == []  # a phrase keeps its order
+    assert found("gatew") == [1]  # the last word is a prefix
+    assert found("v2.1") == [1]
+    assert found("broken jammed") == [1]
+    assert found('"broken jammed"') == []  # a phrase never spans the title and the description
+
+
+def test_relevance_puts_the_title_above_the_description_above_comments(tmp_path: Path) -> None:
+    store = open_store_at(tmp_path / "a.sqlite3")
+    store.upsert_tickets(
+        [
+            dto(1, TicketTitle="Other", FirstComment="x", LastEndUserComment="the fuser again"),
+            dto(2, TicketTitle="Other", FirstComment="the fuser is hot"),
+            dto(3, TicketTitle="Fuser fault", FirstComment="x"),
+        ],
+        Observation(at=T0),
+    )
+    assert ids(store, match=text_query("fuser"), sort="relevance") == [3, 2, 1]
