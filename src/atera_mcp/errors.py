@@ -11,7 +11,8 @@
     │       ├── AmbiguousWriteError  a write got no clear answer (dropped, timeout, 5xx,
     │       │                        unreadable 2xx): never replayed blindly; settled by tools
     │       └── SharedStateUnavailable  the replicas' shared rate budget or write locks
-    │                                (Redis) cannot be reached: the request was not sent
+    │                                (Redis), or the ticket index, cannot be reached: the
+    │                                request was not sent
     └── LocalRefusal                 refused here, before anything was sent to Atera
         ├── InvalidRequestError      arguments the client cannot send (a page out of range,
         │                            an empty update, a period that ends before it starts)
@@ -107,7 +108,8 @@ class AmbiguousWriteError(UpstreamError):
 
 class SharedStateUnavailable(UpstreamError):
     """Redis, which holds the rate budget and write locks the server's replicas share, did not
-    answer in time: the request was not sent (unbudgeted requests would draw Atera's 429s)."""
+    answer in time: the request was not sent (unbudgeted requests would draw Atera's 429s).
+    Also raised when a search cannot read the ticket index (PostgreSQL down, a busy file)."""
 
 
 class LocalRefusal(AteraMcpError):

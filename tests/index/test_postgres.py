@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from atera_mcp import index_cli
 from atera_mcp.cli import main
 from atera_mcp.config import Settings
+from atera_mcp.errors import SharedStateUnavailable
 from atera_mcp.index.backend import Observation, SchemaMismatch
 from atera_mcp.index.pg_schema import SCHEMA_VERSION, lock_key, schema_for
 from atera_mcp.index.postgres import PostgresStore, PostgresTarget
@@ -232,3 +233,24 @@ def test_replicas_writing_the_same_tickets_at_once_never_deadlock_or_lose_a_tick
     finally:
         for store in stores:
             store.close()
+
+
+async def test_a_search_while_the_database_is_unreachable_is_a_clear_error_then_recovers(
+    tmp_path: Path,
+) -> None:
+    app, clock = account(60)
+    async with open_index(app, tmp_path / "i", clock) as s:
+        await s.index.first_sync()
+        ctx = s.tool_context(clock)
+        pid = await s.index.run(lambda store: store.execute("SELECT pg_backend_pid()")[0][0])
+        terminate(location_url(tmp_path / "i"), pid)
+        with pytest.raises(SharedStateUnavailable, match="try the search again"):
+            await search_tickets(ctx, status=["Open"])
+        result = await search_tickets(ctx, status=["Open"])  # reconnected
+        assert result.total > 0
+
+
+def location_url(path: Path) -> str:
+    where = location(path)
+    assert isinstance(where, PostgresTarget)
+    return where.url

@@ -89,6 +89,11 @@ class PostgresTarget:
     schema: str
 
 
+def _open_connection(url: str, name: str = "atera-mcp index") -> Connection:
+    # Named, so an operator sees in pg_stat_activity which connection holds the sync lease.
+    return psycopg.connect(url, autocommit=True, connect_timeout=10, application_name=name)
+
+
 class PostgresStore:
     """One account's index in schema `schema` of the database at `url`. Open it with
     `PostgresStore.open(url, schema)`; the URL is never shown (it may hold a password)."""
@@ -135,7 +140,7 @@ class PostgresStore:
         return f"PostgreSQL schema {self.schema}{where}"
 
     def _connect(self, *, prepared: bool = True) -> Connection:
-        conn = psycopg.connect(self._url, autocommit=True, connect_timeout=10)
+        conn = _open_connection(self._url)
         if prepared:
             conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
         return conn
@@ -203,9 +208,7 @@ class PostgresStore:
             try:
                 if conn is None or conn.closed or conn.broken:
                     self._drop_lease_conn()
-                    conn = self._lease_conn = psycopg.connect(
-                        self._url, autocommit=True, connect_timeout=10
-                    )
+                    conn = self._lease_conn = _open_connection(self._url, "atera-mcp sync lease")
                 row = conn.execute(
                     "SELECT pg_try_advisory_lock(%s)", (lock_key(self.schema),)
                 ).fetchone()

@@ -15,7 +15,7 @@ from typing import Any
 from atera_mcp.domain.policy import BASE_STATUSES
 from atera_mcp.domain.text import clean_text
 from atera_mcp.domain.views import TITLE_LIMIT, Ref, TicketHit
-from atera_mcp.errors import RuleError
+from atera_mcp.errors import RuleError, SharedStateUnavailable
 from atera_mcp.index.fts import MAX_TERMS
 from atera_mcp.index.query import Hit, TicketQuery, customer_names, search
 from atera_mcp.index.service import LeaseLost, TicketIndex
@@ -137,7 +137,22 @@ async def _unknown_customer(index: TicketIndex, name: str) -> RuleError | None:
 async def search_index(
     ctx: ToolContext, index: TicketIndex, request: SearchRequest
 ) -> SearchTicketsResult:
-    """Answer `request` from the index (refreshed first if it is stale)."""
+    """Answer `request` from the index (refreshed first if it is stale). An index that cannot
+    be read now (its PostgreSQL down or restarting, its file locked past the busy timeout)
+    is a clear, retryable tool error; its store reconnects on the next call."""
+    failures: tuple[type[Exception], ...] = index.store.failures
+    try:
+        return await _search_index(ctx, index, request)
+    except failures as exc:
+        raise SharedStateUnavailable(
+            "The ticket index cannot be read right now (its database is busy or unreachable); "
+            "try the search again in a moment."
+        ) from exc
+
+
+async def _search_index(
+    ctx: ToolContext, index: TicketIndex, request: SearchRequest
+) -> SearchTicketsResult:
     after: tuple[float, ...] | None = None
     if request.cursor is not None:
         position = decode_cursor(request.cursor, request.owner)
