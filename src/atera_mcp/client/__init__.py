@@ -8,6 +8,7 @@
     Budget             what the client needs of either (ratelimit.py)
     RetryPolicy        caps and backoff; `decide` is the pure retry rule (retry.py)
     Collected          items gathered across pages, with Atera's total (paging.py)
+    ClientObserver     told of every attempt and budget wait, for metrics (observer.py)
 
 Tests inject `transport=httpx.MockTransport(handler)` (or an ASGITransport around the sandbox)
 and `sleep=` a fake that records waits; nothing here is monkeypatched.
@@ -15,6 +16,7 @@ and `sleep=` a fake that records waits; nothing here is monkeypatched.
 
 from atera_mcp.client.atera import DEFAULT_BASE_URL, AteraClient
 from atera_mcp.client.auth import AuthMode
+from atera_mcp.client.observer import ClientObserver
 from atera_mcp.client.paging import Collected
 from atera_mcp.client.ratelimit import (
     Budget,
@@ -33,6 +35,7 @@ __all__ = [
     "AteraClient",
     "AuthMode",
     "Budget",
+    "ClientObserver",
     "Collected",
     "RateBudget",
     "RedisBudget",

@@ -16,7 +16,7 @@ class AteraClient(TicketEndpoints, WorkTimeEndpoints, DirectoryEndpoints):
     Keyword-only: `api_key`, `base_url`, `auth` ("auto" picks Bearer for keys over 100 chars),
     `rpm` (0 = no client-side limit), `sync_rpm` (the background share of `rpm`; default half),
     `timeout`, `connect_timeout`, `max_attempts`, `max_retry_seconds`, `page_concurrency`,
-    `transport`, `sleep`, `rate_budget`.
+    `transport`, `sleep`, `rate_budget`, `observer` (told of every attempt and budget wait).
 
     Tests pass `transport=httpx.MockTransport(...)` or `httpx.ASGITransport(app=sandbox)` and
     `sleep=` a fake to observe waits without waiting. `rate_budget` replaces the process-wide

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from atera_mcp.client.auth import AteraAuth, AuthMode
 from atera_mcp.client.http import HttpCore, Params, Sleep
 from atera_mcp.client.mapping import decode_as
+from atera_mcp.client.observer import ClientObserver
 from atera_mcp.client.paging import PAGE_SIZE, Collected, collect
 from atera_mcp.client.ratelimit import Budget, shared_budget
 from atera_mcp.client.retry import RetryPolicy
@@ -47,6 +48,7 @@ class ClientBase:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
         rate_budget: Budget | None = None,
+        observer: ClientObserver | None = None,
     ) -> None:
         if rpm < 0:
             raise ValueError("rpm must not be negative (0 means no client-side limit)")
@@ -66,6 +68,7 @@ class ClientBase:
             budget=rate_budget,
             transport=transport,
             sleep=sleep,
+            observer=observer,
         )
 
     def __repr__(self) -> str:

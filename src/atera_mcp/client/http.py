@@ -25,6 +25,7 @@ import httpx
 from atera_mcp import __version__
 from atera_mcp.client.auth import AteraAuth
 from atera_mcp.client.mapping import Call, after_maybe_applied, classify, rate_limited, to_error
+from atera_mcp.client.observer import ClientObserver, NoObserver
 from atera_mcp.client.ratelimit import Budget, current_request_class
 from atera_mcp.client.retry import (
     MAYBE_PROCESSED,
@@ -57,6 +58,7 @@ class HttpCore:
         budget: Budget | None,
         transport: httpx.AsyncBaseTransport | None,
         sleep: Sleep | None,
+        observer: ClientObserver | None = None,
     ) -> None:
         url = httpx.URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
@@ -66,6 +68,7 @@ class HttpCore:
         self.policy = policy
         self.budget = budget
         self._sleep: Sleep = sleep if sleep is not None else anyio.sleep
+        self.observer: ClientObserver = observer if observer is not None else NoObserver()
         self._clock = time.monotonic
         self._jitter = random.random
         self._http = httpx.AsyncClient(
@@ -111,7 +114,10 @@ class HttpCore:
                 try:
                     elapsed = max(self._clock() - start, slept)
                     await self._refuse_a_long_pause(self.budget, elapsed=elapsed)
-                    slept += await self.budget.acquire(self._sleep, current_request_class())
+                    request_class = current_request_class()
+                    waited = await self.budget.acquire(self._sleep, request_class)
+                    self.observer.on_budget_wait(request_class, waited)
+                    slept += waited
                 except (RateLimitedError, SharedStateUnavailable) as exc:
                     raise after_maybe_applied(exc, call) if maybe_applied else exc from None
             outcome: httpx.Response | httpx.HTTPError
@@ -119,7 +125,9 @@ class HttpCore:
                 outcome = await self._http.request(method, path, params=query, json=json)
             except httpx.HTTPError as exc:
                 outcome = exc
+                self.observer.on_response(method, path, None, attempt)
             else:
+                self.observer.on_response(method, path, outcome.status_code, attempt)
                 logger.debug("Atera %s %s -> %s", method, path, outcome.status_code)
                 if outcome.is_success:
                     return outcome
