@@ -130,3 +130,11 @@ def test_a_redis_url_redis_cannot_read_is_refused_at_start_without_echoing_it(ur
     with pytest.raises(ConfigError, match="ATERA_REDIS_URL is not a Redis URL") as e:
         Settings.from_env({"ATERA_API_KEY": "k", "ATERA_REDIS_URL": url})
     assert "hunt" not in str(e.value)
+
+
+def test_the_readiness_lag_bound_defaults_to_five_minutes_and_takes_up_to_a_day() -> None:
+    assert Settings.from_env({}).ready_max_lag == 300.0
+    assert Settings.from_env({"ATERA_READY_MAX_LAG": "3600"}).ready_max_lag == 3600.0
+    for bad in ("0", "-5", "soon", "86401"):
+        with pytest.raises(ConfigError, match="ATERA_READY_MAX_LAG must be a number of seconds"):
+            Settings.from_env({"ATERA_READY_MAX_LAG": bad})

@@ -64,6 +64,8 @@ class Settings:
     redis_url: SecretStr | None = None
     database_url: SecretStr | None = None
     log_format: LogFormat = "text"
+    # /readyz fails while the index, in use, has not read Atera's change feed for this long.
+    ready_max_lag: float = 300.0
 
     @property
     def account_fingerprint(self) -> str:
@@ -106,6 +108,7 @@ class Settings:
             redis_url=_redis_url(env),
             database_url=_service_url(env, "ATERA_DATABASE_URL", ("postgresql", "postgres")),
             log_format=_log_format(env),
+            ready_max_lag=_seconds(env, "ATERA_READY_MAX_LAG", 300.0, maximum=86_400),
         )
 
 
@@ -307,7 +310,7 @@ def _sync_rpm(env: Mapping[str, str], rpm: int) -> int | None:
     return value
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+def _seconds(env: Mapping[str, str], name: str, default: float, maximum: float = 600) -> float:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -315,8 +318,10 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         value = -1.0
-    if not 0 < value <= 600:
-        raise ConfigError(f"{name} must be a number of seconds between 0 and 600 (got '{raw}').")
+    if not 0 < value <= maximum:
+        raise ConfigError(
+            f"{name} must be a number of seconds between 0 and {maximum:g} (got '{raw}')."
+        )
     return value
 
 
