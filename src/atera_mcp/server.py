@@ -9,12 +9,14 @@ returns a `ToolResult`. `AteraTool` registers it with the SDK and runs it:
 - the project's own errors (AteraMcpError) become tool errors with their plain message.
   Anything else is a bug, reported by the SDK without details.
 - write attempts go to the audit log (ATERA_AUDIT_LOG) when there is one.
+- every call is timed for /metrics, and the client reports each request (see ops/).
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -36,6 +38,7 @@ from atera_mcp.config import Settings
 from atera_mcp.errors import AteraMcpError, ConfigError
 from atera_mcp.guidance import register_guidance
 from atera_mcp.index.service import OPEN_FAILURES, TicketIndex, describe, index_location
+from atera_mcp.ops import Operations, Outcome
 from atera_mcp.schema import simplify_input_schema, slim_output_schema
 from atera_mcp.tools import TOOLS, ToolSpec, tool_names
 from atera_mcp.tools.concurrency import KeyedLocks
@@ -86,9 +89,12 @@ class AteraTool(Tool):
 
     _spec: ToolSpec = pydantic.PrivateAttr()
     _audit: AuditLog | None = pydantic.PrivateAttr(default=None)
+    _ops: Operations | None = pydantic.PrivateAttr(default=None)
 
     @classmethod
-    def from_spec(cls, spec: ToolSpec, audit: AuditLog | None = None) -> AteraTool:
+    def from_spec(
+        cls, spec: ToolSpec, audit: AuditLog | None = None, ops: Operations | None = None
+    ) -> AteraTool:
         """The SDK's view of `spec.fn`: its parameters after the first (the ToolContext)."""
         ctx_param = next(iter(inspect.signature(spec.fn).parameters))
         metadata = func_metadata(spec.fn, skip_names=[ctx_param], structured_output=True)
@@ -109,7 +115,7 @@ class AteraTool(Tool):
                 open_world_hint=spec.open_world,
             ),
         )
-        tool._spec, tool._audit = spec, audit
+        tool._spec, tool._audit, tool._ops = spec, audit, ops
         return tool
 
     async def run(
@@ -118,6 +124,23 @@ class AteraTool(Tool):
         context: Context[Any, Any],
         convert_result: bool = False,  # the answer is always a finished CallToolResult
     ) -> CallToolResult:
+        started = time.perf_counter()
+        try:
+            result = await self._call(arguments, context)
+        except ToolError:
+            self._timed("refused", started)
+            raise
+        except Exception:
+            self._timed("error", started)
+            raise
+        self._timed("refused" if result.is_error else "ok", started)
+        return result
+
+    def _timed(self, outcome: Outcome, started: float) -> None:
+        if self._ops is not None:
+            self._ops.tool_call(self.name, outcome, started)
+
+    async def _call(self, arguments: dict[str, Any], context: Context[Any, Any]) -> CallToolResult:
         caller = current_caller()
         try:
             kwargs = self.fn_metadata.validate_arguments(arguments)
@@ -223,7 +246,8 @@ def build_server(
     if settings.audit_log is not None:
         audit = AuditLog(settings.audit_log, clock, settings.technician_id)
     specs = select_tools(settings)
-    tools: list[Tool] = [AteraTool.from_spec(spec, audit) for spec in specs]
+    ops = Operations(settings, clock)
+    tools: list[Tool] = [AteraTool.from_spec(spec, audit, ops) for spec in specs]
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[ToolContext]) -> AsyncIterator[ToolContext]:
@@ -248,16 +272,19 @@ def build_server(
             max_retry_seconds=settings.max_retry_seconds,
             transport=transport,
             rate_budget=budget,
+            observer=ops,
         ) as atera:
             index = await _open_index(settings, atera, clock)
             if index is None:
-                yield ToolContext.create(atera, settings, clock, write_locks=locks)
+                with ops.serving(atera, None):
+                    yield ToolContext.create(atera, settings, clock, write_locks=locks)
                 return
             try:
                 async with anyio.create_task_group() as background:
                     background.start_soon(index.run_background)
                     try:
-                        yield ToolContext.create(atera, settings, clock, index, locks)
+                        with ops.serving(atera, index):
+                            yield ToolContext.create(atera, settings, clock, index, locks)
                     finally:
                         background.cancel_scope.cancel()
             finally:
@@ -277,4 +304,5 @@ def build_server(
         middleware=[CallerToolFilter({spec.name: not spec.read_only for spec in specs})],
     )
     register_guidance(server)
+    ops.install(server)  # /healthz, /readyz, /metrics beside /mcp under HTTP
     return server

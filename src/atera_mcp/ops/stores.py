@@ -1,0 +1,70 @@
+"""Pings of the shared stores (Redis for the budget, PostgreSQL for the index) for /readyz.
+
+Each ping opens its own short-lived connection with a short timeout, so it checks what a new
+request would meet (the server reachable, the credentials accepted), whatever state the
+budget's or the index's own pools are in. The reason shown in /readyz is the exception's type
+only: the body is public, and a driver's message may name hosts and users. The full message
+goes to the log, which never holds the URL itself (it may carry a password).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import cast
+
+import anyio
+import psycopg
+import redis.asyncio
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+PING_SECONDS = 2.0  # a ping must answer well within a load balancer's own timeout
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of /readyz: whether it passes and a short reason (no data, no credentials)."""
+
+    ok: bool
+    detail: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"ok": self.ok, "detail": self.detail}
+
+
+def _failed(store: str, exc: BaseException) -> Check:
+    log.warning("Readiness: %s did not answer a ping: %s: %s", store, type(exc).__name__, exc)
+    return Check(False, f"no answer to a ping ({type(exc).__name__})")
+
+
+async def ping_redis(url: str, seconds: float = PING_SECONDS) -> Check:
+    """PING on a fresh connection to `url`."""
+    client = redis.asyncio.Redis.from_url(
+        url, socket_connect_timeout=seconds, socket_timeout=seconds
+    )
+    try:
+        with anyio.fail_after(seconds):
+            await cast(Awaitable[bool], client.ping())  # typed sync-or-async
+    except (RedisError, OSError, TimeoutError) as exc:
+        return _failed("Redis", exc)
+    finally:
+        await client.aclose()
+    return Check(True, "ping answered")
+
+
+async def ping_postgres(url: str, seconds: float = PING_SECONDS) -> Check:
+    """`SELECT 1` on a fresh connection to `url`."""
+    try:
+        with anyio.fail_after(seconds):
+            # libpq counts connect_timeout in whole seconds, 2 at the least.
+            connection = await psycopg.AsyncConnection.connect(
+                url, connect_timeout=max(2, int(seconds))
+            )
+            async with connection:
+                await connection.execute("SELECT 1")
+    except (psycopg.Error, OSError, TimeoutError) as exc:
+        return _failed("PostgreSQL", exc)
+    return Check(True, "ping answered")
