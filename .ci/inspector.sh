@@ -5,7 +5,8 @@
 # tokens file); a request without one gets 401.
 # For each transport: tools/list names all 13 tools, a tools/call succeeds with the expected
 # JSON, and a call the rules refuse comes back as a tool error (the Inspector exits 5 on
-# isError). Needs python3, node 20+ and npm; run after `make install` (or `make test`).
+# isError). /healthz, /readyz and /metrics answer without a token.
+# Needs python3, node 20+ and npm; run after `make install` (or `make test`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -164,6 +165,27 @@ for auth in (None, "Bearer atm_wrong"):
         sys.exit(f"got {answer.status} for {auth!r}")
 PY
 say "ok: http: no token or a wrong token gets 401 with WWW-Authenticate: Bearer"
+
+# The operations endpoints answer a load balancer and Prometheus without a token.
+python3 - "$PORT" <<'PY' || fail "the operations endpoints did not answer without a token"
+import http.client, json, sys
+def get(path):
+    conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=30)
+    conn.request("GET", path)
+    answer = conn.getresponse()
+    return answer.status, answer.read().decode()
+status, body = get("/healthz")
+if status != 200 or json.loads(body) != {"status": "ok"}:
+    sys.exit(f"/healthz: {status} {body}")
+status, body = get("/readyz")
+if status != 200 or json.loads(body)["status"] != "ready":
+    sys.exit(f"/readyz: {status} {body}")
+status, body = get("/metrics")
+counted = [l for l in body.splitlines() if l.startswith("atera_mcp_tool_call_seconds_count{")]
+if status != 200 or not any('tool="find_customers"' in l and 'outcome="ok"' in l for l in counted):
+    sys.exit(f"/metrics: {status} {body[:2000]}")
+PY
+say "ok: http: /healthz, /readyz and /metrics answer without a token"
 
 # DNS-rebinding protection is on: a foreign Host header is turned away with 421.
 python3 - "$PORT" "$TOKEN" <<'PY' || fail "a foreign Host header was not refused with 421"

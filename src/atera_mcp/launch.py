@@ -1,7 +1,13 @@
 """Starting the server for real: settings, the embedded sandbox, and the transports.
 
 `cli.py` parses arguments and calls in here. stdout belongs to the MCP protocol under stdio,
-so everything meant for a person goes to stderr.
+so everything meant for a person goes to stderr (as JSON lines with ATERA_LOG_FORMAT=json).
+
+Streamable HTTP is always stateless: each request is served on its own, with no session kept
+between requests, so any replica behind a load balancer answers any request (no sticky
+sessions). What a session would have carried lives elsewhere: the caller's identity in each
+request's bearer token, the index and the rate budget in the shared stores. The answers stay
+SSE streams (not `json_response`) so progress notifications still reach the client.
 """
 
 from __future__ import annotations
@@ -26,11 +32,13 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import SecretStr
 from starlette.applications import Starlette
+from uvicorn.config import LOGGING_CONFIG
 
 from atera_mcp.auth import HttpAccess, http_access
 from atera_mcp.config import Settings
 from atera_mcp.domain.directory import Technician
 from atera_mcp.errors import ConfigError
+from atera_mcp.ops import configure_logging
 from atera_mcp.sandbox import (
     SANDBOX_TECHNICIANS,
     SandboxConfig,
@@ -45,10 +53,14 @@ SANDBOX_BASE_URL = "https://sandbox.atera.invalid/api/v3"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def say(message: str) -> None:
-    """A line for the person running the server: always stderr, never the protocol stream."""
-    sys.stderr.write(message + "\n")
-    sys.stderr.flush()
+def announce(message: str, handler: logging.Handler | None = None) -> None:
+    """A message for the person running the server: always stderr, never the protocol stream.
+    Through `handler` (JSON logs) it is one log record, shown whatever the log level."""
+    if handler is None:
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+        return
+    handler.handle(logging.LogRecord(__name__, logging.INFO, __file__, 0, message, None, None))
 
 
 def sandbox_settings(
@@ -155,8 +167,11 @@ def check_exposure(
 def http_app(
     server: MCPServer[ToolContext], settings: Settings, access: HttpAccess | None
 ) -> Starlette:
-    """The streamable-HTTP ASGI app: the SDK's, with the access gate when there is one."""
-    app = server.streamable_http_app(transport_security=transport_security(settings.allowed_hosts))
+    """The streamable-HTTP ASGI app: the SDK's, stateless, with the access gate when there is
+    one; /healthz, /readyz and /metrics ride beside /mcp as its custom routes (see ops/)."""
+    app = server.streamable_http_app(
+        stateless_http=True, transport_security=transport_security(settings.allowed_hosts)
+    )
     return access.guard(app) if access is not None else app
 
 
@@ -174,14 +189,14 @@ def serve(
 ) -> None:
     """Build the server from the environment and run it until interrupted."""
     settings = Settings.from_env(env)
-    logging.basicConfig(
-        level=settings.log_level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if settings.log_level != "DEBUG":
-        # One line per HTTP request is noise at INFO; DEBUG shows it.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+    handler = configure_logging(settings.log_level, settings.log_format)
+    as_json = settings.log_format == "json"
+    if as_json:
+        logging.captureWarnings(True)  # a Python warning becomes a JSON line too
+
+    def say(message: str) -> None:
+        announce(message, handler if as_json else None)
+
     http_transport: httpx.AsyncBaseTransport | None = None
     use_sandbox = sandbox == "always" or (sandbox == "if-no-key" and settings.api_key is None)
     if use_sandbox:
@@ -192,10 +207,11 @@ def serve(
         settings = index_folder.enter_context(sandbox_index(settings))
         atexit.register(index_folder.close)  # the temporary index goes when the process does
         exit_on_sigterm()
-        say("=" * 72)
-        say("  SANDBOX MODE: serving a seeded demo Atera account, NOT your real data.")
-        say(f"  {tickets} tickets, seed {seed}. Set ATERA_API_KEY to serve your account.")
-        say("=" * 72)
+        rule = "=" * 72
+        say(
+            f"{rule}\n  SANDBOX MODE: serving a seeded demo Atera account, NOT your real data."
+            f"\n  {tickets} tickets, seed {seed}. Set ATERA_API_KEY to serve your account.\n{rule}"
+        )
     if transport == "stdio":
         build_server(settings, transport=http_transport).run("stdio")
         return
@@ -218,4 +234,6 @@ def serve(
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
+        # JSON: uvicorn configures no handlers of its own; its records reach the root's.
+        log_config=None if as_json else LOGGING_CONFIG,
     )
