@@ -63,23 +63,35 @@ def _free_port() -> int:
     return port
 
 
-def _read_until(process: subprocess.Popen[str], needle: str, seconds: float) -> list[str]:
-    """stderr lines up to and including the first holding `needle` (bounded wait)."""
-    assert process.stderr is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + seconds
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stderr, selectors.EVENT_READ)
-        while time.monotonic() < deadline:
-            if not selector.select(timeout=deadline - time.monotonic()):
-                break
-            line = process.stderr.readline()
-            if not line:
-                break
-            lines.append(line)
-            if needle in line:
-                return lines
-    raise AssertionError(f"no line with {needle!r} in time:\n{''.join(lines)}")
+class StderrLines:
+    """A child's stderr read line by line with a bounded wait: straight from the pipe (a
+    buffered reader would hold lines that select() then never reports)."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stderr is not None
+        self.fd = process.stderr.fileno()
+        self.pending = b""
+        self.lines: list[str] = []
+
+    def until(self, needle: str, seconds: float) -> None:
+        """Read until a line holding `needle` has come (after those read before)."""
+        start = len(self.lines)
+        deadline = time.monotonic() + seconds
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.fd, selectors.EVENT_READ)
+            while not any(needle in line for line in self.lines[start:]):
+                left = deadline - time.monotonic()
+                if left <= 0 or not selector.select(timeout=left):
+                    raise AssertionError(f"no line with {needle!r}:\n{''.join(self.lines)}")
+                chunk = os.read(self.fd, 65536)
+                if not chunk:
+                    raise AssertionError(f"stderr closed:\n{''.join(self.lines)}")
+                self.pending += chunk
+                *whole, self.pending = self.pending.split(b"\n")
+                self.lines += [line.decode() + "\n" for line in whole]
+
+    def rest(self, tail: bytes) -> None:
+        self.lines += [line.decode() + "\n" for line in (self.pending + tail).splitlines()]
 
 
 def test_serve_over_http_writes_only_json_lines_to_stderr_uvicorn_included(
@@ -95,11 +107,10 @@ def test_serve_over_http_writes_only_json_lines_to_stderr_uvicorn_included(
     port = _free_port()
     command = [sys.executable, "-m", "atera_mcp.cli", "serve", "--sandbox", "--tickets", "5"]
     command += ["--transport", "http", "--port", str(port)]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stderr = StderrLines(process)
     try:
-        lines = _read_until(process, "Uvicorn running on", 60)
+        stderr.until("Uvicorn running on", 60)
         base = f"http://127.0.0.1:{port}"
         with urllib.request.urlopen(f"{base}/healthz", timeout=10) as answer:
             assert json.load(answer) == {"status": "ok"}
@@ -120,15 +131,16 @@ def test_serve_over_http_writes_only_json_lines_to_stderr_uvicorn_included(
         with urllib.request.urlopen(request, timeout=30) as answer:
             assert answer.status == 200
             answer.read()
-        lines += _read_until(process, "/mcp", 30)  # uvicorn's access line for the POST
+        stderr.until("POST /mcp", 30)  # uvicorn's access line
     finally:
         process.send_signal(signal.SIGTERM)
         out, rest = process.communicate(timeout=30)
-    lines += rest.splitlines(keepends=True)
+    stderr.rest(rest)
+    lines = stderr.lines
     entries = [json.loads(line) for line in lines if line.strip()]
     assert all({"time", "level", "logger", "message"} <= set(e) for e in entries)
     loggers = {e["logger"] for e in entries}
     assert {"uvicorn.error", "uvicorn.access", "atera_mcp.launch"} <= loggers
     assert any("SANDBOX MODE" in e["message"] for e in entries)
     assert "Body-Marker-42" not in "".join(lines)
-    assert out == ""
+    assert out == b""

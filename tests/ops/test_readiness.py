@@ -240,3 +240,28 @@ async def test_a_store_that_does_not_answer_makes_it_unready_naming_it(
     assert "hunter2" not in answer.text
     assert str(port) not in answer.text
     assert "hunter2" not in caplog.text
+
+
+async def test_a_burst_of_probes_pings_a_store_once_per_5_seconds() -> None:
+    clock = Clock()
+    accepted = 0
+
+    async def hang_up(stream: anyio.abc.SocketStream) -> None:
+        nonlocal accepted
+        accepted += 1
+        await stream.aclose()
+
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    configured = settings(redis_url=SecretStr(f"redis://127.0.0.1:{port}/0"))
+    async with listener, anyio.create_task_group() as group:
+        group.start_soon(listener.serve, hang_up)
+        async with replica(configured, Atera(sandbox_app(tickets=5)), clock=clock) as app:
+            burst = [(await readyz(app))[0] for _ in range(5)]
+            clock.advance(5)
+            later, body = await readyz(app)
+        group.cancel_scope.cancel()
+    assert burst == [503] * 5
+    assert later == 503
+    assert body["failed"] == ["redis"]
+    assert accepted == 2

@@ -10,7 +10,7 @@
   answers. During the first sync the replica is ready: every tool but search works fully and
   a search says it is incomplete and how far the sync is; pulling every replica out of the
   load balancer for the minutes a first sync takes would stop the service desk for nothing.
-- Redis and PostgreSQL, when configured: a ping (see stores.py).
+- Redis and PostgreSQL, when configured: a ping, at most one per 5 s (see stores.py).
 """
 
 from __future__ import annotations
@@ -27,9 +27,7 @@ import psycopg
 from atera_mcp.client import AteraClient, RequestClass, background_requests
 from atera_mcp.config import Settings
 from atera_mcp.errors import AteraError
-from atera_mcp.index.store import SyncState
-from atera_mcp.index.sync import percent_synced
-from atera_mcp.ops.stores import Check, ping_postgres, ping_redis
+from atera_mcp.ops.stores import Check, Throttled, ping_postgres, ping_redis
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +37,24 @@ PROBE_EVERY = timedelta(seconds=30)  # at most one probe request in this time
 PROBE_TIMEOUT = 5.0  # seconds; a probe that takes longer counts as no answer
 
 
+class IndexState(Protocol):
+    """What readiness reads of the index's sync state (`SyncState`)."""
+
+    @property
+    def phase(self) -> str: ...  # "ready" once the first sync has ended
+
+    @property
+    def last_delta_at(self) -> datetime | None: ...  # the last read of the change feed
+
+
 class IndexView(Protocol):
-    """What readiness reads of the index (`TicketIndex`)."""
+    """What readiness reads of the index (`TicketIndex`), whichever backend holds it."""
 
-    async def state(self) -> SyncState: ...
+    async def state(self) -> IndexState: ...
 
-    def in_use(self) -> bool: ...
+    async def progress(self) -> float: ...  # percent of the first sync done
+
+    def in_use(self) -> bool: ...  # a tool call lately: its deltas are expected to run
 
 
 class Pulse:
@@ -65,7 +75,7 @@ class Pulse:
         return self.last_answer is not None and self.clock() - self.last_answer <= span
 
 
-def lag_of(state: SyncState, now: datetime) -> float | None:
+def lag_of(state: IndexState, now: datetime) -> float | None:
     """Seconds since the index last read the change feed; None before its first sync ends."""
     if state.phase != "ready" or state.last_delta_at is None:
         return None
@@ -85,6 +95,13 @@ class Readiness:
         self.serving = False
         self._probed_at: datetime | None = None
         self._probe_lock: anyio.Lock | None = None
+        self.stores: dict[str, Throttled] = {}
+        if settings.redis_url is not None:
+            redis_url = settings.redis_url.get_secret_value()
+            self.stores["redis"] = Throttled(lambda: ping_redis(redis_url), clock)
+        if settings.database_url is not None:
+            database_url = settings.database_url.get_secret_value()
+            self.stores["postgresql"] = Throttled(lambda: ping_postgres(database_url), clock)
 
     def attach(self, atera: AteraClient, index: IndexView | None) -> None:
         self.atera, self.index, self.serving = atera, index, True
@@ -105,12 +122,8 @@ class Readiness:
             async with anyio.create_task_group() as group:
                 group.start_soon(run, "atera", self.check_atera())
                 group.start_soon(run, "index", self.check_index())
-                if self.settings.redis_url is not None:
-                    url = self.settings.redis_url.get_secret_value()
-                    group.start_soon(run, "redis", ping_redis(url))
-                if self.settings.database_url is not None:
-                    url = self.settings.database_url.get_secret_value()
-                    group.start_soon(run, "postgresql", ping_postgres(url))
+                for name, ping in self.stores.items():
+                    group.start_soon(run, name, ping())
         failed = sorted(name for name, check in checks.items() if not check.ok)
         body: dict[str, object] = {
             "status": "not ready" if failed else "ready",
@@ -151,13 +164,12 @@ class Readiness:
         if index is None:
             return Check(True, "off: search_tickets scans Atera")
         try:
-            state = await index.state()
+            lag = lag_of(await index.state(), self.clock())
+            share = await index.progress() if lag is None else 100.0
         except (sqlite3.Error, psycopg.Error, OSError) as exc:
             log.warning("Readiness: the index cannot be read: %s", exc)
             return Check(False, f"the index cannot be read ({type(exc).__name__})")
-        lag = lag_of(state, self.clock())
         if lag is None:
-            share = percent_synced(state)
             return Check(
                 True, f"first sync under way ({share:.0f}% read); searches say they are partial"
             )

@@ -1,27 +1,34 @@
 """Pings of the shared stores (Redis for the budget, PostgreSQL for the index) for /readyz.
 
-Each ping opens its own short-lived connection with a short timeout, so it checks what a new
-request would meet (the server reachable, the credentials accepted), whatever state the
-budget's or the index's own pools are in. The reason shown in /readyz is the exception's type
-only: the body is public, and a driver's message may name hosts and users. The full message
-goes to the log, which never holds the URL itself (it may carry a password).
+Each ping opens its own short-lived connection with a short timeout and no retry, so it checks
+what a new request would meet (the server reachable, the credentials accepted), whatever state
+the budget's or the index's own pools are in. /readyz is public, so `Throttled` runs a ping at
+most once per `PING_EVERY`: a flood of probes cannot become a flood of connections.
+
+The reason shown in /readyz is the exception's type only: the body is public, and a driver's
+message may name hosts and users. The full message goes to the log, which never holds the URL
+itself (it may carry a password).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import cast
 
 import anyio
 import psycopg
 import redis.asyncio
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
 PING_SECONDS = 2.0  # a ping must answer well within a load balancer's own timeout
+PING_EVERY = timedelta(seconds=5)  # /readyz calls in between get the last ping's result
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,7 @@ def _failed(store: str, exc: BaseException) -> Check:
 async def ping_redis(url: str, seconds: float = PING_SECONDS) -> Check:
     """PING on a fresh connection to `url`."""
     client = redis.asyncio.Redis.from_url(
-        url, socket_connect_timeout=seconds, socket_timeout=seconds
+        url, socket_connect_timeout=seconds, socket_timeout=seconds, retry=Retry(NoBackoff(), 0)
     )
     try:
         with anyio.fail_after(seconds):
@@ -68,3 +75,29 @@ async def ping_postgres(url: str, seconds: float = PING_SECONDS) -> Check:
     except (psycopg.Error, OSError, TimeoutError) as exc:
         return _failed("PostgreSQL", exc)
     return Check(True, "ping answered")
+
+
+class Throttled:
+    """Runs `check` at most once per `every` (by `clock`); calls in between, concurrent ones
+    included, get the last result."""
+
+    def __init__(
+        self,
+        check: Callable[[], Awaitable[Check]],
+        clock: Callable[[], datetime],
+        every: timedelta = PING_EVERY,
+    ) -> None:
+        self.check = check
+        self.clock = clock
+        self.every = every
+        self._last: tuple[datetime, Check] | None = None
+        self._lock: anyio.Lock | None = None
+
+    async def __call__(self) -> Check:
+        if self._lock is None:
+            self._lock = anyio.Lock()
+        async with self._lock:
+            now = self.clock()
+            if self._last is None or now - self._last[0] >= self.every:
+                self._last = (now, await self.check())
+            return self._last[1]
