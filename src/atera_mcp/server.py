@@ -127,6 +127,9 @@ class AteraTool(Tool):
         started = time.perf_counter()
         try:
             result = await self._call(arguments, context)
+        except UnexpectedToolError:  # a bug (a ToolError subclass: caught first)
+            self._timed("error", started)
+            raise
         except ToolError:
             self._timed("refused", started)
             raise

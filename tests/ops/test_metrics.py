@@ -119,3 +119,20 @@ async def test_each_server_counts_only_its_own_calls_and_needs_no_token(tmp_path
     tool = "atera_mcp_tool_call_seconds_count"
     assert value(mine, tool, tool="find_customers", outcome="ok") == 1
     assert value(theirs, tool, tool="find_customers", outcome="ok") == 0
+
+
+class Broken(httpx.AsyncBaseTransport):
+    """Fails in a way no Atera error explains (a bug's stand-in): the call is an error."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("not an HTTP failure")
+
+
+async def test_a_tool_call_that_hits_a_bug_is_timed_as_an_error() -> None:
+    async with replica(settings(), Broken()) as app:
+        result = await call_tool(app, "find_customers", query="Acme")
+        _, samples = await scrape(app)
+    assert result["isError"] is True
+    tool = "atera_mcp_tool_call_seconds_count"
+    assert value(samples, tool, tool="find_customers", outcome="error") == 1
+    assert value(samples, tool, tool="find_customers", outcome="refused") == 0
