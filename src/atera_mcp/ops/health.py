@@ -16,13 +16,11 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
 import anyio
-import psycopg
 
 from atera_mcp.client import AteraClient, RequestClass, background_requests
 from atera_mcp.config import Settings
@@ -166,8 +164,8 @@ class Readiness:
         try:
             lag = lag_of(await index.state(), self.clock())
             share = await index.progress() if lag is None else 100.0
-        except (sqlite3.Error, psycopg.Error, OSError) as exc:
-            log.warning("Readiness: the index cannot be read: %s", exc)
+        except Exception as exc:  # SQLite's, PostgreSQL's, or a bug: the traceback is logged
+            log.exception("Readiness: the index cannot be read")
             return Check(False, f"the index cannot be read ({type(exc).__name__})")
         if lag is None:
             return Check(

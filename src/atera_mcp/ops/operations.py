@@ -9,13 +9,11 @@ results: never a ticket, a customer, an id or a credential.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import psycopg
 from mcp.server.mcpserver import MCPServer
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
@@ -92,7 +90,7 @@ class Operations:
         if index is not None:
             try:
                 lag = lag_of(await index.state(), self.clock())
-            except (sqlite3.Error, psycopg.Error, OSError) as exc:
-                log.warning("Metrics: the index state cannot be read: %s", exc)
+            except Exception:  # SQLite's, PostgreSQL's, or a bug: the traceback is logged
+                log.exception("Metrics: the index state cannot be read")
         self.metrics.index_lag.set(float("nan") if lag is None else lag)
         return Response(self.metrics.render(), media_type=CONTENT_TYPE_LATEST, headers=NO_STORE)
