@@ -259,11 +259,13 @@ def build_server(
             if budget is None and shared is not None and settings.rpm > 0:
                 budget = RedisBudget(shared, settings.rpm, settings.sync_rpm)
             locks = KeyedLocks(RedisLocks(shared) if shared is not None else None)
-            async with _serving(budget, locks) as ctx:
+            async with _serving(budget, locks, shared) as ctx:
                 yield ctx
 
     @asynccontextmanager
-    async def _serving(budget: Budget | None, locks: KeyedLocks) -> AsyncIterator[ToolContext]:
+    async def _serving(
+        budget: Budget | None, locks: KeyedLocks, shared: SharedRedis | None
+    ) -> AsyncIterator[ToolContext]:
         async with AteraClient(
             api_key=api_key,
             base_url=settings.base_url,
@@ -279,14 +281,14 @@ def build_server(
         ) as atera:
             index = await _open_index(settings, atera, clock)
             if index is None:
-                with ops.serving(atera, None):
+                with ops.serving(atera, None, shared):
                     yield ToolContext.create(atera, settings, clock, write_locks=locks)
                 return
             try:
                 async with anyio.create_task_group() as background:
                     background.start_soon(index.run_background)
                     try:
-                        with ops.serving(atera, index):
+                        with ops.serving(atera, index, shared):
                             yield ToolContext.create(atera, settings, clock, index, locks)
                     finally:
                         background.cancel_scope.cancel()

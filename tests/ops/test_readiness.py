@@ -258,10 +258,12 @@ async def test_a_burst_of_probes_pings_a_store_once_per_5_seconds() -> None:
         group.start_soon(listener.serve, hang_up)
         async with replica(configured, Atera(sandbox_app(tickets=5)), clock=clock) as app:
             burst = [(await readyz(app))[0] for _ in range(5)]
+            after_one_ping = accepted  # redis-py may reconnect once within a ping
             clock.advance(5)
             later, body = await readyz(app)
         group.cancel_scope.cancel()
     assert burst == [503] * 5
     assert later == 503
     assert body["failed"] == ["redis"]
-    assert accepted == 2
+    assert after_one_ping >= 1
+    assert accepted == 2 * after_one_ping

@@ -22,7 +22,7 @@ from typing import Protocol
 
 import anyio
 
-from atera_mcp.client import AteraClient, RequestClass, background_requests
+from atera_mcp.client import AteraClient, RequestClass, SharedRedis, background_requests
 from atera_mcp.config import Settings
 from atera_mcp.errors import AteraError
 from atera_mcp.ops.stores import Check, Throttled, ping_postgres, ping_redis
@@ -94,18 +94,20 @@ class Readiness:
         self._probed_at: datetime | None = None
         self._probe_lock: anyio.Lock | None = None
         self.stores: dict[str, Throttled] = {}
-        if settings.redis_url is not None:
-            redis_url = settings.redis_url.get_secret_value()
-            self.stores["redis"] = Throttled(lambda: ping_redis(redis_url), clock)
         if settings.database_url is not None:
             database_url = settings.database_url.get_secret_value()
             self.stores["postgresql"] = Throttled(lambda: ping_postgres(database_url), clock)
 
-    def attach(self, atera: AteraClient, index: IndexView | None) -> None:
+    def attach(
+        self, atera: AteraClient, index: IndexView | None, redis: SharedRedis | None
+    ) -> None:
         self.atera, self.index, self.serving = atera, index, True
+        if redis is not None:
+            self.stores["redis"] = Throttled(lambda: ping_redis(redis), self.clock)
 
     def detach(self) -> None:
         self.atera, self.index, self.serving = None, None, False
+        self.stores.pop("redis", None)
 
     async def report(self) -> tuple[bool, dict[str, object]]:
         """Run every check (concurrently); whether all pass, and the JSON body."""
@@ -120,7 +122,7 @@ class Readiness:
             async with anyio.create_task_group() as group:
                 group.start_soon(run, "atera", self.check_atera())
                 group.start_soon(run, "index", self.check_index())
-                for name, ping in self.stores.items():
+                for name, ping in list(self.stores.items()):
                     group.start_soon(run, name, ping())
         failed = sorted(name for name, check in checks.items() if not check.ok)
         body: dict[str, object] = {

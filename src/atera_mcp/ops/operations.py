@@ -19,7 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from atera_mcp.client import AteraClient, RequestClass
+from atera_mcp.client import AteraClient, RequestClass, SharedRedis
 from atera_mcp.config import Settings
 from atera_mcp.ops.health import Clock, IndexView, Pulse, Readiness, lag_of
 from atera_mcp.ops.metrics import Metrics, Outcome
@@ -51,9 +51,11 @@ class Operations:
     # -- what the server calls --------------------------------------------------------------
 
     @contextmanager
-    def serving(self, atera: AteraClient, index: IndexView | None) -> Iterator[None]:
-        """While the lifespan runs: readiness checks this client and index."""
-        self.readiness.attach(atera, index)
+    def serving(
+        self, atera: AteraClient, index: IndexView | None, redis: SharedRedis | None = None
+    ) -> Iterator[None]:
+        """While the lifespan runs: readiness checks this client, index and shared Redis."""
+        self.readiness.attach(atera, index, redis)
         try:
             yield
         finally:

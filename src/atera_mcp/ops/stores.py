@@ -1,16 +1,15 @@
 """Pings of the shared stores (Redis for the budget, PostgreSQL for the index) for /readyz.
 
-Each ping opens its own short-lived connection with a short timeout and no retry, so it checks
-what a new request would meet (the server reachable, the credentials accepted), whatever state
-the budget's or the index's own pools are in. /readyz is public, so `Throttled` runs a ping at
-most once per `PING_EVERY`: a flood of probes cannot become a flood of connections.
+Redis is pinged through the server's own `SharedRedis` (the budget's and the write locks'
+connection, bounded by its timeouts). PostgreSQL gets a fresh short-lived connection with a
+short timeout, which checks what a new request would meet (the server reachable, the
+credentials accepted); its driver is imported on first use, so a server without it starts a
+third of a second sooner. /readyz is public, so `Throttled` runs a ping at most once per
+`PING_EVERY`: a flood of probes cannot become a flood of connections.
 
 The reason shown in /readyz is the exception's type only: the body is public, and a driver's
 message may name hosts and users. The full message goes to the log, which never holds the URL
 itself (it may carry a password).
-
-The drivers are imported on first use: most servers configure neither store, and a stdio
-server starts a third of a second sooner without them.
 """
 
 from __future__ import annotations
@@ -19,9 +18,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
 
 import anyio
+
+from atera_mcp.client import SharedRedis
+from atera_mcp.errors import SharedStateUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -45,23 +46,12 @@ def _failed(store: str, exc: BaseException) -> Check:
     return Check(False, f"no answer to a ping ({type(exc).__name__})")
 
 
-async def ping_redis(url: str, seconds: float = PING_SECONDS) -> Check:
-    """PING on a fresh connection to `url`."""
-    import redis.asyncio
-    from redis.asyncio.retry import Retry
-    from redis.backoff import NoBackoff
-    from redis.exceptions import RedisError
-
-    client = redis.asyncio.Redis.from_url(
-        url, socket_connect_timeout=seconds, socket_timeout=seconds, retry=Retry(NoBackoff(), 0)
-    )
+async def ping_redis(shared: SharedRedis) -> Check:
+    """PING through the server's shared Redis connection."""
     try:
-        with anyio.fail_after(seconds):
-            await cast(Awaitable[bool], client.ping())  # typed sync-or-async
-    except (RedisError, OSError, TimeoutError) as exc:
-        return _failed("Redis", exc)
-    finally:
-        await client.aclose()
+        await shared.ping()  # bounded by its own timeouts; logs what did not answer
+    except SharedStateUnavailable as exc:
+        return Check(False, f"no answer to a ping ({type(exc).__name__})")
     return Check(True, "ping answered")
 
 
