@@ -81,7 +81,8 @@ def lag_of(state: IndexState, now: datetime) -> float | None:
 
 
 class Readiness:
-    """The /readyz checks of one server; `attach` hands it the lifespan's client and index."""
+    """The /readyz checks of one server; `attach` hands it the lifespan's client, index and
+    shared Redis."""
 
     def __init__(self, settings: Settings, clock: Clock, pulse: Pulse) -> None:
         self.settings = settings
