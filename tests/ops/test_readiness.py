@@ -4,6 +4,7 @@ Atera at most one request per 30 seconds, and only when no real request answered
 
 from __future__ import annotations
 
+import secrets
 import socket
 from datetime import timedelta
 from pathlib import Path
@@ -11,11 +12,14 @@ from typing import Any
 
 import anyio
 import httpx
+import psycopg
 import pytest
+from psycopg import sql
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
 from atera_mcp.auth.tokens import TokenFile
+from atera_mcp.index.pg_schema import schema_for
 from atera_mcp.sandbox import sandbox_transport
 from tests.harness import API_KEY, NOW, sandbox_app, settings
 from tests.index.helpers import Clock
@@ -267,3 +271,29 @@ async def test_a_burst_of_probes_pings_a_store_once_per_5_seconds() -> None:
     assert body["failed"] == ["redis"]
     assert after_one_ping >= 1
     assert accepted == 2 * after_one_ping
+
+
+async def test_an_index_on_postgresql_reports_its_first_sync_and_lag(
+    database_url: str, tmp_path: Path
+) -> None:
+    clock = Clock()
+    configured = settings(
+        base_url=f"https://sandbox-{secrets.token_hex(4)}.test/api/v3",  # an account of its own
+        index_path=tmp_path / "never.sqlite3",
+        database_url=SecretStr(database_url),
+    )
+    atera = Atera(sandbox_app(tickets=60, clock=clock))
+    try:
+        async with replica(configured, atera, clock=clock) as app:
+            await first_sync_done(app)
+            clock.advance(30)
+            searched = await call_tool(app, "search_tickets", limit=1)
+            status, body = await readyz(app)
+    finally:
+        schema = schema_for(configured.account_fingerprint)
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+    assert searched["structuredContent"]["total"] == 60
+    assert status == 200
+    assert body["checks"]["index"] == {"ok": True, "detail": "lag 0 s"}  # the search refreshed
+    assert body["checks"]["postgresql"] == {"ok": True, "detail": "ping answered"}

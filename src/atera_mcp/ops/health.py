@@ -45,8 +45,18 @@ class IndexState(Protocol):
     def last_delta_at(self) -> datetime | None: ...  # the last read of the change feed
 
 
+class IndexBackendView(Protocol):
+    """What readiness needs of the index's storage (SQLite or PostgreSQL)."""
+
+    @property
+    def failures(self) -> tuple[type[Exception], ...]: ...  # "cannot answer now" (down, busy)
+
+
 class IndexView(Protocol):
     """What readiness reads of the index (`TicketIndex`), whichever backend holds it."""
+
+    @property
+    def store(self) -> IndexBackendView: ...
 
     async def state(self) -> IndexState: ...
 
@@ -167,8 +177,8 @@ class Readiness:
         try:
             lag = lag_of(await index.state(), self.clock())
             share = await index.progress() if lag is None else 100.0
-        except Exception as exc:  # SQLite's, PostgreSQL's, or a bug: the traceback is logged
-            log.exception("Readiness: the index cannot be read")
+        except index.store.failures as exc:  # anything else is a bug, and stays one
+            log.warning("Readiness: the index cannot be read: %s", type(exc).__name__)
             return Check(False, f"the index cannot be read ({type(exc).__name__})")
         if lag is None:
             return Check(

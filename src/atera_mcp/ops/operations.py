@@ -92,7 +92,7 @@ class Operations:
         if index is not None:
             try:
                 lag = lag_of(await index.state(), self.clock())
-            except Exception:  # SQLite's, PostgreSQL's, or a bug: the traceback is logged
-                log.exception("Metrics: the index state cannot be read")
+            except index.store.failures as exc:  # the lag is then unknown (NaN)
+                log.warning("Metrics: the index cannot be read: %s", type(exc).__name__)
         self.metrics.index_lag.set(float("nan") if lag is None else lag)
         return Response(self.metrics.render(), media_type=CONTENT_TYPE_LATEST, headers=NO_STORE)
