@@ -254,3 +254,23 @@ def location_url(path: Path) -> str:
     where = location(path)
     assert isinstance(where, PostgresTarget)
     return where.url
+
+
+def test_a_replica_starting_while_another_holds_the_sync_lease_opens_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    where = location(tmp_path / "i")
+    assert isinstance(where, PostgresTarget)
+    holder = PostgresStore.open(where.url, where.schema)
+    try:
+        assert holder.try_lease("holder", T0, 120)  # held for as long as the holder lives
+        # Bounds the wait: a start that queued behind the lease fails here instead of hanging.
+        monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=5s")
+        starting = PostgresStore.open(where.url, where.schema)
+        try:
+            assert starting.count() == 0
+            assert not starting.try_lease("starting", T0, 120)
+        finally:
+            starting.close()
+    finally:
+        holder.close()

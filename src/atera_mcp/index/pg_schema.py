@@ -87,8 +87,15 @@ def check_name(schema: str) -> str:
 
 
 def lock_key(schema: str) -> int:
-    """A signed 64-bit advisory lock key naming the schema (its sync lease, its creation)."""
+    """A signed 64-bit advisory lock key naming the schema's sync lease."""
     return int.from_bytes(hashlib.blake2b(schema.encode(), digest_size=8).digest(), signed=True)
+
+
+def creation_lock_key(schema: str) -> int:
+    """The advisory lock key replicas take turns on to create (or rebuild) the schema. Not the
+    lease's: the syncing replica holds that one for as long as it lives, and a replica starting
+    meanwhile must not wait for it to die."""
+    return lock_key(f"{schema}/create")
 
 
 def row_lock_space(schema: str) -> int:
@@ -141,7 +148,7 @@ def prepare(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> None:
     starting at once take turns (a transaction-level advisory lock on the schema's key)."""
     name = sql.Identifier(check_name(schema))
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(schema),))
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (creation_lock_key(schema),))
         version = schema_version(conn, schema)
         if version == SCHEMA_VERSION:
             return
