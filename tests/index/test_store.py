@@ -225,3 +225,23 @@ def test_relevance_puts_the_title_above_the_description_above_comments(tmp_path:
         Observation(at=T0),
     )
     assert ids(store, match=text_query("fuser"), sort="relevance") == [3, 2, 1]
+
+
+def test_a_ticket_with_nul_characters_is_indexed_and_found(tmp_path: Path) -> None:
+    store = open_store_at(tmp_path / "a.sqlite3")
+    nul = dto(
+        1,
+        TicketTitle="Printer\x00jam",
+        FirstComment="toner\x00low",
+        CustomerName="Nul\x00 Industries",
+        LastEndUserComment="still\x00broken",
+    )
+    assert store.upsert_tickets([nul, dto(2, FirstComment="x")], Observation(at=T0)) == 2
+    comment = TicketCommentDto.model_validate(
+        {"Date": T0.isoformat(), "Comment": "fuser\x00replaced", "IsInternal": True}
+    )
+    store.replace_comments(1, [comment])
+    for words in ("printer jam", "toner", "broken", "fuser replaced"):
+        assert ids(store, match=text_query(words)) == [1], words
+    assert ids(store, customer_text="industries") == [1]
+    assert ids(store, customer_text="\x00", type="\x00") == []  # a search with one is no error

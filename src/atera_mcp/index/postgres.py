@@ -27,6 +27,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.types.string import StrDumperUnknown
 
 from atera_mcp.domain.text import strip_html
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
@@ -89,9 +90,23 @@ class PostgresTarget:
     schema: str
 
 
+class _TextWithoutNul(StrDumperUnknown):
+    """PostgreSQL's text cannot hold NUL, and psycopg refuses a string with one; Atera's JSON
+    can carry one (\\u0000 in a pasted e-mail). Every parameter, written or searched, has it
+    as a space: one such ticket must not fail its whole sweep page (and the sync with it), nor
+    a search with one fail as if the database were down. A space, not nothing, so the words on
+    either side stay two words when a document is rebuilt from the stored text (as FTS5 and
+    `fts.tokens()` split them at the NUL)."""
+
+    def dump(self, obj: str) -> bytes:
+        return obj.replace("\x00", " ").encode(self._encoding)
+
+
 def _open_connection(url: str, name: str = "atera-mcp index") -> Connection:
     # Named, so an operator sees in pg_stat_activity which connection holds the sync lease.
-    return psycopg.connect(url, autocommit=True, connect_timeout=10, application_name=name)
+    conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name=name)
+    conn.adapters.register_dumper(str, _TextWithoutNul)
+    return conn
 
 
 class PostgresStore:
