@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import anyio
+import httpx
 import psycopg
 import pytest
 from mcp import Client
@@ -274,3 +275,28 @@ def test_a_replica_starting_while_another_holds_the_sync_lease_opens_at_once(
             starting.close()
     finally:
         holder.close()
+
+
+async def test_a_syncing_replica_whose_lease_connection_died_stops_syncing_at_its_next_page(
+    tmp_path: Path,
+) -> None:
+    app, clock = account(300)
+    where = location(tmp_path / "i")
+    assert isinstance(where, PostgresTarget)
+    killed: list[int] = []
+
+    async def hook(request: httpx.Request, response: httpx.Response) -> None:
+        if request.url.path.endswith("/tickets") and not killed:
+            # The lease's connection ends (a network cut, an operator): the lock is free at once.
+            holder = await anyio.to_thread.run_sync(lease_holder, where.url, where.schema)
+            assert holder is not None
+            await anyio.to_thread.run_sync(terminate, where.url, holder)
+            killed.append(holder)
+
+    async with open_index(app, tmp_path / "i", clock, hook=hook) as first:
+        # Another replica may hold the lease by now: this one stops (LeaseLost) and only reads.
+        assert await first.index.background_step() == first.index.lease_poll
+        assert killed
+        state = await first.index.state()
+        assert state.phase == "sweeping"
+        assert len(state.pages_done) < state.pages_total

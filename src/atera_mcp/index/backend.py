@@ -130,6 +130,10 @@ class IndexBackend(Protocol):
     transient: tuple[type[Exception], ...]
     # Seconds between lease attempts of a process that does not hold it (None: the refresh).
     lease_poll: float | None
+    # Seconds between checks, while syncing, that the lease is still held (None: a third of
+    # the lease). A lease that is a lock on a connection is checked after every page: when that
+    # connection ends, another process may take over within seconds.
+    lease_check: float | None
 
     def close(self) -> None: ...
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:

@@ -118,6 +118,7 @@ class PostgresStore:
     # Unreachable, restarting, a deadlock or serialization failure, out of space.
     transient: tuple[type[Exception], ...] = (psycopg.OperationalError,)
     lease_poll: float | None = LEASE_POLL
+    lease_check: float | None = 0.0  # a ping of the lock's connection
 
     def __init__(self, url: str, schema: str) -> None:
         self.schema = check_name(schema)

@@ -319,9 +319,12 @@ class TicketIndex:
         return held
 
     async def _renew(self) -> None:
-        """After each page: renew the lease once a third of it has passed."""
+        """After each page: renew the lease once a third of it has passed (or as often as the
+        backend asks: PostgreSQL's lock is lost the moment its connection ends)."""
         renewed = self._lease_renewed
-        if renewed is None or self.clock() - renewed < timedelta(seconds=LEASE_SECONDS / 3):
+        every = self.store.lease_check
+        every = LEASE_SECONDS / 3 if every is None else every
+        if renewed is None or self.clock() - renewed < timedelta(seconds=every):
             return
         if not await self._take_lease():
             raise LeaseLost(self.owner)

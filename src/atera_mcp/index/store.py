@@ -60,6 +60,7 @@ class IndexStore:
     # Locked past the busy timeout, an I/O error, a full disk.
     transient: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
     lease_poll: float | None = None
+    lease_check: float | None = None
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
