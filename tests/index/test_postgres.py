@@ -23,7 +23,7 @@ from atera_mcp import index_cli
 from atera_mcp.cli import main
 from atera_mcp.config import Settings
 from atera_mcp.errors import SharedStateUnavailable
-from atera_mcp.index.backend import Observation, SchemaMismatch
+from atera_mcp.index.backend import Observation, SchemaMismatch, SyncState
 from atera_mcp.index.pg_schema import SCHEMA_VERSION, lock_key, schema_for
 from atera_mcp.index.postgres import PostgresStore, PostgresTarget
 from atera_mcp.sandbox import sandbox_transport
@@ -300,3 +300,27 @@ async def test_a_syncing_replica_whose_lease_connection_died_stops_syncing_at_it
         state = await first.index.state()
         assert state.phase == "sweeping"
         assert len(state.pages_done) < state.pages_total
+
+
+def test_sync_state_saved_by_two_replicas_never_moves_back(tmp_path: Path) -> None:
+    where = location(tmp_path / "i")
+    assert isinstance(where, PostgresTarget)
+    one, two = (PostgresStore.open(where.url, where.schema) for _ in range(2))
+    try:
+        t1, t2 = T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)
+        one.save_state(SyncState(phase="ready", watermark=T0, last_delta_at=T0))
+        # Two replicas each run a delta before a search: each loads the state, reads the feed
+        # and saves its watermark; the one that started earlier saves last.
+        early, late = one.load_state(), two.load_state()
+        late.watermark = late.last_delta_at = t2
+        two.save_state(late)
+        early.watermark = early.last_delta_at = t1
+        one.save_state(early)
+        assert two.load_state().watermark == t2
+        assert two.load_state().last_delta_at == t2
+        # A syncer that lost its lease mid-sweep saves its page after the new holder finished.
+        one.save_state(SyncState(phase="sweeping", sweep_started=T0, pages_total=9))
+        assert two.load_state().phase == "ready"
+    finally:
+        one.close()
+        two.close()

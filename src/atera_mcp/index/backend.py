@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -92,6 +92,28 @@ class SyncState:
             last_delta_at=when("last_delta_at"),
             last_full_sweep_at=when("last_full_sweep_at"),
         )
+
+
+def merge_saved(current: SyncState, incoming: SyncState) -> SyncState:
+    """What a save of `incoming` leaves stored over `current`, which another replica may have
+    saved since `incoming` was loaded (a delta before a search needs no lease; a syncer learns
+    it lost its lease only at its next page). A finished first sync is never put back to an
+    unfinished one, and once ready the watermark and the times of the last delta and sweep
+    never move back."""
+    if current.phase != "ready":
+        return incoming
+    if incoming.phase != "ready":
+        return current
+
+    def later(a: datetime | None, b: datetime | None) -> datetime | None:
+        return a if b is None or (a is not None and a > b) else b
+
+    return replace(
+        incoming,
+        watermark=later(current.watermark, incoming.watermark),
+        last_delta_at=later(current.last_delta_at, incoming.last_delta_at),
+        last_full_sweep_at=later(current.last_full_sweep_at, incoming.last_full_sweep_at),
+    )
 
 
 class SchemaMismatch(Exception):

@@ -40,6 +40,7 @@ from atera_mcp.index.backend import (
     Observation,
     SchemaMismatch,
     SyncState,
+    merge_saved,
 )
 from atera_mcp.index.fts import tsquery
 from atera_mcp.index.pg_schema import (
@@ -194,11 +195,21 @@ class PostgresStore:
         return SyncState.from_json(rows[0][0]) if rows else SyncState()
 
     def save_state(self, state: SyncState) -> None:
-        self.execute(
-            "INSERT INTO meta (key, value) VALUES ('sync_state', %s) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value RETURNING 1",
-            (state.to_json(),),
-        )
+        """Save `state`, merged with what another replica may have saved since it was loaded
+        (backend.merge_saved), under the row's lock."""
+        with self._lock:
+            conn = self._connection()
+            with conn.transaction():
+                row = conn.execute(
+                    "SELECT value FROM meta WHERE key = 'sync_state' FOR UPDATE"
+                ).fetchone()
+                if row is not None:
+                    state = merge_saved(SyncState.from_json(row[0]), state)
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('sync_state', %s) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (state.to_json(),),
+                )
 
     def analyze(self) -> None:
         """The planner's statistics, and the visibility map a fresh bulk load lacks (so
