@@ -138,3 +138,22 @@ def test_the_readiness_lag_bound_defaults_to_five_minutes_and_takes_up_to_a_day(
     for bad in ("0", "-5", "soon", "86401"):
         with pytest.raises(ConfigError, match="ATERA_READY_MAX_LAG must be a number of seconds"):
             Settings.from_env({"ATERA_READY_MAX_LAG": bad})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://atera:hunter2 x@db/atera",  # libpq quotes the password back
+        "postgresql://atera:hunter2%zz@db/atera",
+        "postgresql://atera:hunter2@x@db/atera",  # 'x@db' would be the host a failure names
+        "postgresql://atera:hunt/er2@db/atera",  # "hunt" would be the port
+        "postgresql://atera:hunter2@db:port/atera",
+    ],
+)
+def test_a_database_url_libpq_cannot_read_is_refused_at_start_without_echoing_it(
+    url: str,
+) -> None:
+    with pytest.raises(ConfigError, match="ATERA_DATABASE_URL is not a PostgreSQL URL") as e:
+        Settings.from_env({"ATERA_API_KEY": "k", "ATERA_DATABASE_URL": url})
+    assert "hunt" not in str(e.value)
+    assert "x@db" not in str(e.value)

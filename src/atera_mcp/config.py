@@ -106,7 +106,7 @@ class Settings:
             index_path=_index_path(env, base_url, key),
             index_refresh=_seconds(env, "ATERA_INDEX_REFRESH", 15.0),
             redis_url=_redis_url(env),
-            database_url=_service_url(env, "ATERA_DATABASE_URL", ("postgresql", "postgres")),
+            database_url=_database_url(env),
             log_format=_log_format(env),
             ready_max_lag=_seconds(env, "ATERA_READY_MAX_LAG", 300.0, maximum=86_400),
         )
@@ -223,6 +223,31 @@ def _service_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) ->
         shown = f"'{scheme}://'" if scheme else "no scheme"
         raise ConfigError(f"{name} must be a URL starting {valid} (got {shown}).")
     return SecretStr(raw)
+
+
+def _database_url(env: Mapping[str, str]) -> SecretStr | None:
+    """ATERA_DATABASE_URL, read here by libpq's own parser: libpq's complaints about a URL
+    quote it, password and all (a space or a stray '%' in the password), and an unencoded '@'
+    makes the rest of the password the host, which a failed connection then names."""
+    url = _service_url(env, "ATERA_DATABASE_URL", ("postgresql", "postgres"))
+    if url is None:
+        return None
+    # Imported only when a database is configured: psycopg costs a third of a second.
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        parts = conninfo_to_dict(url.get_secret_value())
+    except psycopg.ProgrammingError:
+        parts = {"host": "@"}  # refused below, with the same advice
+    ports = str(parts.get("port") or "5432").split(",")
+    if "@" in str(parts.get("host") or "") or not all(p.strip().isdigit() for p in ports):
+        raise ConfigError(
+            "ATERA_DATABASE_URL is not a PostgreSQL URL libpq can read (a port that is not a "
+            "number, or an '@', '/', '%' or space in the password not percent-encoded); the "
+            "form is postgresql://user:password@host[:port]/database."
+        )
+    return url
 
 
 def _redis_url(env: Mapping[str, str]) -> SecretStr | None:
