@@ -245,3 +245,23 @@ def test_a_ticket_with_nul_characters_is_indexed_and_found(tmp_path: Path) -> No
         assert ids(store, match=text_query(words)) == [1], words
     assert ids(store, customer_text="industries") == [1]
     assert ids(store, customer_text="\x00", type="\x00") == []  # a search with one is no error
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "found"),
+    [
+        ("Straße closed", "strasse", False),  # FTS5 lower-cases, it does not case-fold
+        ("Straße closed", "STRAẞE", True),
+        ("ﬁle server", "file", False),  # nor split ligatures
+        ("άλφα backup", "αλφα", False),  # it strips accents from Latin letters only
+        ("Café backup", "cafe", True),
+        ("a🙂b", "a b", False),  # an emoji inside a word is part of it
+        ("a🙂b", "a🙂b", False),  # (a query's words are letters and digits)
+    ],
+)
+def test_both_backends_fold_words_as_fts5_does(
+    tmp_path: Path, text: str, query: str, found: bool
+) -> None:
+    store = open_store_at(tmp_path / "a.sqlite3")
+    store.upsert_tickets([dto(1, TicketTitle=text, FirstComment="x")], Observation(at=T0))
+    assert ids(store, match=text_query(query)) == ([1] if found else [])

@@ -6,15 +6,18 @@ Words joined by punctuation (`zebra-firewall`, `v2.1`) and text the user put in 
 are phrases; the last bare word also matches as a prefix (`outl` finds Outlook). All terms must
 occur (AND). Quotes, `*`, `-`, `NEAR`, `AND`, brackets and emoji in the user's text are data.
 
-`tokens()` splits a document the way SQLite's `unicode61 remove_diacritics 2` tokenizer does
-(case-folded, accents stripped, split on anything not a letter or digit), so the PostgreSQL
-backend indexes the very words FTS5 does.
+`tokens()` splits a document with SQLite's own `unicode61 remove_diacritics 2` tokenizer, so the
+PostgreSQL backend indexes, and looks for, the very words FTS5 does. Its rules are not Python's:
+it lower-cases without case-folding ("straße" and "ﬁle" stay as they are), strips accents from
+Latin letters only (not Greek ones), and keeps emoji inside a word; a Python imitation of it
+found other tickets than SQLite for such words.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+import sqlite3
+import threading
 from dataclasses import dataclass
 
 # Letters and digits of any script: what SQLite's unicode61 tokenizer keeps as token characters.
@@ -24,13 +27,37 @@ MIN_PREFIX = 2  # a one-letter prefix would match half the dictionary
 MAX_WORD_BYTES = 2000  # PostgreSQL's lexemes hold under 2 KiB: longer words are cut (both sides)
 
 
+TOKENIZER = "unicode61 remove_diacritics 2"  # as the SQLite index's ticket_text (schema.py)
+_tokenizers = threading.local()  # an in-memory FTS5 table per thread (sqlite3's rule)
+
+
+def _tokenizer() -> sqlite3.Connection:
+    conn: sqlite3.Connection | None = getattr(_tokenizers, "conn", None)
+    if conn is None:
+        conn = sqlite3.connect(":memory:")
+        conn.execute(f"CREATE VIRTUAL TABLE doc USING fts5(text, tokenize = '{TOKENIZER}')")
+        conn.execute("CREATE VIRTUAL TABLE words USING fts5vocab(doc, 'instance')")
+        _tokenizers.conn = conn
+    return conn
+
+
 def tokens(text: str) -> list[str]:
-    """The words of `text` as unicode61 with remove_diacritics sees them: accents removed
-    (decomposed, combining marks dropped), case-folded, split on non-letters/digits. A word
-    past PostgreSQL's lexeme limit is cut, in documents and queries alike."""
-    bare = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
-    words: list[str] = _WORD.findall(bare.casefold())
+    """The words of `text` in order, exactly as the SQLite index's FTS5 tokenizer finds them
+    (it reads them: the text goes into an in-memory FTS5 table for one rolled-back
+    transaction). A word past PostgreSQL's lexeme limit is cut, in documents and queries."""
+    conn = _tokenizer()
+    try:
+        conn.execute("INSERT INTO doc (rowid, text) VALUES (1, ?)", (text,))
+        words = [row[0] for row in conn.execute("SELECT term FROM words ORDER BY offset")]
+    finally:
+        conn.rollback()
     return [w if len(w) * 4 <= MAX_WORD_BYTES else _cut(w) for w in words]
+
+
+def literal(word: str) -> str:
+    """A word as a tsvector/tsquery lexeme literal. FTS5's words hold no ASCII punctuation,
+    but other scripts' marks may be in them: quoted, with ' and \\ escaped, never syntax."""
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def _cut(word: str) -> str:
@@ -76,7 +103,7 @@ def tsquery(text: TextQuery) -> str:
         words = tokens(" ".join(term.words))
         if not words:
             continue
-        lexemes = [f"'{w}'" for w in words]  # letters and digits only: nothing to escape
+        lexemes = [literal(w) for w in words]
         if term.prefix:
             lexemes[-1] += ":*"
         parts.append(lexemes[0] if len(lexemes) == 1 else "(" + " <-> ".join(lexemes) + ")")

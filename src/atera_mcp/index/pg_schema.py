@@ -16,7 +16,7 @@ import re
 import psycopg
 from psycopg import sql
 
-from atera_mcp.index.fts import tokens
+from atera_mcp.index.fts import literal, tokens
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +122,7 @@ def document(title: str, description: str, comments: str) -> str:
                 spots.append(f"{min(at, MAX_POSITION)}{weight}")
                 size += 2
         at += 1  # the gap
-    # Words hold letters and digits only: nothing in them needs quoting.
-    return " ".join(f"'{word}':{','.join(spots)}" for word, spots in positions.items())
+    return " ".join(f"{literal(word)}:{','.join(spots)}" for word, spots in positions.items())
 
 
 def schema_version(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> int | None:
