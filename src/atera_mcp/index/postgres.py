@@ -103,9 +103,37 @@ class _TextWithoutNul(StrDumperUnknown):
         return obj.replace("\x00", " ").encode(self._encoding)
 
 
+# A peer that vanished without a word (its host lost, a network cut) is given up within about
+# half a minute, not TCP's quarter of an hour: meanwhile a query waits, and with it every
+# search and write-through of the replica (one store call at a time). Both ends: this client,
+# and the server for this session, which also frees the lease's lock of a replica cut off.
+LIVENESS_SECONDS = (10, 5, 3, 30)  # keepalive idle, interval, count; unacknowledged data
+_IDLE, _INTERVAL, _COUNT, _UNACKED = LIVENESS_SECONDS
+_SERVER_LIVENESS = (
+    "SELECT set_config('tcp_keepalives_idle', %s, false), "
+    "set_config('tcp_keepalives_interval', %s, false), "
+    "set_config('tcp_keepalives_count', %s, false), set_config('tcp_user_timeout', %s, false)"
+)
+
+
 def _open_connection(url: str, name: str = "atera-mcp index") -> Connection:
     # Named, so an operator sees in pg_stat_activity which connection holds the sync lease.
-    conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name=name)
+    conn = psycopg.connect(
+        url,
+        autocommit=True,
+        connect_timeout=10,
+        application_name=name,
+        keepalives=1,
+        keepalives_idle=_IDLE,
+        keepalives_interval=_INTERVAL,
+        keepalives_count=_COUNT,
+        tcp_user_timeout=_UNACKED * 1000,
+    )
+    try:
+        conn.execute(_SERVER_LIVENESS, (str(_IDLE), str(_INTERVAL), str(_COUNT), f"{_UNACKED}s"))
+    except BaseException:
+        conn.close()
+        raise
     conn.adapters.register_dumper(str, _TextWithoutNul)
     return conn
 
