@@ -265,3 +265,11 @@ def test_both_backends_fold_words_as_fts5_does(
     store = open_store_at(tmp_path / "a.sqlite3")
     store.upsert_tickets([dto(1, TicketTitle=text, FirstComment="x")], Observation(at=T0))
     assert ids(store, match=text_query(query)) == ([1] if found else [])
+
+
+def test_a_term_fts5_finds_no_word_in_matches_nothing_on_both_backends(tmp_path: Path) -> None:
+    store = open_store_at(tmp_path / "a.sqlite3")
+    store.upsert_tickets([dto(1, TicketTitle="Printer jam")], Observation(at=T0))
+    vowel_sign = "\u19b0"  # a letter to Python, not to FTS5's tokenizer
+    assert ids(store, match=text_query(f"printer {vowel_sign}")) == []
+    assert ids(store, match=text_query(vowel_sign)) == []

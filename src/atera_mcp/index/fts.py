@@ -102,7 +102,9 @@ def tsquery(text: TextQuery) -> str:
     for term in text.terms:
         words = tokens(" ".join(term.words))
         if not words:
-            continue
+            # A phrase of letters FTS5 does not count as letters (some scripts' vowel signs):
+            # FTS5 matches no ticket for it, whatever the other terms; nor does an empty tsquery.
+            return ""
         lexemes = [literal(w) for w in words]
         if term.prefix:
             lexemes[-1] += ":*"
