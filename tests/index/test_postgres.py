@@ -4,10 +4,13 @@ advisory lock that moves the moment its holder dies, reconnecting, rebuilding a 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import secrets
+import socket
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +20,7 @@ import psycopg
 import pytest
 from mcp import Client
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from pydantic import SecretStr
 
 from atera_mcp import index_cli
@@ -342,3 +346,76 @@ def test_index_connections_give_up_on_a_silent_peer_within_half_a_minute(tmp_pat
         assert shown == ["10", "5", "30000"]  # seconds, seconds, milliseconds
     finally:
         store.close()
+
+
+class Forwarder:
+    """A port in front of the test PostgreSQL, closed until `start()`: the database as a
+    replica sees it while it is down or restarting, then back."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = int(probe.getsockname()[1])
+        probe.close()  # nothing listens here until start(): connections are refused
+        self._sockets: list[socket.socket] = []
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        listener = socket.create_server(("127.0.0.1", self.port))
+        self._sockets.append(listener)
+        self._spawn(self._accept, listener)
+
+    def close(self) -> None:
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    def _spawn(self, target: Callable[..., None], *args: socket.socket) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = listener.accept()
+                server = socket.create_connection(self.target, timeout=10)
+                server.settimeout(None)
+                self._sockets += [client, server]
+                self._spawn(self._pump, client, server)
+                self._spawn(self._pump, server, client)
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+
+def test_a_replica_started_while_the_database_is_down_uses_the_index_once_it_is_back(
+    tmp_path: Path,
+) -> None:
+    where = location(tmp_path / "i")
+    assert isinstance(where, PostgresTarget)
+    real = conninfo_to_dict(where.url)
+    forwarder = Forwarder((str(real.get("host")), int(str(real.get("port") or 5432))))
+    url = make_conninfo(where.url, host="127.0.0.1", port=str(forwarder.port))
+    try:
+        store = PostgresStore.open(url, where.schema)  # a deploy: PostgreSQL restarting
+        try:
+            with pytest.raises(store.transient):
+                store.count()
+            forwarder.start()
+            assert store.count() == 0  # the schema is made by the first call that connects
+            store.upsert_tickets([dto(1)], Observation(at=T0))
+            assert store.ticket_ids() == {1}
+        finally:
+            store.close()
+    finally:
+        forwarder.close()

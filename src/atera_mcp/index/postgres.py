@@ -19,6 +19,7 @@ another one takes the lease on its next try, a few seconds later.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ from atera_mcp.index.pg_schema import (
     schema_version,
 )
 from atera_mcp.index.rows import Prior, merge_ticket, timestamp
+
+log = logging.getLogger(__name__)
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
@@ -156,27 +159,37 @@ class PostgresStore:
         self._conn: Connection | None = None
         self._lease_conn: Connection | None = None
         self._leased = False
+        self._prepared = False  # the schema was found or created by this store's connection
         self._rows = row_lock_space(schema)
 
     @classmethod
     def open(cls, url: str, schema: str, *, read_only: bool = False) -> PostgresStore:
-        """Connect, and create the schema (or rebuild one of another version). `read_only`
-        never creates or rebuilds: SchemaMismatch when the schema is missing or of another
-        version (`atera-mcp index status`)."""
+        """Connect, and create the schema (or rebuild one of another version). PostgreSQL
+        unreachable or restarting as the replica starts (a deploy, a compose start) is no
+        reason to go without the index for the replica's life: the store is returned anyway,
+        its calls fail as transient until the database answers, and the first that can
+        connect creates the schema. `read_only` never creates or rebuilds, nor waits:
+        SchemaMismatch when the schema is missing or of another version (`index status`)."""
         store = cls(url, schema)
-        conn = store._connect(prepared=False)
-        try:
-            if read_only:
+        if read_only:
+            conn = _open_connection(url)
+            try:
                 version = schema_version(conn, schema)
                 if version != SCHEMA_VERSION:
                     raise SchemaMismatch(version, SCHEMA_VERSION)
-            else:
-                prepare(conn, schema)
-            conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
-        except BaseException:
-            conn.close()
-            raise
-        store._conn = conn
+                conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+            except BaseException:
+                conn.close()
+                raise
+            store._conn, store._prepared = conn, True
+            return store
+        try:
+            store._connection()
+        except psycopg.OperationalError as exc:
+            log.warning(
+                "PostgreSQL cannot be reached for the ticket index (%s); it is used once it can.",
+                exc,
+            )
         return store
 
     def describe(self) -> str:
@@ -184,10 +197,16 @@ class PostgresStore:
         where = f" in database {conn.info.dbname} on {conn.info.host}" if conn else ""
         return f"PostgreSQL schema {self.schema}{where}"
 
-    def _connect(self, *, prepared: bool = True) -> Connection:
+    def _connect(self) -> Connection:
         conn = _open_connection(self._url)
-        if prepared:
+        try:
+            if not self._prepared:
+                prepare(conn, self.schema)
+                self._prepared = True
             conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def _connection(self) -> Connection:
