@@ -343,3 +343,20 @@ async def test_a_base_url_path_and_trailing_slash_are_kept(make_client: MakeClie
     async with make_client(api, base_url="https://api.atera.com/api/v3/") as client:
         await client.get_account()
     assert str(api.last.url) == "https://api.atera.com/api/v3/account"
+
+
+@pytest.mark.anyio
+async def test_text_atera_cut_inside_an_emoji_is_read_with_a_replacement_character(
+    make_client: MakeClient,
+) -> None:
+    # JSON escapes each UTF-16 half of an emoji; a text cut between them keeps one half, which
+    # no UTF-8 encoder accepts (the index's insert, the tool's answer).
+    body = b'{"TicketID": 5, "TicketTitle": "Printer \\ud83d\\ude42 jam \\ud83d", "CustomerID": 1}'
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    async with make_client(answer) as client:
+        ticket = await client.get_ticket(5)
+    assert ticket.ticket_title == "Printer \U0001f642 jam \ufffd"
+    assert ticket.ticket_title.encode()

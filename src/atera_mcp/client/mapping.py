@@ -245,12 +245,28 @@ def _tidy(text: str, redact: Callable[[str], str]) -> str:
 def decode_json(response: httpx.Response, action: str) -> Any:
     """The answer's JSON, or UpstreamError when it is not JSON."""
     try:
-        return response.json()
+        return _whole_characters(response.json())
     except (ValueError, UnicodeDecodeError) as exc:
         raise UpstreamError(
             f"Atera's answer to the request to {action} could not be read (not valid JSON).",
             status=response.status_code,
         ) from exc
+
+
+_HALF_CHARACTER = re.compile("[\ud800-\udfff]")
+
+
+def _whole_characters(value: Any) -> Any:
+    """JSON may escape half a character: a text cut inside a UTF-16 surrogate pair (an emoji),
+    as .NET strings are cut. json.loads keeps the half, and nothing can encode it afterwards:
+    the index's insert, the tool's own answer. Each half becomes U+FFFD."""
+    if isinstance(value, str):
+        return _HALF_CHARACTER.sub("\ufffd", value) if not value.isascii() else value
+    if isinstance(value, list):
+        return [_whole_characters(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _whole_characters(item) for key, item in value.items()}
+    return value
 
 
 def decode_as(response: httpx.Response, adapter: Callable[[Any], M], action: str) -> M:
