@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 
 .PHONY: install services lint typecheck test run sandbox demo bench bench-index bench-faults bench-fuzz \
-	bench-load bench-budget spec clean
+	bench-load bench-budget check-deploy spec clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ bench-load: install    # 20 token-holding sessions over loopback HTTP for 60 s
 
 bench-budget: install  # the rate budget's two classes against the sandbox's limit (75 s)
 	PYTHONPATH=. $(BIN)/python bench/bench_budget.py --seconds 75
+
+# The deployment files against docker compose, caddy and systemd-analyze, where installed.
+check-deploy:
+	bash scripts/check_deploy.sh
 
 # Re-extract the OpenAPI subset the project uses from ../shared (needs the shared folder).
 spec: install
