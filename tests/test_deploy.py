@@ -140,6 +140,12 @@ def test_proxy_balances_over_every_replica_and_checks_readiness() -> None:
     assert sticky is None, "stateless HTTP needs no sticky sessions"
 
 
+def test_proxy_image_retries_a_refused_post_on_another_replica() -> None:
+    # Caddy before 2.11.4 answers 502 when the replica it picked refuses a POST's connection.
+    tag = services()["caddy"]["image"].removeprefix("caddy:")
+    assert tuple(int(part) for part in tag.split(".")[:2]) >= (2, 11), tag
+
+
 def test_proxy_answers_metrics_itself_before_any_proxying() -> None:
     text = caddyfile()
     blocked = re.search(r"handle /metrics\*\s*\{\s*respond 404\s*\}", text)
