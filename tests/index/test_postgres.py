@@ -28,7 +28,7 @@ from atera_mcp.cli import main
 from atera_mcp.config import Settings
 from atera_mcp.errors import SharedStateUnavailable
 from atera_mcp.index.backend import Observation, SchemaMismatch, SyncState
-from atera_mcp.index.pg_schema import SCHEMA_VERSION, lock_key, schema_for
+from atera_mcp.index.pg_schema import SCHEMA_VERSION, SchemaRefused, lock_key, schema_for
 from atera_mcp.index.postgres import PostgresStore, PostgresTarget
 from atera_mcp.sandbox import sandbox_transport
 from atera_mcp.server import build_server
@@ -101,7 +101,7 @@ def test_a_broken_connection_fails_one_call_and_the_next_reconnects(tmp_path: Pa
         store.close()
 
 
-def test_a_schema_of_another_version_is_dropped_and_rebuilt_with_a_warning(
+def test_a_schema_of_an_older_version_is_dropped_and_rebuilt_with_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     where = location(tmp_path / "i")
@@ -109,7 +109,7 @@ def test_a_schema_of_another_version_is_dropped_and_rebuilt_with_a_warning(
     store = PostgresStore.open(where.url, where.schema)
     store.execute(
         "UPDATE meta SET value = %s WHERE key = 'schema_version' RETURNING 1",
-        (str(SCHEMA_VERSION + 1),),
+        (str(SCHEMA_VERSION - 1),),
     )
     store.close()
     with caplog.at_level(logging.WARNING):
@@ -419,3 +419,34 @@ def test_a_replica_started_while_the_database_is_down_uses_the_index_once_it_is_
             store.close()
     finally:
         forwarder.close()
+
+
+def test_a_schema_written_by_a_newer_version_is_left_alone(tmp_path: Path) -> None:
+    """A rolling upgrade: old replicas must not drop the schema the new ones built."""
+    where = location(tmp_path / "i")
+    assert isinstance(where, PostgresTarget)
+    store = PostgresStore.open(where.url, where.schema)
+    store.execute(
+        "UPDATE meta SET value = %s WHERE key = 'schema_version' RETURNING 1",
+        (str(SCHEMA_VERSION + 1),),
+    )
+    store.close()
+    with pytest.raises(SchemaRefused, match="newer atera-mcp"):
+        PostgresStore.open(where.url, where.schema)
+    with psycopg.connect(where.url) as conn:
+        row = conn.execute(
+            f"SELECT value FROM {where.schema}.meta WHERE key = 'schema_version'"
+        ).fetchone()
+    assert row == (str(SCHEMA_VERSION + 1),)
+
+
+def test_a_schema_that_is_not_an_index_is_never_dropped(tmp_path: Path) -> None:
+    where = location(tmp_path / "i")
+    assert isinstance(where, PostgresTarget)
+    with psycopg.connect(where.url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {where.schema}")
+        conn.execute(f"CREATE TABLE {where.schema}.precious (x int)")
+    with pytest.raises(SchemaRefused, match="not an atera-mcp index"):
+        PostgresStore.open(where.url, where.schema)
+    with psycopg.connect(where.url) as conn:
+        assert conn.execute("SELECT to_regclass(%s)", (f"{where.schema}.precious",)).fetchone()[0]

@@ -125,6 +125,13 @@ def document(title: str, description: str, comments: str) -> str:
     return " ".join(f"{literal(word)}:{','.join(spots)}" for word, spots in positions.items())
 
 
+class SchemaRefused(psycopg.Error):
+    """The account's schema exists but this process must not rebuild it: a newer atera-mcp
+    wrote it (a rolling upgrade: the old replicas must not drop the new ones' index, nor the
+    new ones the old's back and forth), or it is not an index schema at all (never drop what
+    we did not make). A `psycopg.Error`, so callers treat it as the store failing."""
+
+
 def schema_version(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> int | None:
     """The schema's version; None when it does not exist, -1 when it is not ours."""
     found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
@@ -143,7 +150,8 @@ def schema_version(conn: psycopg.Connection[tuple[object, ...]], schema: str) ->
 
 
 def prepare(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> None:
-    """Create the schema when missing; drop and rebuild one of another version. Replicas
+    """Create the schema when missing; drop and rebuild one of an older version (refuse a
+    newer one, or a schema that is not an index: `SchemaRefused`). Replicas
     starting at once take turns (a transaction-level advisory lock on the schema's key)."""
     name = sql.Identifier(check_name(schema))
     with conn.transaction():
@@ -151,6 +159,17 @@ def prepare(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> None:
         version = schema_version(conn, schema)
         if version == SCHEMA_VERSION:
             return
+        if version == -1:
+            raise SchemaRefused(
+                f"PostgreSQL schema {schema} exists but is not an atera-mcp index; "
+                "it is left alone. Drop or rename it to let the index be built there."
+            )
+        if version is not None and version > SCHEMA_VERSION:
+            raise SchemaRefused(
+                f"The ticket index schema {schema} was written by a newer atera-mcp (schema "
+                f"version {version}, this one knows {SCHEMA_VERSION}); it is left as it is. "
+                "Upgrade this replica."
+            )
         if version is not None:
             log.warning(
                 "The ticket index schema %s has version %s, not %s; rebuilding it from Atera.",
