@@ -449,4 +449,6 @@ def test_a_schema_that_is_not_an_index_is_never_dropped(tmp_path: Path) -> None:
     with pytest.raises(SchemaRefused, match="not an atera-mcp index"):
         PostgresStore.open(where.url, where.schema)
     with psycopg.connect(where.url) as conn:
-        assert conn.execute("SELECT to_regclass(%s)", (f"{where.schema}.precious",)).fetchone()[0]
+        kept = conn.execute("SELECT to_regclass(%s)", (f"{where.schema}.precious",)).fetchone()
+    assert kept is not None
+    assert kept[0] is not None
