@@ -11,6 +11,8 @@
   a search says it is incomplete and how far the sync is; pulling every replica out of the
   load balancer for the minutes a first sync takes would stop the service desk for nothing.
 - Redis and PostgreSQL, when configured: a ping, at most one per 5 s (see stores.py).
+  The index is read once per call while it answers; after it failed to, not again for 5 s
+  either (each read of a broken index is a new connection to its PostgreSQL).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import anyio
 from atera_mcp.client import AteraClient, RequestClass, SharedRedis, background_requests
 from atera_mcp.config import Settings
 from atera_mcp.errors import AteraError
-from atera_mcp.ops.stores import Check, Throttled, ping_postgres, ping_redis
+from atera_mcp.ops.stores import PING_EVERY, Check, Throttled, ping_postgres, ping_redis
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +106,8 @@ class Readiness:
         self.serving = False
         self._probed_at: datetime | None = None
         self._probe_lock: anyio.Lock | None = None
+        self._index_lock: anyio.Lock | None = None
+        self._index_failed: tuple[datetime, str] | None = None  # when, and the failure's type
         self.stores: dict[str, Throttled] = {}
         if settings.database_url is not None:
             database_url = settings.database_url.get_secret_value()
@@ -170,16 +174,38 @@ class Readiness:
             except AteraError as exc:
                 log.info("Readiness probe of Atera: %s", type(exc).__name__)
 
+    async def read_index(self, index: IndexView) -> tuple[float | None, float] | str:
+        """The index's lag (None before its first sync ends) and the share of its first sync
+        done, or why it cannot be read (the failure's type).
+
+        /readyz and /metrics are public and each read of a broken index is a new connection
+        to its PostgreSQL (or a wait for its connect timeout), so after a failure the same
+        answer stands for `PING_EVERY` without reading again. Reads go one at a time: a burst
+        of probes behind a read that fails gets its failure, not a connection of its own."""
+        if self._index_lock is None:
+            self._index_lock = anyio.Lock()
+        async with self._index_lock:
+            failed = self._index_failed
+            if failed is not None and self.clock() - failed[0] < PING_EVERY:
+                return failed[1]
+            try:
+                lag = lag_of(await index.state(), self.clock())
+                share = await index.progress() if lag is None else 100.0
+            except index.store.failures as exc:  # anything else is a bug, and stays one
+                log.warning("The index cannot be read: %s", type(exc).__name__)
+                self._index_failed = (self.clock(), type(exc).__name__)
+                return type(exc).__name__
+            self._index_failed = None
+            return lag, share
+
     async def check_index(self) -> Check:
         index = self.index
         if index is None:
             return Check(True, "off: search_tickets scans Atera")
-        try:
-            lag = lag_of(await index.state(), self.clock())
-            share = await index.progress() if lag is None else 100.0
-        except index.store.failures as exc:  # anything else is a bug, and stays one
-            log.warning("Readiness: the index cannot be read: %s", type(exc).__name__)
-            return Check(False, f"the index cannot be read ({type(exc).__name__})")
+        read = await self.read_index(index)
+        if isinstance(read, str):
+            return Check(False, f"the index cannot be read ({read})")
+        lag, share = read
         if lag is None:
             return Check(
                 True, f"first sync under way ({share:.0f}% read); searches say they are partial"

@@ -8,7 +8,6 @@ results: never a ticket, a customer, an id or a credential.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,10 +20,8 @@ from starlette.responses import JSONResponse, Response
 
 from atera_mcp.client import AteraClient, RequestClass, SharedRedis
 from atera_mcp.config import Settings
-from atera_mcp.ops.health import Clock, IndexView, Pulse, Readiness, lag_of
+from atera_mcp.ops.health import Clock, IndexView, Pulse, Readiness
 from atera_mcp.ops.metrics import Metrics, Outcome
-
-log = logging.getLogger(__name__)
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -90,9 +87,7 @@ class Operations:
         lag: float | None = None
         index = self.readiness.index
         if index is not None:
-            try:
-                lag = lag_of(await index.state(), self.clock())
-            except index.store.failures as exc:  # the lag is then unknown (NaN)
-                log.warning("Metrics: the index cannot be read: %s", type(exc).__name__)
+            read = await self.readiness.read_index(index)  # a failure: the lag is unknown (NaN)
+            lag = None if isinstance(read, str) else read[0]
         self.metrics.index_lag.set(float("nan") if lag is None else lag)
         return Response(self.metrics.render(), media_type=CONTENT_TYPE_LATEST, headers=NO_STORE)
