@@ -1,5 +1,6 @@
 """The command line: clear refusals with no key or a bad setting, and a quiet stdout."""
 
+import json
 import os
 import subprocess
 import sys
@@ -36,3 +37,15 @@ def test_an_unknown_tool_in_the_allow_list_is_refused_at_start() -> None:
     done = _run("serve", env={"ATERA_API_KEY": "k", "ATERA_TOOLS": "get_ticket,delete_everything"})
     assert done.returncode == 2
     assert "delete_everything" in done.stderr
+
+
+def test_with_json_logs_a_refusal_to_start_is_one_json_line() -> None:
+    for bad in ({"ATERA_TOOLS": "get_ticket,delete_everything"}, {"ATERA_RPM": "fast"}):
+        env = {"ATERA_API_KEY": "k", "ATERA_LOG_FORMAT": "json", **bad}
+        done = _run("serve", "--transport", "http", env=env)
+        assert done.returncode == 2
+        (line,) = done.stderr.splitlines()
+        entry = json.loads(line)
+        assert entry["level"] == "ERROR"
+        assert entry["message"].startswith(("ATERA_TOOLS names", "ATERA_RPM must be"))
+        assert done.stdout == ""

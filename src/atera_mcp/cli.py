@@ -12,6 +12,18 @@ from atera_mcp import __version__
 from atera_mcp.errors import ConfigError
 
 
+def _refuse(exc: ConfigError) -> None:
+    """Why the command cannot run, on stderr. With ATERA_LOG_FORMAT=json it is one JSON log
+    line like every other: a log collector reading the service's stderr must see why it did
+    not start, not a line it cannot parse."""
+    if os.environ.get("ATERA_LOG_FORMAT", "").strip().lower() == "json":
+        from atera_mcp.ops.logs import json_error
+
+        print(json_error(__name__, str(exc)), file=sys.stderr)
+    else:
+        print(f"atera-mcp: {exc}", file=sys.stderr)
+
+
 def _port(value: str) -> int:
     port = int(value)
     if not 0 < port < 65536:
@@ -171,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_demo()
     except ConfigError as exc:
-        print(f"atera-mcp: {exc}", file=sys.stderr)
+        _refuse(exc)
         return 2
     except KeyboardInterrupt:
         return 130

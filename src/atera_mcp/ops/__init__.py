@@ -7,8 +7,9 @@
     Metrics          Prometheus instruments in a registry per server (metrics.py)
     JsonFormatter    one JSON object a log line, ATERA_LOG_FORMAT=json (logs.py)
 
-Imports flow in one way: server and launch use this package; it uses client, config, index
-and errors, and nothing else in the project imports it.
+Imports flow in one way: server and launch use this package (and cli its `json_error`, to
+refuse to start in JSON); it uses client, config, index and errors, and nothing else in the
+project imports it.
 """
 
 from atera_mcp.ops.logs import JsonFormatter, configure_logging

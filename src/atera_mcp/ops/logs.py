@@ -40,6 +40,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def json_error(logger: str, message: str) -> str:
+    """`message` as the JSON line an ERROR record of `logger` would be: for what is said
+    before logging is set up, such as a refusal to start (cli.py)."""
+    record = logging.LogRecord(logger, logging.ERROR, __file__, 0, message, None, None)
+    return JsonFormatter().format(record)
+
+
 def log_handler(log_format: LogFormat, stream: TextIO | None = None) -> logging.Handler:
     """A stderr handler in the chosen format."""
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
