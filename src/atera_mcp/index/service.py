@@ -165,6 +165,11 @@ class TicketIndex:
     def in_use(self) -> bool:
         return self._last_used is not None and self.clock() - self._last_used < IN_USE
 
+    def syncs(self) -> bool:
+        """Whether this process held the sync lease at its last try: then its background work
+        reads the change feed while in use; otherwise another process's does."""
+        return self._lease_renewed is not None
+
     async def ensure_fresh(self) -> SyncState:
         """Before answering a search: read the delta feed first when the last delta is older
         than the refresh interval (normally one request). Marks the index as in use, and

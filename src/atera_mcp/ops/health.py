@@ -5,11 +5,14 @@
   work), at most one per `PROBE_EVERY`, so readiness never eats the account's budget. A
   connect error or a timeout is no answer; any status is one (Atera was reached).
 - The index: its lag (now minus its last read of the change feed) under ATERA_READY_MAX_LAG,
-  held against readiness only while the index is in use (a tool call in the last 10 minutes):
-  an idle replica reads no deltas and need not, since a search refreshes the index before it
-  answers. During the first sync the replica is ready: every tool but search works fully and
-  a search says it is incomplete and how far the sync is; pulling every replica out of the
-  load balancer for the minutes a first sync takes would stop the service desk for nothing.
+  held against readiness only where background deltas are due: on the replica holding the
+  sync lease while the index is in use there (a tool call in the last 10 minutes). An idle
+  replica reads no deltas and need not, since a search refreshes the index before it
+  answers; nor does a replica whose shared index another one syncs (which runs deltas only
+  while in use itself), and its searches refresh first just the same. During the first
+  sync the replica is ready: every tool but search works fully and a search says it is
+  incomplete and how far the sync is; pulling every replica out of the load balancer for the
+  minutes a first sync takes would stop the service desk for nothing.
 - Redis and PostgreSQL, when configured: a ping, at most one per 5 s (see stores.py).
   The index is read once per call while it answers; after it failed to, not again for 5 s
   either (each read of a broken index is a new connection to its PostgreSQL).
@@ -65,6 +68,8 @@ class IndexView(Protocol):
     async def progress(self) -> float: ...  # percent of the first sync done
 
     def in_use(self) -> bool: ...  # a tool call lately: its deltas are expected to run
+
+    def syncs(self) -> bool: ...  # this replica holds the sync lease: the deltas are its own
 
 
 class Pulse:
@@ -212,6 +217,14 @@ class Readiness:
             )
         if not index.in_use():
             return Check(True, f"idle, lag {lag:.0f} s; a search reads the change feed first")
+        if not index.syncs():
+            # Its deltas are the syncing replica's, which runs them only while it is in use
+            # itself; a search here reads the change feed first, as on an idle replica.
+            return Check(
+                True,
+                f"lag {lag:.0f} s; another replica syncs, and a search here reads the change "
+                "feed first",
+            )
         if lag > self.max_lag:
             return Check(False, f"lag {lag:.0f} s is over ATERA_READY_MAX_LAG ({self.max_lag:g} s)")
         return Check(True, f"lag {lag:.0f} s")
