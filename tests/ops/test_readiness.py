@@ -246,6 +246,16 @@ async def test_a_store_that_does_not_answer_makes_it_unready_naming_it(
     assert "hunter2" not in caplog.text
 
 
+async def test_with_the_index_off_postgresql_is_not_a_readiness_check() -> None:
+    dead = f"postgresql://atera:hunter2@127.0.0.1:{closed_port()}/atera_test"
+    configured = settings(index_enabled=False, database_url=SecretStr(dead))
+    async with replica(configured, Atera(sandbox_app(tickets=5))) as app:
+        status, body = await readyz(app)
+    assert status == 200
+    assert sorted(body["checks"]) == ["atera", "index"]
+    assert body["checks"]["index"]["detail"] == "off: search_tickets scans Atera"
+
+
 async def test_a_burst_of_probes_pings_a_store_once_per_5_seconds() -> None:
     clock = Clock()
     accepted = 0

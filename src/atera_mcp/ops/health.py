@@ -13,7 +13,8 @@
   sync the replica is ready: every tool but search works fully and a search says it is
   incomplete and how far the sync is; pulling every replica out of the load balancer for the
   minutes a first sync takes would stop the service desk for nothing.
-- Redis and PostgreSQL, when configured: a ping, at most one per 5 s (see stores.py).
+- Redis and PostgreSQL, when configured (PostgreSQL: with the index on), a ping, at most one
+  per 5 s (see stores.py).
   The index is read once per call while it answers; after it failed to, not again for 5 s
   either (each read of a broken index is a new connection to its PostgreSQL).
 """
@@ -114,7 +115,9 @@ class Readiness:
         self._index_lock: anyio.Lock | None = None
         self._index_failed: tuple[datetime, str] | None = None  # when, and the failure's type
         self.stores: dict[str, Throttled] = {}
-        if settings.database_url is not None:
+        if settings.database_url is not None and settings.index_enabled:
+            # PostgreSQL holds the index and nothing else: with ATERA_INDEX=off its outage
+            # must not take every replica out of the load balancer.
             database_url = settings.database_url.get_secret_value()
             self.stores["postgresql"] = Throttled(lambda: ping_postgres(database_url), clock)
 
