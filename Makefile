@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 
 .PHONY: install services lint typecheck test run sandbox demo bench bench-index bench-faults bench-fuzz \
-	bench-load bench-budget check-deploy spec clean
+	bench-load bench-budget bench-replicas check-deploy spec clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ bench-load: install    # 20 token-holding sessions over loopback HTTP for 60 s
 
 bench-budget: install  # the rate budget's two classes against the sandbox's limit (75 s)
 	PYTHONPATH=. $(BIN)/python bench/bench_budget.py --seconds 75
+
+# Three replica processes sharing Redis and PostgreSQL, 20 sessions, one replica SIGKILLed
+# mid-run (~6 min: the first sync of 50,000 tickets waits out its budget). ARGS=--no-shared
+# runs the control: each replica its own budget and SQLite index.
+bench-replicas: install services
+	PYTHONPATH=. $(BIN)/python bench/bench_replicas.py $(ARGS)
 
 # The deployment files against docker compose, caddy and systemd-analyze, where installed.
 check-deploy:
