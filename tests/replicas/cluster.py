@@ -24,7 +24,7 @@ from typing import TypeVar
 
 import anyio
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atera_mcp.auth.tokens import TokenFile
 from atera_mcp.sandbox import SANDBOX_TECHNICIANS
@@ -267,3 +267,33 @@ def forget_account(fingerprint: str, redis_url: str | None, database_url: str | 
         with psycopg.connect(database_url, connect_timeout=5, autocommit=True) as conn:
             schema = sql.Identifier(f"atera_{fingerprint[:16]}")
             conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
+
+
+class AfterCommit:
+    """The sandbox app, wrapped so a test can act at the worst moment for a write: after
+    Atera committed it, before its answer leaves (`arm(method, path, then)`; once)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._armed: tuple[str, str, Callable[[], None]] | None = None
+
+    def arm(self, method: str, path: str, then: Callable[[], None]) -> None:
+        self._armed = (method.upper(), path.lower(), then)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        armed = self._armed
+        if (
+            scope["type"] != "http"
+            or armed is None
+            or (scope["method"], scope["path"].lower()) != armed[:2]
+        ):
+            await self.app(scope, receive, send)
+            return
+
+        async def answer(message: Message) -> None:
+            if message["type"] == "http.response.start" and self._armed is armed:
+                self._armed = None
+                armed[2]()
+            await send(message)
+
+        await self.app(scope, receive, answer)
