@@ -58,7 +58,7 @@ from atera_mcp.sandbox.store import SandboxStore
 from bench.figures import percentile
 from bench.replica_work import Job, Workload, tally
 
-LAG_EVERY = 8.0  # seconds between index-lag probes
+LAG_EVERY = 5.0  # seconds between index-lag probes
 
 
 @dataclass
@@ -76,6 +76,7 @@ class Run:
     errors: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
     recovered: dict[int, float] = field(default_factory=dict)  # session -> seconds after kill
     cut_sessions: set[int] = field(default_factory=set)
+    sessions: list[FailoverSession] = field(default_factory=list)
     lags: list[tuple[float, bool, str]] = field(default_factory=list)  # s, after kill, a->b
     jobs: list[Job] = field(default_factory=list)
 
@@ -122,6 +123,7 @@ async def session_task(
 ) -> None:
     session = FailoverSession(run.replicas, token, home=n % len(run.replicas))
     session.call_timeout = call_timeout
+    run.sessions.append(session)
 
     def next_call() -> Call | None:
         return work.next_call() if time.monotonic() < stop_at else None
@@ -136,8 +138,7 @@ async def session_task(
             run.errors[f"{answer.call.tool}: {' '.join(answer.text().split()[:6])}"] += 1
         if answer.cut_off and run.killed_at is not None and n not in run.recovered:
             run.cut_sessions.add(n)
-            if answer.ok or answer.result is not None:
-                run.recovered[n] = time.monotonic() - run.killed_at
+            run.recovered[n] = time.monotonic() - run.killed_at
 
     await session.run(next_call, on_answer)
 
@@ -272,16 +273,30 @@ def report(run: Run, requests: RequestLog, rpm: int, run_start: float, ready_s: 
     print("\n== failover")
     print(f"sync holder before the kill: {run.holder_before}; after: {run.holder_after}")
     if run.recovered:
-        times = sorted(run.recovered.values())
+        answered = sorted(run.recovered.values())
         print(
-            f"sessions cut off: {len(run.cut_sessions)}; kill -> next answer elsewhere: "
-            f"median {statistics.median(times):.2f} s, max {times[-1]:.2f} s"
+            f"sessions cut off: {len(run.cut_sessions)}; kill -> the cut-off call answered "
+            f"elsewhere: median {statistics.median(answered):.2f} s, max {answered[-1]:.2f} s"
         )
+        print(f"  kill -> connected to another replica: {reconnections(run)}")
     else:
         print("sessions cut off: none answered again")
     print("\n== index lag (written on one replica, found by search on another)")
     for seconds, after_kill, pair in run.lags:
         print(f"  {pair}{' (after kill)' if after_kill else ''}: {seconds:.2f} s")
+
+
+def reconnections(run: Run) -> str:
+    """Median and max seconds from the kill to each cut-off session's next connection."""
+    killed_at = run.killed_at or 0.0
+    times = sorted(
+        next((at - killed_at for at, _ in s.connected if at > killed_at), float("inf"))
+        for s in run.sessions
+        if any(at >= killed_at for at, _, _ in s.failures)
+    )
+    if not times:
+        return "none"
+    return f"median {statistics.median(times):.2f} s, max {times[-1]:.2f} s ({len(times)} sessions)"
 
 
 def main() -> None:

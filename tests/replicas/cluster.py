@@ -211,7 +211,9 @@ async def wait_for(
 
 
 def sync_holders(replicas: Sequence[Replica], database_url: str) -> list[Replica]:
-    """The replicas whose PostgreSQL sessions hold a granted advisory lock now.
+    """The replicas whose PostgreSQL sessions hold a granted one-key advisory lock now (the
+    sync lease, `pg_try_advisory_lock(bigint)`; the two-key locks a write takes for a moment
+    have objsubid 2 and are not it).
 
     PostgreSQL knows the holder by backend pid and client port; the port is matched to the
     replica process with that socket open (from /proc), so no cooperation from the server is
@@ -221,7 +223,8 @@ def sync_holders(replicas: Sequence[Replica], database_url: str) -> list[Replica
     with psycopg.connect(database_url, connect_timeout=5, autocommit=True) as conn:
         rows = conn.execute(
             "SELECT a.client_port FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND a.client_port IS NOT NULL"
+            "WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted "
+            "AND a.client_port IS NOT NULL"
         ).fetchall()
     ports = {int(port) for (port,) in rows}
     return [r for r in replicas if r.alive() and ports & local_ports(r.process.pid)]

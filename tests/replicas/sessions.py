@@ -59,13 +59,15 @@ class Answer:
 @dataclass
 class FailoverSession:
     """One token's session. `home` is the replica it starts on; on a broken connection it moves
-    round the ring of `replicas`. `failures` records (monotonic time, replica, what broke)."""
+    round the ring of `replicas`. `failures` records (monotonic time, replica, what broke);
+    `connected` (monotonic time, replica) for every connection made."""
 
     replicas: Sequence[Replica]
     token: str
     home: int
     call_timeout: float = 120.0
     failures: list[tuple[float, int, str]] = field(default_factory=list)
+    connected: list[tuple[float, int]] = field(default_factory=list)
     current: int = -1
 
     def __post_init__(self) -> None:
@@ -82,6 +84,7 @@ class FailoverSession:
             replica = self.replicas[self.current]
             try:
                 async with self._connect(replica) as client:
+                    self.connected.append((time.monotonic(), replica.n))
                     while True:
                         call = pending or next_call()
                         if call is None:
