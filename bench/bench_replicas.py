@@ -79,6 +79,7 @@ class Run:
     sessions: list[FailoverSession] = field(default_factory=list)
     lags: list[tuple[float, bool, str]] = field(default_factory=list)  # s, after kill, a->b
     jobs: list[Job] = field(default_factory=list)
+    cpu: float = 0.0  # this process's CPU time over the run's wall time (1.0 = one core)
 
     def survivors(self) -> list[Replica]:
         return [r for r in self.replicas if r.alive()]
@@ -263,6 +264,9 @@ def report(run: Run, requests: RequestLog, rpm: int, run_start: float, ready_s: 
     early = len(requests.inside_retry_after())
     print(f"429s: {requests.throttled()}; sent inside a Retry-After: {early}")
     print(f"index built on every replica after {ready_s:.0f} s")
+    # The sandbox shares this process (and its GIL) with the sessions' clients: near 100% of
+    # one core would make it the bottleneck rather than the replicas.
+    print(f"this process (sandbox + clients) used {run.cpu:.0%} of one core during the run")
     print("\n== tools (answered calls; a call made again after failover timed on its last attempt)")
     print(f"{'tool':16} {'calls':>6} {'p50 ms':>8} {'p95 ms':>8}")
     for tool, times in sorted(run.latency.items()):
@@ -364,7 +368,7 @@ async def timed_run(
     contacts = sorted(store.contacts)
     anchor = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
     seeded = len(tickets)
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     stop_at = started + args.seconds
     print(f"  {time.strftime('%H:%M:%S')} timed run starts", flush=True)
     works = [
@@ -380,6 +384,7 @@ async def timed_run(
                 group.start_soon(session_task, run, n, tokens[n], work, stop_at, 60.0)
             group.start_soon(kill_task, run, started + args.kill_at)
             group.start_soon(lag_task, run, tokens[-1], tag, stop_at, contacts[0])
+    run.cpu = (time.process_time() - cpu) / (time.monotonic() - started)
     print(f"  {time.strftime('%H:%M:%S')} timed run over; checking search", flush=True)
     run.jobs = [j for w in works for j in w.jobs]
     return await exactness(run, store, tokens[-1], tag)
