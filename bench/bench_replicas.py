@@ -158,7 +158,7 @@ async def kill_task(run: Run, at: float) -> None:
     victim.kill()
     run.killed, run.killed_at = victim, time.monotonic()
     print(f"  {time.strftime('%H:%M:%S')} killed replica {victim.n} (SIGKILL)", flush=True)
-    if not run.shared:
+    if not holders:  # per-replica SQLite: no role to move
         run.holder_after = "n/a"
         return
 
