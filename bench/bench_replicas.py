@@ -56,6 +56,7 @@ from atera_mcp.sandbox import RequestLog, SandboxConfig, create_app, sandbox_sta
 from atera_mcp.sandbox.requestlog import busiest_window
 from atera_mcp.sandbox.store import SandboxStore
 from bench.figures import percentile
+from bench.replica_ops import ops_lines
 from bench.replica_work import Job, Workload, tally
 
 LAG_EVERY = 5.0  # seconds between index-lag probes
@@ -347,11 +348,14 @@ def main() -> None:
                 ready_s = anyio.run(wait_ready, replicas, probe, args.ready_timeout)
                 run_start = time.monotonic()
                 exact = anyio.run(timed_run, run, store, tokens, tag, args)
+                ops = ops_lines(replicas)
                 for replica in replicas:
                     if "Traceback" in replica.log_tail(200):
                         print(f"(replica {replica.n} logged a traceback; see below)")
                         print(replica.log_tail(30))
             report(run, state.requests, args.rpm, run_start, ready_s)
+            print("\n== the survivors' own view (/readyz, /metrics)")
+            print("\n".join(ops))
             print("\n== search exactness on the survivors after the kill")
             print("\n".join(exact))
             print("\n== writes, counted in the sandbox")
