@@ -102,8 +102,24 @@ def services() -> tuple[str, str]:
 
 
 async def wait_ready(replicas: list[Replica], token: str, within: float) -> float:
-    """Seconds until every replica answers a search from a complete index."""
+    """Seconds until every replica answers a search from a complete index. A replica that
+    does not even listen within 2 minutes is stuck starting up: said at once, with its log."""
     started = time.monotonic()
+
+    async def listening() -> bool | None:
+        for replica in replicas:
+            if not replica.alive():
+                raise RuntimeError(f"replica {replica.n} died:\n{replica.log_tail()}")
+        return True if all(r.listening() for r in replicas) else None
+
+    try:
+        await wait_for(listening, within=120, interval=0.5, what="every replica listening")
+    except TimeoutError:
+        stuck = [r for r in replicas if not r.listening()]
+        logs = "\n".join(f"replica {r.n}:\n{r.log_tail()}" for r in stuck)
+        raise RuntimeError(
+            f"replicas {[r.n for r in stuck]} never started serving:\n{logs}"
+        ) from None
     for replica in replicas:
 
         async def complete(replica: Replica = replica) -> bool | None:

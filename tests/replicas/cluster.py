@@ -117,6 +117,14 @@ class Replica:
         except subprocess.TimeoutExpired:
             self.kill()
 
+    def listening(self) -> bool:
+        """Whether its port accepts connections (uvicorn listens once the lifespan started)."""
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+        except OSError:
+            return False
+        return True
+
     def log_tail(self, lines: int = 20) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
