@@ -69,6 +69,7 @@ class Run:
     replicas: list[Replica]
     shared: bool
     database_url: str | None
+    fingerprint: str
     killed: Replica | None = None
     killed_at: float | None = None
     holder_before: str = "not looked for"
@@ -88,7 +89,7 @@ class Run:
     def holders(self) -> list[Replica]:
         if self.database_url is None:
             return []
-        return sync_holders(self.replicas, self.database_url)
+        return sync_holders(self.replicas, self.database_url, self.fingerprint)
 
 
 def services() -> tuple[str, str]:
@@ -360,7 +361,7 @@ def main() -> None:
         )
         try:
             with running(args.replicas, env, Path(folder)) as replicas:
-                run = Run(replicas, not args.no_shared, database_url)
+                run = Run(replicas, not args.no_shared, database_url, fingerprint)
                 ready_s = anyio.run(wait_ready, replicas, probe, args.ready_timeout)
                 run_start = time.monotonic()
                 exact = anyio.run(timed_run, run, store, tokens, tag, args)

@@ -27,6 +27,7 @@ import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atera_mcp.auth.tokens import TokenFile
+from atera_mcp.index.pg_schema import lock_key, schema_for
 from atera_mcp.sandbox import SANDBOX_TECHNICIANS
 
 T = TypeVar("T")
@@ -218,21 +219,23 @@ async def wait_for(
 # -- who holds the sync role (PostgreSQL's advisory lock) -------------------------------------
 
 
-def sync_holders(replicas: Sequence[Replica], database_url: str) -> list[Replica]:
-    """The replicas whose PostgreSQL sessions hold a granted one-key advisory lock now (the
-    sync lease, `pg_try_advisory_lock(bigint)`; the two-key locks a write takes for a moment
-    have objsubid 2 and are not it).
+def sync_holders(replicas: Sequence[Replica], database_url: str, fingerprint: str) -> list[Replica]:
+    """The replicas holding the account's sync lease now: PostgreSQL's advisory lock on the
+    account schema's key (`pg_try_advisory_lock(bigint)`, shown in pg_locks as the key's two
+    32-bit halves with objsubid 1).
 
     PostgreSQL knows the holder by backend pid and client port; the port is matched to the
     replica process with that socket open (from /proc), so no cooperation from the server is
     needed and other people's locks on the same database are ignored."""
     import psycopg
 
+    key = lock_key(schema_for(fingerprint)) & 0xFFFF_FFFF_FFFF_FFFF
     with psycopg.connect(database_url, connect_timeout=5, autocommit=True) as conn:
         rows = conn.execute(
             "SELECT a.client_port FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted "
-            "AND a.client_port IS NOT NULL"
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s "
+            "AND l.objsubid = 1 AND a.client_port IS NOT NULL",
+            (key >> 32, key & 0xFFFF_FFFF),
         ).fetchall()
     ports = {int(port) for (port,) in rows}
     return [r for r in replicas if r.alive() and ports & local_ports(r.process.pid)]
