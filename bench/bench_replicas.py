@@ -34,7 +34,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import anyio
 from pydantic import SecretStr
@@ -57,9 +56,8 @@ from atera_mcp.sandbox.requestlog import busiest_window
 from atera_mcp.sandbox.store import SandboxStore
 from bench.figures import percentile
 from bench.replica_ops import ops_lines
+from bench.replica_probes import exactness, lag_probes
 from bench.replica_work import Job, Workload, tally
-
-LAG_EVERY = 5.0  # seconds between index-lag probes
 
 
 @dataclass
@@ -189,82 +187,6 @@ async def kill_task(run: Run, at: float) -> None:
         run.holder_after = "nobody within 150 s"
         return
     run.holder_after = f"replica {after[0].n} after {time.monotonic() - run.killed_at:.1f} s"
-
-
-async def lag_task(run: Run, token: str, tag: str, stop_at: float, contact: int) -> None:
-    """Every few seconds: create a ticket on one live replica, time until a search on
-    another live replica finds it."""
-    k = 0
-    while time.monotonic() + 5 < stop_at:
-        await anyio.sleep(LAG_EVERY)
-        alive = run.survivors()
-        if len(alive) < 2:
-            return
-        a, b = alive[k % len(alive)], alive[(k + 1) % len(alive)]
-        word = f"rbl{tag}n{k}"
-        k += 1
-        made = await call_once(
-            a,
-            token,
-            "create_ticket",
-            {"title": f"{word} lag probe", "description": "Probe.", "end_user_id": contact},
-        )
-        if made is None:
-            continue
-        written, after_kill = time.monotonic(), run.killed_at is not None
-
-        async def found(b: Replica = b, word: str = word) -> bool | None:
-            hit = await call_once(b, token, "search_tickets", {"query": word, "limit": 1})
-            return True if hit is not None and hit.get("total") == 1 else None
-
-        try:
-            await wait_for(found, within=90, interval=0.25, what="lag probe")
-            run.lags.append((time.monotonic() - written, after_kill, f"{a.n}->{b.n}"))
-        except TimeoutError:
-            run.lags.append((float("inf"), after_kill, f"{a.n}->{b.n}"))
-
-
-async def exactness(run: Run, store: SandboxStore, token: str, tag: str) -> list[str]:
-    """Search totals on each survivor against the sandbox's own count, polled until they
-    agree (the index catches up within its refresh) or 60 s pass."""
-
-    def truth(query: dict[str, Any]) -> int:
-        tickets = list(store.tickets.values())
-        if "status" in query:
-            return sum(t.status in query["status"] for t in tickets)
-        if "priority" in query:
-            return sum(t.priority in query["priority"] for t in tickets)
-        return sum(query["query"] in t.title for t in tickets)
-
-    queries: list[dict[str, Any]] = [
-        {"status": ["Open"]},
-        {"status": ["Resolved"]},
-        {"priority": ["Critical"]},
-        {"query": f"rbt{tag}"},  # every ticket the sessions created (a prefix)
-        {"query": f"rbu{tag}"},  # every ticket they renamed
-    ]
-    lines = []
-    started = time.monotonic()
-    for query in queries:
-        for replica in run.survivors():
-            want = truth(query)
-            got: list[int] = []
-
-            async def agrees(
-                replica: Replica = replica, query: dict[str, Any] = query, got: list[int] = got
-            ) -> bool | None:
-                hit = await call_once(replica, token, "search_tickets", query | {"limit": 1})
-                got.append(-1 if hit is None else int(hit["total"]))
-                return True if got[-1] == truth(query) else None
-
-            try:
-                await wait_for(agrees, within=60, interval=1.0, what="exact")
-                verdict = "exact" + (f" after {len(got) - 1} retries" if len(got) > 1 else "")
-            except TimeoutError:
-                verdict = f"NOT EXACT: {got[-1]}"
-            lines.append(f"  {query} on replica {replica.n}: truth {want}, {verdict}")
-    lines.append(f"  (checked in {time.monotonic() - started:.0f} s)")
-    return lines
 
 
 def report(run: Run, requests: RequestLog, rpm: int, run_start: float, ready_s: float) -> None:
@@ -404,11 +326,20 @@ async def timed_run(
             for n, work in enumerate(works):
                 group.start_soon(session_task, run, n, tokens[n], work, stop_at, 60.0)
             group.start_soon(kill_task, run, started + args.kill_at)
-            group.start_soon(lag_task, run, tokens[-1], tag, stop_at, contacts[0])
+            group.start_soon(
+                lag_probes,
+                run.survivors,
+                lambda: run.killed_at is not None,
+                run.lags,
+                tokens[-1],
+                tag,
+                stop_at,
+                contacts[0],
+            )
     run.cpu = (time.process_time() - cpu) / (time.monotonic() - started)
     print(f"  {time.strftime('%H:%M:%S')} timed run over; checking search", flush=True)
     run.jobs = [j for w in works for j in w.jobs]
-    return await exactness(run, store, tokens[-1], tag)
+    return await exactness(run.survivors(), store, tokens[-1], tag)
 
 
 if __name__ == "__main__":
