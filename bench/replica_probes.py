@@ -26,16 +26,19 @@ async def lag_probes(
     stop_at: float,
     contact: int,
 ) -> None:
-    """Every few seconds until `stop_at`: create a ticket on one live replica and time until
-    a search on another live replica finds it; each goes to `lags` as (seconds, made after
-    the kill, "a->b")."""
+    """From the start, then every few seconds until `stop_at`: create a ticket on one live
+    replica and time until a search on another live replica finds it; each goes to `lags`
+    as (seconds, made after the kill, "a->b")."""
     k = 0
-    while time.monotonic() + 5 < stop_at:
-        await anyio.sleep(LAG_EVERY)
+    while time.monotonic() < stop_at:
+        if k:
+            await anyio.sleep(LAG_EVERY)
         alive = survivors()
         if len(alive) < 2:
             return
-        a, b = alive[k % len(alive)], alive[(k + 1) % len(alive)]
+        # From replica 1 first: replica 0 is often the sync holder, killed mid-run, and a
+        # write cut off by the kill measures nothing.
+        a, b = alive[(k + 1) % len(alive)], alive[(k + 2) % len(alive)]
         word = f"rbl{tag}n{k}"
         k += 1
         made = await call_once(
