@@ -77,14 +77,16 @@ class FailoverSession:
         self, next_call: Callable[[], Call | None], on_answer: Callable[[Answer], None]
     ) -> None:
         """Make the calls `next_call` gives until it gives None; every answer (or give-up) goes
-        to `on_answer`."""
+        to `on_answer`. RuntimeError when no replica can be reached at all."""
         pending: Call | None = None
         cut_off: list[tuple[float, int, str]] = []
+        misses = 0  # connections failed in a row
         while True:
             replica = self.replicas[self.current]
             try:
                 async with self._connect(replica) as client:
                     self.connected.append((time.monotonic(), replica.n))
+                    misses = 0
                     while True:
                         call = pending or next_call()
                         if call is None:
@@ -101,6 +103,9 @@ class FailoverSession:
                 self.failures.append(failure)
                 cut_off.append(failure)
                 self.current = (self.current + 1) % len(self.replicas)
+                misses += 1
+                if pending is None and misses >= MAX_SWITCHES:
+                    raise RuntimeError(f"no replica answers (last: {failure[2]})") from exc
                 if pending is not None and len(cut_off) >= MAX_SWITCHES:
                     on_answer(Answer(pending, None, replica.n, 0.0, tuple(cut_off)))
                     pending, cut_off = None, []
