@@ -16,6 +16,7 @@ seen only by the first sweep) and `mod_hi`. An `Observation` says how a ticket w
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from typing import Any, Protocol
 
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
 from atera_mcp.index.fts import TextQuery
+from atera_mcp.index.rows import timestamp
 
 # Resolved and Closed are always done; the overdue index leaves them out (query.py says the same).
 DONE_STATUS_KEYS = ("resolved", "closed")
@@ -138,6 +140,48 @@ class Dialect:
     text_ids: str  # the ids of tickets whose text matches
     text_ranked: str  # (rid, rank) of matching tickets; a lower rank is more relevant
     render: Callable[[TextQuery], str]  # the text query in the engine's own language
+
+
+class SameOnBothEngines(ABC):
+    """The reads whose SQL is the same on SQLite and PostgreSQL but for the parameter marks:
+    both stores inherit them, over their own `execute`."""
+
+    dialect: Dialect
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]: ...
+
+    def load_state(self) -> SyncState:
+        rows = self.execute("SELECT value FROM meta WHERE key = 'sync_state'")
+        return SyncState.from_json(rows[0][0]) if rows else SyncState()
+
+    def ticket_ids(self) -> set[int]:
+        return {row[0] for row in self.execute("SELECT id FROM tickets")}
+
+    def count(self) -> int:
+        return int(self.execute("SELECT count(*) FROM tickets")[0][0])
+
+    def comment_backlog(self, limit: int) -> list[int]:
+        """Ids of unresolved tickets whose comments are missing or older than their last
+        change, newest ticket first."""
+        rows = self.execute(
+            "SELECT id FROM tickets WHERE status_key NOT IN ('resolved', 'closed') "
+            "AND (comments_at IS NULL OR comments_at < changed_at) "
+            f"ORDER BY created DESC, id DESC LIMIT {self.dialect.placeholder.format('limit')}",
+            {"limit": limit},
+        )
+        return [row[0] for row in rows]
+
+    def uncertain_since(self, since: datetime) -> set[int]:
+        """Tickets the index cannot place before or after `since`: their last modification
+        may be either side of it. Only Atera's feed can settle them."""
+        moment = self.dialect.placeholder.format("moment")
+        rows = self.execute(
+            f"SELECT id FROM tickets WHERE (mod_lo IS NULL OR mod_lo < {moment}) "
+            f"AND mod_hi >= {moment}",
+            {"moment": timestamp(since)},
+        )
+        return {row[0] for row in rows}
 
 
 class IndexBackend(Protocol):

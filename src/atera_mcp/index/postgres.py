@@ -39,6 +39,7 @@ from atera_mcp.index.backend import (
     TITLE_WEIGHT,
     Dialect,
     Observation,
+    SameOnBothEngines,
     SchemaMismatch,
     SyncState,
     merge_saved,
@@ -141,7 +142,7 @@ def _open_connection(url: str, name: str = "atera-mcp index") -> Connection:
     return conn
 
 
-class PostgresStore:
+class PostgresStore(SameOnBothEngines):
     """One account's index in schema `schema` of the database at `url`. Open it with
     `PostgresStore.open(url, schema)`; the URL is never shown (it may hold a password)."""
 
@@ -236,10 +237,6 @@ class PostgresStore:
             cur.executemany("SELECT pg_advisory_xact_lock(%s, %s)", keys)
 
     # -- sync state ---------------------------------------------------------------------------
-
-    def load_state(self) -> SyncState:
-        rows = self.execute("SELECT value FROM meta WHERE key = 'sync_state'")
-        return SyncState.from_json(rows[0][0]) if rows else SyncState()
 
     def save_state(self, state: SyncState) -> None:
         """Save `state`, merged with what another replica may have saved since it was loaded
@@ -374,12 +371,6 @@ class PostgresStore:
                 conn.execute("DELETE FROM threads WHERE ticket_id = %s", (ticket_id,))
         return gone > 0
 
-    def ticket_ids(self) -> set[int]:
-        return {row[0] for row in self.execute("SELECT id FROM tickets")}
-
-    def count(self) -> int:
-        return int(self.execute("SELECT count(*) FROM tickets")[0][0])
-
     # -- comments -----------------------------------------------------------------------------
 
     def replace_comments(
@@ -412,24 +403,7 @@ class PostgresStore:
                 assert title is not None
                 self._write_text(conn, ticket_id, title[0], Prior(*found[1:]), body)
 
-    def comment_backlog(self, limit: int) -> list[int]:
-        rows = self.execute(
-            "SELECT id FROM tickets WHERE status_key NOT IN ('resolved', 'closed') "
-            "AND (comments_at IS NULL OR comments_at < changed_at) "
-            "ORDER BY created DESC, id DESC LIMIT %s",
-            (limit,),
-        )
-        return [row[0] for row in rows]
-
     # -- knowledge for modified_after ----------------------------------------------------------
-
-    def uncertain_since(self, since: datetime) -> set[int]:
-        moment = timestamp(since)
-        rows = self.execute(
-            "SELECT id FROM tickets WHERE (mod_lo IS NULL OR mod_lo < %s) AND mod_hi >= %s",
-            (moment, moment),
-        )
-        return {row[0] for row in rows}
 
     def settle_modified(self, since: datetime, modified: set[int], asked: set[int]) -> None:
         """Record what Atera's feed from `since` said (see IndexStore.settle_modified)."""

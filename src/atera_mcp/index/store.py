@@ -17,7 +17,7 @@ from typing import Any
 
 from atera_mcp.domain.text import strip_html
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
-from atera_mcp.index.backend import EPSILON, Dialect, Observation, SyncState
+from atera_mcp.index.backend import EPSILON, Dialect, Observation, SameOnBothEngines, SyncState
 from atera_mcp.index.fts import TextQuery
 from atera_mcp.index.rows import Prior, merge_ticket, timestamp
 from atera_mcp.index.schema import (
@@ -52,7 +52,7 @@ SQLITE = Dialect(
 )
 
 
-class IndexStore:
+class IndexStore(SameOnBothEngines):
     """The SQLite file of one account. Open it with `IndexStore.open(path)`."""
 
     dialect = SQLITE
@@ -99,10 +99,6 @@ class IndexStore:
                 raise
 
     # -- sync state ---------------------------------------------------------------------------
-
-    def load_state(self) -> SyncState:
-        rows = self.execute("SELECT value FROM meta WHERE key = 'sync_state'")
-        return SyncState.from_json(rows[0][0]) if rows else SyncState()
 
     def save_state(self, state: SyncState) -> None:
         sql = "INSERT OR REPLACE INTO meta (key, value) VALUES ('sync_state', ?)"
@@ -205,12 +201,6 @@ class IndexStore:
             )
         return known
 
-    def ticket_ids(self) -> set[int]:
-        return {row[0] for row in self.execute("SELECT id FROM tickets")}
-
-    def count(self) -> int:
-        return int(self.execute("SELECT count(*) FROM tickets")[0][0])
-
     # -- comments -----------------------------------------------------------------------------
 
     def replace_comments(
@@ -246,28 +236,7 @@ class IndexStore:
                 self._conn.execute("ROLLBACK")
                 raise
 
-    def comment_backlog(self, limit: int) -> list[int]:
-        """Ids of unresolved tickets whose comments are missing or older than their last
-        change, newest ticket first."""
-        rows = self.execute(
-            "SELECT id FROM tickets WHERE status_key NOT IN ('resolved', 'closed') "
-            "AND (comments_at IS NULL OR comments_at < changed_at) "
-            "ORDER BY created DESC, id DESC LIMIT ?",
-            (limit,),
-        )
-        return [row[0] for row in rows]
-
     # -- knowledge for modified_after ----------------------------------------------------------
-
-    def uncertain_since(self, since: datetime) -> set[int]:
-        """Tickets the index cannot place before or after `since`: their last modification
-        may be either side of it. Only Atera's feed can settle them."""
-        moment = timestamp(since)
-        rows = self.execute(
-            "SELECT id FROM tickets WHERE (mod_lo IS NULL OR mod_lo < ?) AND mod_hi >= ?",
-            (moment, moment),
-        )
-        return {row[0] for row in rows}
 
     def settle_modified(self, since: datetime, modified: set[int], asked: set[int]) -> None:
         """Record what Atera's feed from `since` said: ids in `modified` were modified on or
