@@ -21,7 +21,6 @@ import argparse
 import random
 import statistics
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from contextvars import ContextVar
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field
 
 import anyio
 import httpx
+from tests.shared_redis import fresh_account
 
 from atera_mcp.client import (
     AteraClient,
@@ -36,7 +36,6 @@ from atera_mcp.client import (
     RateBudget,
     RedisBudget,
     RequestClass,
-    SharedRedis,
     background_requests,
     current_request_class,
 )
@@ -119,16 +118,8 @@ async def replica_budgets(args: argparse.Namespace) -> AsyncIterator[list[Budget
     if not args.redis:
         yield [RateBudget(args.rpm, args.sync_rpm) for _ in range(args.replicas)]
         return
-    fingerprint = uuid.uuid4().hex
-    links = [SharedRedis.from_url(args.redis, fingerprint) for _ in range(args.replicas)]
-    try:
-        yield [RedisBudget(link, args.rpm, args.sync_rpm) for link in links]
-    finally:
-        keys = [key async for key in links[0].client.scan_iter(match=links[0].prefix + "*")]
-        if keys:
-            await links[0].client.delete(*keys)
-        for link in links:
-            await link.aclose()
+    async with fresh_account(args.redis) as connect:
+        yield [RedisBudget(connect(), args.rpm, args.sync_rpm) for _ in range(args.replicas)]
 
 
 async def main(args: argparse.Namespace) -> None:

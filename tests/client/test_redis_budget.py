@@ -6,8 +6,6 @@ Redis's, so minutes of traffic run in a moment while every step still runs Redis
 
 from __future__ import annotations
 
-import socket
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -20,6 +18,7 @@ from atera_mcp.errors import RateLimitedError, SharedStateUnavailable
 from atera_mcp.sandbox.requestlog import busiest_window
 from tests.client.test_rate_budget import Atera, client, reads
 from tests.client.virtual_time import VirtualTime
+from tests.shared_redis import closed_port, fresh_account
 
 MakeBudget = Callable[..., RedisBudget]
 
@@ -36,23 +35,16 @@ async def replicas(redis_url: str) -> AsyncIterator[tuple[VirtualTime, MakeBudge
     """A virtual clock and a factory of replicas' budgets sharing one fresh account in Redis;
     the account's keys are deleted afterwards."""
     time = VirtualTime()
-    fingerprint = uuid.uuid4().hex
-    links: list[SharedRedis] = []
+    async with fresh_account(redis_url) as connect:
 
-    def make(
-        rpm: int, sync_rpm: int | None = None, *, burst: int | None = None, margin: float = 1.0
-    ) -> RedisBudget:
-        link = SharedRedis.from_url(redis_url, fingerprint)
-        links.append(link)
-        return RedisBudget(link, rpm, sync_rpm, burst=burst, margin=margin, clock=time.clock)
+        def make(
+            rpm: int, sync_rpm: int | None = None, *, burst: int | None = None, margin: float = 1.0
+        ) -> RedisBudget:
+            return RedisBudget(
+                connect(), rpm, sync_rpm, burst=burst, margin=margin, clock=time.clock
+            )
 
-    yield time, make
-    if links:
-        keys = [key async for key in links[0].client.scan_iter(match=links[0].prefix + "*")]
-        if keys:
-            await links[0].client.delete(*keys)
-    for link in links:
-        await link.aclose()
+        yield time, make
 
 
 @pytest.mark.anyio
@@ -173,37 +165,23 @@ async def test_one_replica_on_redis_sends_when_the_process_budget_would(
 async def test_on_redis_time_a_pause_from_one_replica_reads_the_same_on_another(
     redis_url: str,
 ) -> None:
-    fingerprint = uuid.uuid4().hex
-    links = [SharedRedis.from_url(redis_url, fingerprint) for _ in range(2)]
-    here, there = (RedisBudget(link, 700) for link in links)  # no test clock: Redis's TIME
-    try:
+    async with fresh_account(redis_url) as connect:
+        here, there = (RedisBudget(connect(), 700) for _ in range(2))  # no test clock: Redis's
         assert await there.acquire(_no_sleep, "background") == 0.0
         assert await here.acquire(_no_sleep) == 0.0  # spends the burst background left
         await here.pause_for(30.0)
         assert 25.0 < await there.pause_left() <= 30.0
-    finally:
-        await links[0].client.delete(
-            *[key async for key in links[0].client.scan_iter(match=links[0].prefix + "*")]
-        )
-        for link in links:
-            await link.aclose()
 
 
 async def _no_sleep(seconds: float) -> None:
     pytest.fail(f"asked to wait {seconds} s with the budget untouched")
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.anyio
 async def test_without_redis_a_call_fails_at_once_and_nothing_is_sent() -> None:
     time = VirtualTime()
     atera = Atera(time)
-    link = SharedRedis.from_url(f"redis://:secret@127.0.0.1:{_closed_port()}/0", "f" * 32)
+    link = SharedRedis.from_url(f"redis://:secret@127.0.0.1:{closed_port()}/0", "f" * 32)
     budget = RedisBudget(link, 700, clock=time.clock)
     async with client(atera, budget) as one:
         with pytest.raises(SharedStateUnavailable) as caught:

@@ -3,7 +3,6 @@ account's fingerprint; without Redis reachable, tools answer a plain error and s
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import AsyncIterator
 
@@ -18,6 +17,7 @@ from atera_mcp.sandbox import sandbox_state
 from atera_mcp.server import build_server
 from tests.harness import NOW, recording_transport, sandbox_app, settings
 from tests.server.mcp_rig import mcp_rig, text_of
+from tests.shared_redis import closed_port, delete_keys
 
 pytestmark = pytest.mark.anyio
 
@@ -30,9 +30,7 @@ async def account(redis_url: str) -> AsyncIterator[tuple[str, str]]:
     prefix = f"atera-mcp:{settings(base_url=base_url).account_fingerprint}:"
     yield base_url, prefix
     client = redis.asyncio.Redis.from_url(redis_url)
-    keys = [key async for key in client.scan_iter(match=prefix + "*")]
-    if keys:
-        await client.delete(*keys)
+    await delete_keys(client, prefix)
     await client.aclose()
 
 
@@ -57,14 +55,8 @@ async def test_with_redis_the_server_spends_the_shared_budget_and_frees_its_writ
     assert sum(c.text == "Reseated the RAM." for c in ticket.comments) == 1
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def test_without_redis_reachable_tools_refuse_plainly_and_send_nothing() -> None:
-    url = SecretStr(f"redis://:hunter2@127.0.0.1:{_closed_port()}/0")
+    url = SecretStr(f"redis://:hunter2@127.0.0.1:{closed_port()}/0")
     async with mcp_rig(redis_url=url, rpm=600) as rig:
         read = await rig.refused("get_ticket", ticket_id=1)
         write = await rig.refused(

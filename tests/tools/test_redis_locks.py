@@ -7,8 +7,6 @@ or, for a replica that died, never wakes again (`never`).
 from __future__ import annotations
 
 import contextlib
-import socket
-import uuid
 from collections.abc import AsyncIterator, Callable
 
 import anyio
@@ -24,6 +22,7 @@ from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.redis_locks import RedisLocks
 from atera_mcp.tools.tickets import create_ticket
 from tests.harness import API_KEY, BASE_URL, NOW, recording_transport, sandbox_app, settings
+from tests.shared_redis import closed_port, fresh_account
 
 KEY = ("comment", 7, 42)
 
@@ -56,27 +55,20 @@ async def replicas(redis_url: str) -> AsyncIterator[tuple[Time, Replica]]:
     """A virtual clock and a factory of replicas' locks on one fresh account; its keys are
     deleted afterwards."""
     time = Time()
-    fingerprint = uuid.uuid4().hex
-    links: list[SharedRedis] = []
+    async with fresh_account(redis_url) as connect:
 
-    def make(*, wait: float = 0.0, sleep: Callable[[float], object] | None = None) -> RedisLocks:
-        link = SharedRedis.from_url(redis_url, fingerprint)
-        links.append(link)
-        return RedisLocks(
-            link,
-            ttl=15.0,
-            wait=wait,
-            clock=time.clock,
-            sleep=sleep or time.advance,  # type: ignore[arg-type]
-        )
+        def make(
+            *, wait: float = 0.0, sleep: Callable[[float], object] | None = None
+        ) -> RedisLocks:
+            return RedisLocks(
+                connect(),
+                ttl=15.0,
+                wait=wait,
+                clock=time.clock,
+                sleep=sleep or time.advance,  # type: ignore[arg-type]
+            )
 
-    yield time, make
-    if links:
-        keys = [key async for key in links[0].client.scan_iter(match=links[0].prefix + "*")]
-        if keys:
-            await links[0].client.delete(*keys)
-    for link in links:
-        await link.aclose()
+        yield time, make
 
 
 @pytest.mark.anyio
@@ -176,15 +168,9 @@ async def test_keyed_locks_on_redis_pass_errors_and_cancellation_through_and_rel
     assert len(locks) == 0
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.anyio
 async def test_without_redis_taking_a_lock_fails_at_once_with_a_clear_error() -> None:
-    link = SharedRedis.from_url(f"redis://127.0.0.1:{_closed_port()}/0", "e" * 32)
+    link = SharedRedis.from_url(f"redis://127.0.0.1:{closed_port()}/0", "e" * 32)
     locks = KeyedLocks(RedisLocks(link))
     with anyio.fail_after(20):
         with pytest.raises(SharedStateUnavailable, match=r"write locks .*\(Redis\)"):
@@ -200,7 +186,7 @@ async def test_a_ticket_whose_lock_cannot_be_had_after_its_new_contact_was_made_
     # when Redis is gone by then, the answer must not say that nothing was written.
     app = sandbox_app(clock=lambda: NOW)
     store = sandbox_state(app).store
-    link = SharedRedis.from_url(f"redis://127.0.0.1:{_closed_port()}/0", "d" * 32)
+    link = SharedRedis.from_url(f"redis://127.0.0.1:{closed_port()}/0", "d" * 32)
     async with AteraClient(
         api_key=API_KEY, base_url=BASE_URL, rpm=0, transport=recording_transport(app)
     ) as atera:
