@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -187,64 +186,55 @@ async def create_ticket(
     contact, contact_write = await resolve_end_user(
         ctx, end_user_id, end_user_email, end_user_first_name, end_user_last_name, customer_id
     )
-    contact_made = (
-        f"Contact {contact.end_user_id} ({contact.email}) was created, but the ticket was not."
-    )
     # The duplicate check, the send and settling are one step: a second identical call made
     # at the same time waits, then finds this ticket (nor can settling take it for its own).
-    async with AsyncExitStack() as held:
-        try:
-            await held.enter_async_context(
-                ctx.write_locks.hold(("ticket", contact.end_user_id, folded(title)))
+    try:
+        async with ctx.write_locks.hold(("ticket", contact.end_user_id, folded(title))):
+            # A contact created just now has no tickets: nothing to check, and no read may fail
+            # between writing the contact and writing the ticket.
+            if not allow_duplicate and contact_write is None:
+                duplicate = await find_duplicate(ctx, contact, title)
+                if duplicate is not None:
+                    raise RuleError(
+                        f"Ticket {duplicate.ticket_id} '{duplicate.ticket_title}' for this end "
+                        f"user is still {duplicate.ticket_status} and was opened in the last 24 "
+                        "hours. Update it instead, or pass allow_duplicate=true to open another."
+                    )
+            body = CreateTicketModel(
+                ticket_title=title.strip(),
+                description=description,
+                ticket_priority=priority,
+                ticket_type=type,
+                ticket_impact=impact,
+                end_user_id=contact.end_user_id,
+                technician_contact_id=technician.id if technician is not None else None,
             )
-        except (AteraError, WriteInProgress) as exc:
-            # The lock is shared through Redis with other replicas, so taking it can fail;
-            # a contact written a moment ago is there all the same.
-            if contact_write is None:
-                raise
-            raise exc.after(contact_made) from None
-        # A contact created just now has no tickets: nothing to check, and no read may fail
-        # between writing the contact and writing the ticket.
-        if not allow_duplicate and contact_write is None:
-            duplicate = await find_duplicate(ctx, contact, title)
-            if duplicate is not None:
-                raise RuleError(
-                    f"Ticket {duplicate.ticket_id} '{duplicate.ticket_title}' for this end user is "
-                    f"still {duplicate.ticket_status} and was opened in the last 24 hours. Update "
-                    "it instead, or pass allow_duplicate=true to open another."
-                )
-        body = CreateTicketModel(
-            ticket_title=title.strip(),
-            description=description,
-            ticket_priority=priority,
-            ticket_type=type,
-            ticket_impact=impact,
-            end_user_id=contact.end_user_id,
-            technician_contact_id=technician.id if technician is not None else None,
-        )
-        sent_at = ctx.now()
-        since = sent_at - CLOCK_MARGIN
-        # A same-titled ticket for this person may be minutes old (allowed as a duplicate, or
-        # already resolved or closed): note those first, so the check after an unclear answer
-        # cannot take one of them for the new one. A contact created just now has no tickets.
-        known = (
-            {t.ticket_id for t in await recent_copies(ctx, since, contact, title)}
-            if contact_write is None
-            else set()
-        )
+            sent_at = ctx.now()
+            since = sent_at - CLOCK_MARGIN
+            # A same-titled ticket for this person may be minutes old (allowed as a duplicate, or
+            # already resolved or closed): note those first, so the check after an unclear answer
+            # cannot take one of them for the new one. A contact created just now has no tickets.
+            known = (
+                {t.ticket_id for t in await recent_copies(ctx, since, contact, title)}
+                if contact_write is None
+                else set()
+            )
 
-        async def find() -> int | None:
-            copies = await recent_copies(ctx, since, contact, title)
-            new = [t for t in copies if t.ticket_id not in known]
-            return new[0].ticket_id if new else None
+            async def find() -> int | None:
+                copies = await recent_copies(ctx, since, contact, title)
+                new = [t for t in copies if t.ticket_id not in known]
+                return new[0].ticket_id if new else None
 
-        try:
             created = await settle(lambda: ctx.atera.create_ticket(body), find, what="the ticket")
-        except AteraError as exc:
-            if contact_write is None:
-                raise
-            # The contact is written and stays: say so, so a retry knows it will be reused.
-            raise exc.after(contact_made) from None
+    except (AteraError, WriteInProgress) as exc:
+        if contact_write is None:
+            raise
+        # The contact is written and stays, whether the ticket's send failed or its lock (shared
+        # through Redis with other replicas) could not be had: say so, so a retry knows it will
+        # be reused.
+        raise exc.after(
+            f"Contact {contact.end_user_id} ({contact.email}) was created, but the ticket was not."
+        ) from None
     result = await _created(ctx, created.value, body, contact, technician, contact_write, sent_at)
     if contact_write is not None:
         result.settled_by(contact_write, part="contact")
