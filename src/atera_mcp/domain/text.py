@@ -5,6 +5,11 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from atera_mcp.domain.wire import TicketCommentDto
 
 # Bidirectional overrides/isolates and zero-width characters can hide or reorder text
 # (prompt injection, "Trojan Source"); Cf is Unicode's "format" category that holds them.
@@ -43,3 +48,9 @@ def strip_html(value: str | None) -> str:
     "A & B", while "&lt;b&gt;" stays the text "<b>" rather than becoming a tag)."""
     text = _HTML_BREAK.sub("\n", value or "")
     return html.unescape(_HTML_TAG.sub("", text))
+
+
+def thread_text(comments: Iterable[TicketCommentDto]) -> str:
+    """A comment thread as the plain text that search matches, one comment a line: the same
+    for the bounded scan of Atera and for both index backends, so they find the same tickets."""
+    return "\n".join(c.comment or strip_html(c.comment_html) for c in comments)

@@ -30,7 +30,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.string import StrDumperUnknown
 
-from atera_mcp.domain.text import strip_html
+from atera_mcp.domain.text import thread_text
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
 from atera_mcp.index.backend import (
     COMMENTS_WEIGHT,
@@ -378,7 +378,7 @@ class PostgresStore(SameOnBothEngines):
     ) -> None:
         """Store a ticket's whole comment thread (as read at `at`) and make it searchable;
         a ticket not indexed yet is left alone (as in SQLite)."""
-        body = "\n".join(c.comment or strip_html(c.comment_html) for c in comments)
+        body = thread_text(comments)
         read_at = timestamp(at)
         with self._lock:
             conn = self._connection()

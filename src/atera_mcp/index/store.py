@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from atera_mcp.domain.text import strip_html
+from atera_mcp.domain.text import thread_text
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
 from atera_mcp.index.backend import EPSILON, Dialect, Observation, SameOnBothEngines, SyncState
 from atera_mcp.index.fts import TextQuery
@@ -209,7 +209,7 @@ class IndexStore(SameOnBothEngines):
         """Store a ticket's whole comment thread (as read from Atera at `at`) and make it
         searchable; its comments count as current up to `at` (default: the ticket's last known
         change). A ticket not indexed yet is left alone."""
-        body = "\n".join(c.comment or strip_html(c.comment_html) for c in comments)
+        body = thread_text(comments)
         with self._lock:
             found = self.execute(
                 "SELECT t.title, t.last_comments, x.description FROM tickets t "

@@ -14,7 +14,7 @@ from functools import partial
 
 import anyio
 
-from atera_mcp.domain.text import strip_html
+from atera_mcp.domain.text import thread_text
 from atera_mcp.domain.views import is_overdue
 from atera_mcp.domain.wire import TicketDto
 from atera_mcp.errors import RuleError
@@ -60,7 +60,7 @@ async def _comment_texts(ctx: ToolContext, tickets: list[TicketDto]) -> dict[int
             name = " ".join(p for p in (c.first_name, c.last_name) if p)
             if c.technician_contact_id:
                 ctx.directory.observe(c.technician_contact_id, name, c.email)
-        return "\n".join(c.comment or strip_html(c.comment_html) for c in found.items)
+        return thread_text(found.items)
 
     texts = await gather(*(partial(read, t.ticket_id) for t in tickets))
     return {t.ticket_id: text for t, text in zip(tickets, texts, strict=True)}
