@@ -189,7 +189,7 @@ async def test_without_redis_a_call_fails_at_once_and_nothing_is_sent() -> None:
         with pytest.raises(SharedStateUnavailable):
             await one.delete_ticket(7)
         with pytest.raises(SharedStateUnavailable):
-            await budget.ping()
+            await budget.redis.ping()
     await link.aclose()
     assert atera.log == []
     message = str(caught.value)
@@ -203,7 +203,7 @@ async def test_without_redis_a_call_fails_at_once_and_nothing_is_sent() -> None:
 @pytest.mark.anyio
 async def test_ping_answers_when_redis_is_up(replicas: tuple[VirtualTime, MakeBudget]) -> None:
     _, make = replicas
-    await make(700).ping()
+    await make(700).redis.ping()
 
 
 def test_a_shared_budget_needs_sane_rates(redis_url: str) -> None:

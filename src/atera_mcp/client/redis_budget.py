@@ -122,7 +122,3 @@ class RedisBudget:
     async def pause_left(self) -> float:
         """Seconds until a pause set by any replica ends (0 when none is running)."""
         return (await self._step("pause_left"))[0]
-
-    async def ping(self) -> None:
-        """Raise `SharedStateUnavailable` unless Redis answers (for readiness checks)."""
-        await self.redis.ping()
