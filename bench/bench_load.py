@@ -14,26 +14,21 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import socket
 import statistics
 import tempfile
-import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx2
-import uvicorn
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 from pydantic import SecretStr
-from starlette.types import ASGIApp
+from tests.ports import free_port, serving
 
 from atera_mcp.auth import http_access
 from atera_mcp.auth.tokens import TokenFile
@@ -53,32 +48,6 @@ from bench.figures import percentile
 KEY = "bench-key-0123456789"
 READS = ("search_tickets", "get_ticket", "list_comments", "get_work_hours", "find_customers")
 WRITES = ("add_comment", "log_hours")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def serving(app: ASGIApp, port: int) -> Iterator[None]:
-    """`app` on 127.0.0.1:`port` in a thread of its own, until the block ends (at most 30 s)."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError(f"the server on port {port} did not start")
-        time.sleep(0.05)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def arguments(

@@ -37,14 +37,13 @@ from pathlib import Path
 
 import anyio
 from pydantic import SecretStr
+from tests.ports import free_port, serving
 from tests.replicas.cluster import (
     Replica,
     forget_account,
-    free_port,
     issue_tokens,
     replica_env,
     running,
-    serving,
     sync_holders,
     wait_for,
 )

@@ -1,10 +1,9 @@
 """Redis for tests of the state replicas share: each test on an account of its own (a random
-fingerprint, so its keys are its alone), whose keys are deleted afterwards; and a port where
-no Redis listens, for tests of Redis being down."""
+fingerprint, so its keys are its alone), whose keys are deleted afterwards. For Redis being
+down, point at `tests.ports.free_port()`."""
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -42,10 +41,3 @@ async def delete_keys(client: Redis, prefix: str) -> None:
     keys = [key async for key in client.scan_iter(match=prefix + "*")]
     if keys:
         await client.delete(*keys)
-
-
-def closed_port() -> int:
-    """A local port nothing listens on (bound a moment ago, then let go)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

@@ -18,7 +18,8 @@ from atera_mcp.errors import RateLimitedError, SharedStateUnavailable
 from atera_mcp.sandbox.requestlog import busiest_window
 from tests.client.test_rate_budget import Atera, client, reads
 from tests.client.virtual_time import VirtualTime
-from tests.shared_redis import closed_port, fresh_account
+from tests.ports import free_port
+from tests.shared_redis import fresh_account
 
 MakeBudget = Callable[..., RedisBudget]
 
@@ -181,7 +182,7 @@ async def _no_sleep(seconds: float) -> None:
 async def test_without_redis_a_call_fails_at_once_and_nothing_is_sent() -> None:
     time = VirtualTime()
     atera = Atera(time)
-    link = SharedRedis.from_url(f"redis://:secret@127.0.0.1:{closed_port()}/0", "f" * 32)
+    link = SharedRedis.from_url(f"redis://:secret@127.0.0.1:{free_port()}/0", "f" * 32)
     budget = RedisBudget(link, 700, clock=time.clock)
     async with client(atera, budget) as one:
         with pytest.raises(SharedStateUnavailable) as caught:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -33,6 +32,7 @@ from tests.index.helpers import (
     retitle,
     sandbox_ids,
 )
+from tests.ports import free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -287,9 +287,7 @@ async def test_serve_sandbox_indexes_into_a_temporary_folder_it_removes_at_exit(
 def test_serve_sandbox_over_http_removes_its_temporary_index_when_terminated(
     tmp_path: Path,
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATERA_")}
     env["TMPDIR"] = str(tmp_path)
     serve = ["serve", "--sandbox", "--tickets", "20", "--transport", "http", "--port", str(port)]

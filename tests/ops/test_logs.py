@@ -10,7 +10,6 @@ import logging
 import os
 import selectors
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from atera_mcp.ops.logs import log_handler
+from tests.ports import free_port
 
 
 def _logged(handler: logging.Handler, emit: Any) -> list[dict[str, Any]]:
@@ -54,13 +54,6 @@ def test_a_json_log_line_carries_time_level_logger_message_and_the_exception() -
     assert second["message"] == "it failed"
     assert "ValueError: broken" in second["exception"]
     assert second["exception"].startswith("Traceback")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 class StderrLines:
@@ -104,7 +97,7 @@ def test_serve_over_http_writes_only_json_lines_to_stderr_uvicorn_included(
         ATERA_LOG_LEVEL="INFO",
         ATERA_INDEX="off",
     )
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "atera_mcp.cli", "serve", "--sandbox", "--tickets", "5"]
     command += ["--transport", "http", "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -5,7 +5,6 @@ Atera at most one request per 30 seconds, and only when no real request answered
 from __future__ import annotations
 
 import secrets
-import socket
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from atera_mcp.sandbox import sandbox_transport
 from tests.harness import API_KEY, NOW, sandbox_app, settings
 from tests.index.helpers import Clock
 from tests.ops.rig import MCP_HEADERS, call_tool, get, http, replica
+from tests.ports import free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -64,14 +64,6 @@ async def readyz(app: Starlette) -> tuple[int, dict[str, Any]]:
     assert API_KEY not in answer.text
     body: dict[str, Any] = answer.json()
     return answer.status_code, body
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (just bound and released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 async def test_healthz_answers_ok_without_a_token_while_mcp_still_wants_one(
@@ -225,7 +217,7 @@ async def test_redis_and_postgresql_that_answer_a_ping_keep_it_ready(
 async def test_a_store_that_does_not_answer_makes_it_unready_naming_it(
     store: str, redis_url: str, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    port = closed_port()
+    port = free_port()
     dead = {
         "redis": f"redis://:hunter2@127.0.0.1:{port}/0",
         "postgresql": f"postgresql://atera:hunter2@127.0.0.1:{port}/atera_test",
@@ -247,7 +239,7 @@ async def test_a_store_that_does_not_answer_makes_it_unready_naming_it(
 
 
 async def test_with_the_index_off_postgresql_is_not_a_readiness_check() -> None:
-    dead = f"postgresql://atera:hunter2@127.0.0.1:{closed_port()}/atera_test"
+    dead = f"postgresql://atera:hunter2@127.0.0.1:{free_port()}/atera_test"
     configured = settings(index_enabled=False, database_url=SecretStr(dead))
     async with replica(configured, Atera(sandbox_app(tickets=5))) as app:
         status, body = await readyz(app)

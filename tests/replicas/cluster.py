@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,41 +22,15 @@ from pathlib import Path
 from typing import TypeVar
 
 import anyio
-import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atera_mcp.auth.tokens import TokenFile
 from atera_mcp.index.pg_schema import lock_key, schema_for
 from atera_mcp.sandbox import SANDBOX_TECHNICIANS
+from tests.ports import free_port
 
 T = TypeVar("T")
 SERVE = Path(sys.executable).parent / "atera-mcp"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def serving(app: ASGIApp, port: int) -> Iterator[None]:
-    """`app` on 127.0.0.1:`port` in a thread of its own, until the block ends (at most 30 s)."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError(f"the server on port {port} did not start")
-        time.sleep(0.05)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def issue_tokens(path: Path, count: int) -> list[str]:

@@ -18,15 +18,14 @@ from pydantic import SecretStr
 from atera_mcp.config import Settings
 from atera_mcp.sandbox import SandboxConfig, create_app, sandbox_state
 from atera_mcp.sandbox.store import SandboxStore
+from tests.ports import free_port, serving
 from tests.replicas.cluster import (
     AfterCommit,
     Replica,
     forget_account,
-    free_port,
     issue_tokens,
     replica_env,
     running,
-    serving,
     sync_holders,
     wait_for,
 )

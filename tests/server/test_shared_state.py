@@ -16,8 +16,9 @@ from pydantic import SecretStr
 from atera_mcp.sandbox import sandbox_state
 from atera_mcp.server import build_server
 from tests.harness import NOW, recording_transport, sandbox_app, settings
+from tests.ports import free_port
 from tests.server.mcp_rig import mcp_rig, text_of
-from tests.shared_redis import closed_port, delete_keys
+from tests.shared_redis import delete_keys
 
 pytestmark = pytest.mark.anyio
 
@@ -56,7 +57,7 @@ async def test_with_redis_the_server_spends_the_shared_budget_and_frees_its_writ
 
 
 async def test_without_redis_reachable_tools_refuse_plainly_and_send_nothing() -> None:
-    url = SecretStr(f"redis://:hunter2@127.0.0.1:{closed_port()}/0")
+    url = SecretStr(f"redis://:hunter2@127.0.0.1:{free_port()}/0")
     async with mcp_rig(redis_url=url, rpm=600) as rig:
         read = await rig.refused("get_ticket", ticket_id=1)
         write = await rig.refused(

@@ -22,7 +22,8 @@ from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.redis_locks import RedisLocks
 from atera_mcp.tools.tickets import create_ticket
 from tests.harness import API_KEY, BASE_URL, NOW, recording_transport, sandbox_app, settings
-from tests.shared_redis import closed_port, fresh_account
+from tests.ports import free_port
+from tests.shared_redis import fresh_account
 
 KEY = ("comment", 7, 42)
 
@@ -170,7 +171,7 @@ async def test_keyed_locks_on_redis_pass_errors_and_cancellation_through_and_rel
 
 @pytest.mark.anyio
 async def test_without_redis_taking_a_lock_fails_at_once_with_a_clear_error() -> None:
-    link = SharedRedis.from_url(f"redis://127.0.0.1:{closed_port()}/0", "e" * 32)
+    link = SharedRedis.from_url(f"redis://127.0.0.1:{free_port()}/0", "e" * 32)
     locks = KeyedLocks(RedisLocks(link))
     with anyio.fail_after(20):
         with pytest.raises(SharedStateUnavailable, match=r"write locks .*\(Redis\)"):
@@ -186,7 +187,7 @@ async def test_a_ticket_whose_lock_cannot_be_had_after_its_new_contact_was_made_
     # when Redis is gone by then, the answer must not say that nothing was written.
     app = sandbox_app(clock=lambda: NOW)
     store = sandbox_state(app).store
-    link = SharedRedis.from_url(f"redis://127.0.0.1:{closed_port()}/0", "d" * 32)
+    link = SharedRedis.from_url(f"redis://127.0.0.1:{free_port()}/0", "d" * 32)
     async with AteraClient(
         api_key=API_KEY, base_url=BASE_URL, rpm=0, transport=recording_transport(app)
     ) as atera:
