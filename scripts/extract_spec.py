@@ -46,6 +46,10 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "/api/v3/customers/{customerId}": ("get",),
     "/api/v3/contacts": ("get", "post"),
     "/api/v3/contacts/{contactId}": ("get",),
+    # Monitoring, read-only: the machine behind a ticket (get_ticket's context).
+    "/api/v3/alerts": ("get",),
+    "/api/v3/alerts/{alertId}": ("get",),
+    "/api/v3/agents/customer/{customerId}": ("get",),
 }
 
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})

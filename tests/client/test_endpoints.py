@@ -360,3 +360,24 @@ async def test_text_atera_cut_inside_an_emoji_is_read_with_a_replacement_charact
         ticket = await client.get_ticket(5)
     assert ticket.ticket_title == "Printer \U0001f642 jam \ufffd"
     assert ticket.ticket_title.encode()
+
+
+@pytest.mark.anyio
+async def test_alerts_are_read_by_status_and_by_id_and_agents_by_customer(
+    make_client: MakeClient,
+) -> None:
+    api = Recorder(body=EMPTY_PAGE)
+    async with make_client(api) as client:
+        await client.list_alerts(status="Open")
+        assert (api.last.method, api.last.url.path) == ("GET", "/api/v3/alerts")
+        assert api.query() == {"page": "1", "itemsInPage": "50", "alertStatus": "Open"}
+        await client.list_alerts()
+        assert "alertStatus" not in api.query()
+        await client.list_customer_agents(12)
+        assert api.last.url.path == "/api/v3/agents/customer/12"
+        assert api.query() == {"page": "1", "itemsInPage": "50"}
+    found = Recorder(body={"AlertID": 88, "TicketID": 1042, "Archived": True})
+    async with make_client(found) as client:
+        alert = await client.get_alert(88)
+    assert found.last.url.path == "/api/v3/alerts/88"
+    assert (alert.alert_id, alert.ticket_id, alert.archived) == (88, 1042, True)

@@ -42,6 +42,9 @@ OPERATIONS = {
     ("GET", "/api/v3/contacts"),
     ("POST", "/api/v3/contacts"),
     ("GET", "/api/v3/contacts/{contactId}"),
+    ("GET", "/api/v3/alerts"),
+    ("GET", "/api/v3/alerts/{alertId}"),
+    ("GET", "/api/v3/agents/customer/{customerId}"),
 }
 
 

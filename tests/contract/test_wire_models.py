@@ -16,10 +16,12 @@ from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 import pytest
 from pydantic import BaseModel, Field
 
-from atera_mcp.domain import wire
+from atera_mcp.domain import wire, wire_monitoring
 from atera_mcp.spec import load_subset
 from tests.contract.examples import (
     ACCOUNT,
+    AGENT,
+    ALERT,
     BASE,
     COMMENT,
     CONTACT,
@@ -54,6 +56,10 @@ SCHEMA_OF: dict[type[BaseModel], str] = {
     wire.CustomerDto: "CustomerDto",
     wire.ContactDto: "ContactDto",
     wire.CreateContactRequest: "CreateContactRequest",
+    wire_monitoring.AgentDto: "AgentDto",
+    wire_monitoring.HardwareDiskDto: "HardwareDiskDto",
+    wire_monitoring.BatteryDto: "BatteryDto",
+    wire_monitoring.AlertDto: "AlertDto",
 }
 BASE_CLASSES: set[type[BaseModel]] = {wire.WireModel, wire.RequestModel}
 PAIRS: list[tuple[type[BaseModel], str]] = [
@@ -66,10 +72,11 @@ PAIR_IDS = [f"{model.__name__}->{schema}" for model, schema in PAIRS]
 def wire_models() -> list[type[BaseModel]]:
     return [
         value
-        for value in vars(wire).values()
+        for module in (wire, wire_monitoring)
+        for value in vars(module).values()
         if inspect.isclass(value)
         and issubclass(value, BaseModel)
-        and value.__module__ == wire.__name__
+        and value.__module__ == module.__name__
     ]
 
 
@@ -225,8 +232,19 @@ def test_the_field_check_catches_invented_fields_and_wrong_types() -> None:
         (wire.TicketType, wire.TICKET_TYPES, "TicketTypesForAPI"),
         (wire.Impact, wire.IMPACTS, "TicketsImpactOptions"),
         (wire.RelationType, get_args(wire.RelationType), "RelationType"),
+        (wire_monitoring.AlertStatus, wire_monitoring.ALERT_STATUSES, "AlertStatus"),
+        (wire_monitoring.AlertSeverity, wire_monitoring.ALERT_SEVERITIES, "AlertSeverity"),
+        (wire_monitoring.AlertCategory, wire_monitoring.ALERT_CATEGORIES, "AlertCategory"),
     ],
-    ids=["Priority", "TicketType", "Impact", "RelationType"],
+    ids=[
+        "Priority",
+        "TicketType",
+        "Impact",
+        "RelationType",
+        "AlertStatus",
+        "AlertSeverity",
+        "AlertCategory",
+    ],
 )
 def test_enum_literals_equal_the_spec_enums(
     literal: Any, values: tuple[str, ...], schema_name: str
@@ -381,6 +399,14 @@ def test_read_models_parse_answers_valid_against_the_spec() -> None:
         ("/tickets/1042/comments", "GET", page([COMMENT]), wire.Page[wire.TicketCommentDto]),
         ("/workhours", "GET", page([WORKHOUR_RECORD]), wire.Page[wire.WorkhourRecordDto]),
         ("/tickets", "GET", page([TICKET]), wire.Page[wire.TicketDto]),
+        ("/alerts", "GET", page([ALERT]), wire.Page[wire_monitoring.AlertDto]),
+        ("/alerts/88", "GET", ALERT, wire_monitoring.AlertDto),
+        (
+            "/agents/customer/12",
+            "GET",
+            page([AGENT]),
+            wire.Page[wire_monitoring.AgentDto],
+        ),
     ]
     headers = {"content-type": "application/json"}
     for path, method, answer, model in answers:
@@ -394,3 +420,8 @@ def test_read_models_parse_answers_valid_against_the_spec() -> None:
     record = wire.WorkhourRecordDto.model_validate(WORKHOUR_RECORD)
     assert (record.customer_id, record.billiable) == (12, True)
     assert wire.ContactDto.model_validate(CONTACT).firstname == "Dana"
+    agent = wire_monitoring.AgentDto.model_validate(AGENT)
+    assert (agent.current_logged_users, agent.online) == ("CONTOSO\\dlevi", False)
+    assert agent.last_reboot_time == datetime(2026, 5, 28, 7, 12, 40, 500000, UTC)
+    alert = wire_monitoring.AlertDto.model_validate(ALERT)
+    assert (alert.ticket_id, alert.severity, alert.archived) == (1042, "Warning", False)

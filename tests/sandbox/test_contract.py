@@ -61,6 +61,12 @@ async def test_a_full_desk_session_honours_the_contract(app: Starlette) -> None:
         await api.delete(f"/tickets/{ticket_id}/relations/Child")
         await api.get("/tickets/lastmodified", params={"date": "2026-06-01T00:00:00Z"})
         await api.get("/tickets/statusmodified", params={"includeComments": "false"})
+        await api.get("/alerts", params={"alertStatus": "Open", "itemsInPage": 50})
+        alert_id = (await api.get("/alerts", params={"page": 2})).json()["items"][0]["AlertID"]
+        await api.get(f"/alerts/{alert_id}")
+        await api.get("/alerts/1")
+        await api.get("/agents/customer/1", params={"itemsInPage": 3, "page": 2})
+        await api.get("/agents/customer/999999")
         await api.delete(f"/tickets/{ticket_id}")
     assert created.status_code == 201
     assert_contract(recorder.records)

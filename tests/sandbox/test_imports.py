@@ -14,7 +14,12 @@ import pytest
 import atera_mcp.sandbox
 
 SANDBOX_DIR = Path(atera_mcp.sandbox.__file__).parent
-ALLOWED = ("atera_mcp.sandbox", "atera_mcp.domain.wire", "atera_mcp.domain.timezones")
+ALLOWED = (
+    "atera_mcp.sandbox",
+    "atera_mcp.domain.wire",
+    "atera_mcp.domain.wire_monitoring",
+    "atera_mcp.domain.timezones",
+)
 BANNED = (
     "atera_mcp.domain.policy",
     "atera_mcp.domain.views",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from atera_mcp.client.base import DEFAULT_BASE_URL
 from atera_mcp.client.directory import DirectoryEndpoints
+from atera_mcp.client.monitoring import MonitoringEndpoints
 from atera_mcp.client.tickets import TicketEndpoints
 from atera_mcp.client.worktime import WorkTimeEndpoints
 
 __all__ = ["DEFAULT_BASE_URL", "AteraClient"]
 
 
-class AteraClient(TicketEndpoints, WorkTimeEndpoints, DirectoryEndpoints):
+class AteraClient(TicketEndpoints, WorkTimeEndpoints, DirectoryEndpoints, MonitoringEndpoints):
     """Async client for Atera's REST API v3. Create one per process; close it when done.
 
     Keyword-only: `api_key`, `base_url`, `auth` ("auto" picks Bearer for keys over 100 chars),

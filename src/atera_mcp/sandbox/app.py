@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
 
-from atera_mcp.sandbox import routes_directory, routes_tickets, routes_work
+from atera_mcp.sandbox import routes_directory, routes_monitoring, routes_tickets, routes_work
 from atera_mcp.sandbox.config import SandboxConfig
 from atera_mcp.sandbox.faults import Faults
 from atera_mcp.sandbox.gateway import Gateway
@@ -44,7 +44,7 @@ def create_app(config: SandboxConfig) -> Starlette:
     )
     # Order matters: fixed paths (lastmodified, billableduration) before /tickets/{ticketId}.
     routes = routes_directory.ROUTES + routes_tickets.ROUTES + routes_work.ROUTES
-    routes += routes_tickets.ITEM_ROUTES
+    routes += routes_tickets.ITEM_ROUTES + routes_monitoring.ROUTES
     app = Starlette(
         routes=[Mount(API_ROOT, routes=routes)],
         middleware=[Middleware(Gateway, state=state), Middleware(GZipMiddleware)],

@@ -163,3 +163,41 @@ def apply_comment(ticket: Ticket, comment: Comment) -> None:
     first = ticket.technician_first_comment
     if not comment.is_internal and (first is None or at < first):
         ticket.technician_first_comment = at
+
+
+@dataclass(slots=True)
+class Agent:
+    """A monitored device of a customer (Atera's AgentDto). `logged_users` is Atera's one
+    comma-separated `CurrentLoggedUsers` string; empty when nobody is signed in."""
+
+    id: int
+    guid: str
+    customer_id: int
+    machine_name: str
+    domain_name: str
+    device_type: str  # "Laptop", "Desktop", "Server"
+    os: str
+    os_type: str  # "Work Station", "Server"
+    online: bool
+    last_seen: datetime
+    last_reboot: datetime
+    last_login_user: str | None
+    logged_users: str
+    created: datetime
+
+
+@dataclass(slots=True)
+class Alert:
+    """A monitoring alert on an agent (Atera's AlertDto). `ticket_id` is the ticket the alert
+    opened, if any; `archived_at` is set once it was resolved."""
+
+    id: int
+    agent_id: int
+    customer_id: int
+    title: str
+    message: str
+    severity: str  # Information | Warning | Critical
+    category: str  # Hardware | Disk | Availability | Performance | Exchange | General
+    created: datetime
+    ticket_id: int | None = None
+    archived_at: datetime | None = None

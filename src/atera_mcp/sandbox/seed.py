@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from atera_mcp.sandbox import names
-from atera_mcp.sandbox.records import Contact, Customer, Ticket
+from atera_mcp.sandbox.records import Agent, Alert, Contact, Customer, Ticket
+from atera_mcp.sandbox.seed_devices import generate_devices
 from atera_mcp.sandbox.seed_tickets import TicketSeeder
 from atera_mcp.sandbox.timeline import DayTable
 
@@ -31,6 +32,8 @@ class SeedData:
     customers: dict[int, Customer]
     contacts: dict[int, Contact]
     tickets: dict[int, Ticket]
+    agents: dict[int, Agent]
+    alerts: dict[int, Alert]
 
 
 def customer_count(tickets: int) -> int:
@@ -46,7 +49,10 @@ def generate(*, tickets: int, seed: int, now: datetime, zone: ZoneInfo) -> SeedD
         contacts = _contacts(rnd, customers, now - timedelta(days=HISTORY_DAYS + 1))
         days = DayTable(now, zone, HISTORY_DAYS)
         seeder = TicketSeeder(rnd, now, days, list(customers.values()), contacts)
-        return SeedData(customers, contacts, seeder.build(tickets))
+        built = seeder.build(tickets)
+        # Devices draw from their own stream: the data above is what it was before they came.
+        devices = generate_devices(seed, now, customers.values(), contacts.values(), built.values())
+        return SeedData(customers, contacts, built, devices.agents, devices.alerts)
 
 
 @contextmanager

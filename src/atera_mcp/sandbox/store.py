@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from atera_mcp.sandbox.problems import not_found
 from atera_mcp.sandbox.records import (
     SANDBOX_TECHNICIANS,
+    Agent,
+    Alert,
     Contact,
     Customer,
     SandboxTechnician,
@@ -26,6 +28,8 @@ class SandboxStore:
         self.customers: dict[int, Customer] = data.customers
         self.contacts: dict[int, Contact] = data.contacts
         self.tickets: dict[int, Ticket] = data.tickets
+        self.agents: dict[int, Agent] = data.agents
+        self.alerts: dict[int, Alert] = data.alerts
         self.clock = clock
         self.zone = zone
         self.technicians = {tech.id: tech for tech in SANDBOX_TECHNICIANS}
@@ -41,6 +45,12 @@ class SandboxStore:
         found = self.tickets.get(ticket_id)
         if found is None:
             raise not_found("Ticket", ticket_id)
+        return found
+
+    def alert(self, alert_id: int) -> Alert:
+        found = self.alerts.get(alert_id)
+        if found is None:
+            raise not_found("Alert", alert_id)
         return found
 
     def contact(self, contact_id: int) -> Contact:
