@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 from redis.connection import parse_url
 
+from atera_mcp.config_oauth import OAuthSettings, oauth_from_env
 from atera_mcp.domain.directory import Technician
 from atera_mcp.domain.policy import BASE_STATUSES, BaseStatus
 from atera_mcp.errors import ConfigError
@@ -98,7 +99,7 @@ class Settings:
             time_zone=env.get("ATERA_TIMEZONE", "").strip() or None,
             log_level=_log_level(env),
             tokens_file=_path(env, "ATERA_TOKENS_FILE") or default_tokens_file(env),
-            oauth=_oauth(env),
+            oauth=oauth_from_env(env),
             public_url=_public_url(env),
             allowed_hosts=_hosts(env),
             audit_log=_path(env, "ATERA_AUDIT_LOG"),
@@ -112,17 +113,6 @@ class Settings:
         )
 
 
-@dataclass(frozen=True)
-class OAuthSettings:
-    """The MSP's identity provider, whose JWT access tokens this server accepts."""
-
-    issuer: str
-    audience: str
-    jwks_url: str
-    email_claim: str = "email"
-    scopes: tuple[str, ...] = ()
-
-
 def default_tokens_file(env: Mapping[str, str]) -> Path:
     """`$XDG_CONFIG_HOME/atera-mcp/tokens.json`, `~/.config/...` when XDG_CONFIG_HOME is unset."""
     base = env.get("XDG_CONFIG_HOME", "").strip()
@@ -132,36 +122,6 @@ def default_tokens_file(env: Mapping[str, str]) -> Path:
 def _path(env: Mapping[str, str], name: str) -> Path | None:
     raw = env.get(name, "").strip()
     return Path(raw).expanduser() if raw else None
-
-
-def _oauth(env: Mapping[str, str]) -> OAuthSettings | None:
-    names = ("ATERA_OAUTH_ISSUER", "ATERA_OAUTH_AUDIENCE", "ATERA_OAUTH_JWKS_URL")
-    given = {name: env.get(name, "").strip() for name in names}
-    if not any(given.values()):
-        return None
-    missing = [name for name, value in given.items() if not value]
-    if missing:
-        raise ConfigError(
-            f"OAuth needs {', '.join(names)} together; {', '.join(missing)} is not set."
-        )
-    issuer = urlsplit(given["ATERA_OAUTH_ISSUER"])
-    if issuer.scheme not in ("http", "https") or not issuer.netloc:
-        raise ConfigError(
-            "ATERA_OAUTH_ISSUER must be the provider's issuer URL, exactly as tokens carry it in "
-            f"'iss' (got '{given['ATERA_OAUTH_ISSUER']}')."
-        )
-    if not env.get("ATERA_PUBLIC_URL", "").strip():
-        raise ConfigError(
-            "OAuth needs ATERA_PUBLIC_URL, the address clients use to reach this server's MCP "
-            "endpoint (e.g. https://mcp.msp.example/mcp): it names the protected resource."
-        )
-    return OAuthSettings(
-        issuer=given["ATERA_OAUTH_ISSUER"],
-        audience=given["ATERA_OAUTH_AUDIENCE"],
-        jwks_url=_url(env, "ATERA_OAUTH_JWKS_URL", "https://login.example/keys"),
-        email_claim=env.get("ATERA_OAUTH_EMAIL_CLAIM", "").strip() or "email",
-        scopes=tuple(s for s in env.get("ATERA_OAUTH_SCOPES", "").replace(",", " ").split() if s),
-    )
 
 
 def _public_url(env: Mapping[str, str]) -> str | None:

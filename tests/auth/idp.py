@@ -13,7 +13,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
-from atera_mcp.config import OAuthSettings
+from atera_mcp.config_oauth import OAuthSettings
 
 ISSUER = "https://login.idp.test/tenant/v2.0"
 AUDIENCE = "api://atera-mcp"
@@ -72,6 +72,7 @@ class FakeProvider:
             "iat": now,
             "exp": now + 600,
             "email": email,
+            "email_verified": True,
             "scp": "access_as_user",
         }
         body.update(claims)

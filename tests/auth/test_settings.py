@@ -67,3 +67,36 @@ def test_bad_hosts_and_urls_are_named() -> None:
         Settings.from_env({**OAUTH_ENV, "ATERA_OAUTH_ISSUER": "my-tenant"})
     with pytest.raises(ConfigError, match="ATERA_OAUTH_JWKS_URL must be an http"):
         Settings.from_env({**OAUTH_ENV, "ATERA_OAUTH_JWKS_URL": "keys.json"})
+
+
+def test_identity_and_rights_settings_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            **OAUTH_ENV,
+            "ATERA_OAUTH_SUBJECT_CLAIM": "oid",
+            "ATERA_OAUTH_SUBJECTS": "9f1c-aa=12345; 77b0-bb=12346",
+            "ATERA_OAUTH_READ_SCOPE": "atera.read",
+            "ATERA_OAUTH_WRITE_SCOPE": "atera.write",
+        }
+    )
+    assert settings.oauth is not None
+    assert settings.oauth.email_claim == "email"
+    assert settings.oauth.subject_claim == "oid"
+    assert settings.oauth.subjects == {"9f1c-aa": 12345, "77b0-bb": 12346}
+    assert (settings.oauth.read_scope, settings.oauth.write_scope) == ("atera.read", "atera.write")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ATERA_OAUTH_SUBJECTS": "9f1c-aa=jane"}, "ATERA_OAUTH_SUBJECTS entries look like"),
+        ({"ATERA_OAUTH_READ_SCOPE": "atera.read"}, "go together"),
+        (
+            {"ATERA_OAUTH_READ_SCOPE": "atera", "ATERA_OAUTH_WRITE_SCOPE": "atera"},
+            "must be different",
+        ),
+    ],
+)
+def test_bad_identity_and_rights_settings_are_named(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env({**OAUTH_ENV, **env})

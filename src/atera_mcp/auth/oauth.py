@@ -1,10 +1,11 @@
 """OAuth 2.1 resource server: JWT access tokens from the MSP's identity provider.
 
 A token is accepted when it is signed by one of the provider's keys (jwks.py) with an
-asymmetric algorithm, names the configured issuer and audience, has not expired, and its email
-claim belongs to a configured technician (ATERA_TECHNICIANS). A well-signed token for someone
-who is not a technician is a `Refusal`: the HTTP gate answers it with 403 and says why, rather
-than the bare 401 that would send the client round the login loop again.
+asymmetric algorithm, names the configured issuer and audience, has not expired, and a claim
+the provider vouches for names a technician (config_oauth.py: a mapped subject, a claim the
+tenant controls, or `email` with `email_verified: true`); scopes may limit it to the read
+tools. A well-signed token that fails those is a `Refusal`: the HTTP gate answers it with 403
+and says why, rather than the bare 401 that would send the client round the login loop again.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import jwt
 
 from atera_mcp.auth.identity import Caller, CallerToken
 from atera_mcp.auth.jwks import JwksCache
-from atera_mcp.config import OAuthSettings
+from atera_mcp.config_oauth import USER_EDITABLE_EMAIL, OAuthSettings
 from atera_mcp.domain.directory import Technician
 
 log = logging.getLogger(__name__)
@@ -54,12 +55,45 @@ class OAuthVerifier:
         claims = await self._claims(token)
         if claims is None:
             return None
+        technician_id = self._technician(claims)
+        if isinstance(technician_id, Refusal):
+            return technician_id
+        scopes = _scopes(claims)
+        read_only = self._read_only(scopes)
+        if isinstance(read_only, Refusal):
+            return read_only
+        subject = str(claims.get("sub") or technician_id)
+        client = claims.get("azp") or claims.get("client_id") or claims.get("appid") or "oauth"
+        return CallerToken(
+            token=f"oauth {subject}",
+            client_id=str(client),
+            scopes=scopes,
+            expires_at=int(claims["exp"]),
+            subject=subject,
+            claims={"iss": claims["iss"]},
+            caller=Caller(technician_id, f"oauth {subject}", read_only=read_only),
+        )
+
+    def _technician(self, claims: dict[str, Any]) -> int | Refusal:
+        """The technician a claim the provider vouches for names: a mapped subject first, then
+        the email claim (`email` only when verified)."""
+        subject = claims.get(self.config.subject_claim)
+        if isinstance(subject, str) and subject in self.config.subjects:
+            return self.config.subjects[subject]
         claim = self.config.email_claim
         email = claims.get(claim)
         if not isinstance(email, str) or not email.strip():
             return Refusal(
                 f"The access token has no '{claim}' claim, so this server cannot tell which "
                 "technician you are. The administrator sets ATERA_OAUTH_EMAIL_CLAIM."
+            )
+        if claim == USER_EDITABLE_EMAIL and not _verified(claims.get("email_verified")):
+            log.warning("refused an identity-provider token whose email is not verified")
+            return Refusal(
+                "The access token's email is not marked verified by the identity provider "
+                "(email_verified is not true), so it cannot say which technician you are. The "
+                "administrator maps a claim the tenant controls (ATERA_OAUTH_EMAIL_CLAIM, e.g. "
+                "preferred_username) or your subject (ATERA_OAUTH_SUBJECTS)."
             )
         technician = self._by_email.get(email.strip().casefold())
         if technician is None:
@@ -68,16 +102,19 @@ class OAuthVerifier:
                 f"{email} is not a technician on this server. Ask the administrator to add "
                 "you to ATERA_TECHNICIANS."
             )
-        subject = str(claims.get("sub") or email)
-        client = claims.get("azp") or claims.get("client_id") or claims.get("appid") or "oauth"
-        return CallerToken(
-            token=f"oauth {subject}",
-            client_id=str(client),
-            scopes=_scopes(claims),
-            expires_at=int(claims["exp"]),
-            subject=subject,
-            claims={"iss": claims["iss"]},
-            caller=Caller(technician.id, f"oauth {subject}"),
+        return technician.id
+
+    def _read_only(self, scopes: list[str]) -> bool | Refusal:
+        """Rights from scopes when ATERA_OAUTH_READ_SCOPE / _WRITE_SCOPE are set; else every
+        tool (the server's own ATERA_READ_ONLY / ATERA_TOOLS still apply)."""
+        read, write = self.config.read_scope, self.config.write_scope
+        if read is None or write is None or write in scopes:
+            return False
+        if read in scopes:
+            return True
+        return Refusal(
+            f"The access token carries neither the '{read}' nor the '{write}' scope, so it "
+            "grants no rights on this server. Ask the administrator for one of them."
         )
 
     async def _claims(self, token: str) -> dict[str, Any] | None:
@@ -115,3 +152,8 @@ def _scopes(claims: dict[str, Any]) -> list[str]:
     if isinstance(raw, list):
         return [str(s) for s in raw]
     return str(raw).split()
+
+
+def _verified(value: object) -> bool:
+    """`email_verified` as providers send it: a JSON true (some send the string "true")."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
