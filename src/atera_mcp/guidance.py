@@ -7,7 +7,9 @@
 - resource template `atera://tickets/{ticket_id}`: the ticket as JSON, read through the same
   code as the `get_ticket` tool, with its comments and time totals.
 
-Prompts do no I/O: they only shape the conversation; the tools do the work.
+Prompts do no I/O: they only shape the conversation; the tools do the work. A resource that
+shows a tool's answer declares it (`meta=mirrors(tool)`, auth/surface.py): callers who may not
+use the tool neither see nor read it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from mcp.server.mcpserver.prompts.base import UserMessage
 from mcp.types import INVALID_PARAMS
 from pydantic import Field
 
+from atera_mcp.auth.surface import mirrors
 from atera_mcp.errors import AteraMcpError, NotFoundError
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.tickets import get_ticket
@@ -169,6 +172,7 @@ def register_guidance(server: MCPServer[ToolContext]) -> None:
         title="An Atera ticket",
         description="One ticket as JSON, as get_ticket returns it with comments and time totals.",
         mime_type="application/json",
+        meta=mirrors("get_ticket"),  # read only by callers who may use get_ticket
     )
     async def ticket(ticket_id: str, ctx: Context[ToolContext, Any]) -> str:
         ident = _ticket_number(ticket_id, "ticket_id")

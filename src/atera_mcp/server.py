@@ -296,6 +296,7 @@ def build_server(
                 with anyio.CancelScope(shield=True):
                     await index.close()
 
+    surface = CallerToolFilter({spec.name: not spec.read_only for spec in specs})
     server = MCPServer(
         name="atera-mcp",
         title="Atera service desk",
@@ -306,8 +307,9 @@ def build_server(
         log_level=settings.log_level,
         token_verifier=access.verifier if access else None,
         auth=access.auth if access else None,
-        middleware=[CallerToolFilter({spec.name: not spec.read_only for spec in specs})],
+        middleware=[surface],
     )
     register_guidance(server)
+    surface.bind(server)  # resources/read is filtered by the tool each resource mirrors
     ops.install(server)  # /healthz, /readyz, /metrics beside /mcp under HTTP
     return server
