@@ -154,7 +154,9 @@ def check_exposure(
             "use, e.g. ATERA_ALLOWED_HOSTS=mcp.msp.example."
         )
     exposed = not _is_loopback(host) or any(not _is_loopback(h) for h in settings.allowed_hosts)
-    if exposed and access is None and not allow_unauthenticated:
+    # A tokens file that does not exist yet guards nothing until it does.
+    unguarded = access is None or access.open_now()
+    if exposed and unguarded and not allow_unauthenticated:
         raise ConfigError(
             f"Refusing to serve {host} (reachable beyond this machine) without authentication: "
             "anyone who reaches it would act with your Atera key. Add a token with "
@@ -221,14 +223,16 @@ def serve(
     server = build_server(settings, transport=http_transport, access=access)
     shown = settings.public_url or url
     say(f"atera-mcp {'(sandbox) ' if use_sandbox else ''}serving MCP at {shown}")
-    if access is not None:
+    if access is not None and not access.open_now():
         say(f"Callers authenticate with {access.described}.")
     elif _is_loopback(host):
         say("No authentication: only this machine can reach it; it acts as ATERA_TECHNICIAN_ID.")
     else:
         say(f"WARNING: listening on {host} WITHOUT authentication (--allow-unauthenticated).")
+    if access is not None and access.open_now():
+        say(f"Tokens will be required once {settings.tokens_file} exists (`atera-mcp token add`).")
     say("Client configuration to paste (Claude Code, VS Code, Cursor):")
-    say(client_config(shown, token=access is not None))
+    say(client_config(shown, token=access is not None and not access.open_now()))
     uvicorn.run(
         http_app(server, settings, access),
         host=host,

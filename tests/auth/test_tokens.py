@@ -43,7 +43,8 @@ def test_a_new_token_is_random_and_only_its_hash_is_stored_in_a_0600_file(tmp_pa
     assert first not in stored
     assert hashlib.sha256(first.encode()).hexdigest() in stored
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert not [p for p in path.parent.iterdir() if p.name != "tokens.json"]  # no temp files
+    leftovers = {p.name for p in path.parent.iterdir()} - {"tokens.json", ".tokens.json.lock"}
+    assert not leftovers  # no temp files
 
 
 def test_token_list_shows_ids_names_and_limits_but_never_a_token_or_hash(tmp_path: Path) -> None:
@@ -141,3 +142,30 @@ def test_the_token_commands_print_the_token_once_on_stdout_and_the_rest_on_stder
     bad = _cli("add", "--technician", "12", "--tools", "nope", home=tmp_path)
     assert bad.returncode == 2
     assert "Valid tools" in bad.stderr
+
+
+ADD_IN_A_LOOP = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from atera_mcp.auth.tokens import TokenFile
+for n in range(int(sys.argv[2])):
+    TokenFile(Path(sys.argv[1])).add(
+        technician_id=12345, name=f"{sys.argv[3]}-{n}", read_only=False, tools=None,
+        now=datetime.now(UTC),
+    )
+"""
+
+
+def test_token_adds_from_parallel_processes_all_land(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    processes, each = 5, 10
+    running = [
+        subprocess.Popen([sys.executable, "-c", ADD_IN_A_LOOP, str(path), str(each), f"p{i}"])
+        for i in range(processes)
+    ]
+    assert [p.wait(timeout=120) for p in running] == [0] * processes
+    names = sorted(r.name for r in TokenFile(path).records())
+    assert names == sorted(f"p{i}-{n}" for i in range(processes) for n in range(each))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert {p.name for p in tmp_path.iterdir()} == {"tokens.json", ".tokens.json.lock"}

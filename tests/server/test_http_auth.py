@@ -215,12 +215,36 @@ async def test_a_token_added_while_serving_works_at_once(tmp_path: Path) -> None
 
 
 @pytest.mark.anyio
-async def test_a_deleted_tokens_file_lets_nobody_in(tmp_path: Path) -> None:
+async def test_a_deleted_tokens_file_keeps_the_last_tokens_and_never_opens_the_server(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "tokens.json"
     token = _token(path, JANE.id)
     async with http_rig(settings(tokens_file=path), tickets=20) as rig:
         path.unlink()
-        async with rig.http(token) as http:
+        async with rig.http() as http:
+            assert (await http.post("/mcp", json={})).status_code == 401
+        async with rig.client(token) as client:
+            assert (await client.list_tools()).tools
+    assert "was deleted; the 1 tokens last read from it stay in force" in caplog.text
+
+
+@pytest.mark.anyio
+async def test_a_tokens_file_created_after_start_is_enforced_from_then_on(tmp_path: Path) -> None:
+    path = tmp_path / "later" / "tokens.json"
+    async with http_rig(settings(tokens_file=path), tickets=20) as rig:
+        async with rig.client(None) as client:  # open, as a server without tokens is
+            assert [t.name for t in (await client.list_tools()).tools] == CONTRACT_TOOLS
+        token = _token(path, BOB.id, read_only=True)
+        async with rig.http() as http:
+            assert (await http.post("/mcp", json={})).status_code == 401
+        async with rig.http("atm_guessed") as http:
+            assert (await http.post("/mcp", json={})).status_code == 401
+        async with rig.client(token) as client:
+            names = {t.name for t in (await client.list_tools()).tools}
+        assert not names & WRITE_TOOLS
+        path.unlink()  # deleting it again does not reopen the server
+        async with rig.http() as http:
             assert (await http.post("/mcp", json={})).status_code == 401
 
 

@@ -56,6 +56,20 @@ def test_loopback_needs_no_authentication_and_tokens_allow_any_host(tmp_path: Pa
     check_exposure("0.0.0.0", configured, access, allow_unauthenticated=False)
 
 
+def test_a_tokens_file_that_does_not_exist_yet_does_not_count_as_authentication(
+    tmp_path: Path,
+) -> None:
+    later = settings(tokens_file=tmp_path / "tokens.json", allowed_hosts=("mcp.msp.example",))
+    access = http_access(later, local_url="http://0.0.0.0:8000")
+    assert access is not None
+    assert access.open_now()
+    with pytest.raises(ConfigError, match="--allow-unauthenticated"):
+        check_exposure("0.0.0.0", later, access, allow_unauthenticated=False)
+    _with_token(tmp_path / "tokens.json")
+    assert not access.open_now()
+    check_exposure("0.0.0.0", later, access, allow_unauthenticated=False)
+
+
 def test_serve_refuses_to_start_open_beyond_loopback_with_exit_code_2(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATERA_")}
     env.update(XDG_CONFIG_HOME=str(tmp_path), ATERA_ALLOWED_HOSTS="mcp.msp.example")

@@ -11,29 +11,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
+from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from atera_mcp.auth.identity import CallerToken
 from atera_mcp.auth.jwks import JwksCache
 from atera_mcp.auth.oauth import OAuthVerifier, Refusal
+from atera_mcp.auth.opening import Opening, OpenUntilTokens
 from atera_mcp.auth.tokens import TOKEN_PREFIX, BearerTokenVerifier, TokenFile
 from atera_mcp.config import Settings
 
 
 class Verifiers:
-    """The SDK's TokenVerifier: our bearer tokens by their prefix, anything else via OAuth."""
+    """The SDK's TokenVerifier: our bearer tokens by their prefix, anything else via OAuth (or,
+    while a server without a tokens file is still open, its own pass: opening.py)."""
 
-    def __init__(self, tokens: BearerTokenVerifier | None, oauth: OAuthVerifier | None) -> None:
+    def __init__(
+        self,
+        tokens: BearerTokenVerifier | None,
+        oauth: OAuthVerifier | None,
+        opening: Opening | None = None,
+    ) -> None:
         self.tokens = tokens
         self.oauth = oauth
+        self.opening = opening
 
-    async def verify_token(self, token: str) -> CallerToken | None:
+    async def verify_token(self, token: str) -> AccessToken | None:
         if token.startswith(TOKEN_PREFIX):
             return await self.tokens.verify_token(token) if self.tokens else None
+        if self.opening is not None:
+            return self.opening.admits(token)
         return await self.oauth.verify_token(token) if self.oauth else None
 
 
@@ -45,10 +55,18 @@ class HttpAccess:
     auth: AuthSettings
     described: str  # for the startup banner
 
+    def open_now(self) -> bool:
+        """Whether requests need no credential yet (no tokens file so far, no OAuth)."""
+        opening = self.verifier.opening
+        return opening is not None and opening.is_open()
+
     def guard(self, app: Starlette) -> Starlette:
-        """Add the gate that answers a known-but-unmapped person with 403 and the reason."""
+        """Add the gates: 403 with the reason for a known-but-unmapped person; the pass for
+        requests while the server is still open."""
         if self.verifier.oauth is not None:
             app.add_middleware(RefuseStrangers, oauth=self.verifier.oauth)
+        if self.verifier.opening is not None:
+            app.add_middleware(OpenUntilTokens, opening=self.verifier.opening)
         return app
 
 
@@ -57,12 +75,15 @@ def http_access(
 ) -> HttpAccess | None:
     """The access rules `settings` configure, or None when the server is open to anyone."""
     tokens = None
+    opening = None
     parts: list[str] = []
     scopes = settings.oauth.scopes if settings.oauth else ()
-    if settings.tokens_file is not None and settings.tokens_file.exists():
+    if settings.tokens_file is not None:
         token_file = TokenFile(settings.tokens_file)
         count = len(token_file.records())  # a broken file is a ConfigError now, not later
         tokens = BearerTokenVerifier(token_file, scopes=scopes)
+        if not settings.tokens_file.exists() and settings.oauth is None:
+            opening = Opening(token_file, list(scopes))
         active = f"{count} active" if count else "none yet: add one with `atera-mcp token add`"
         parts.append(f"bearer tokens from {settings.tokens_file} ({active})")
     oauth = None
@@ -80,7 +101,7 @@ def http_access(
         # The verifier checks the token's audience itself (ATERA_OAUTH_AUDIENCE).
         validate_token_resource=False,
     )
-    return HttpAccess(Verifiers(tokens, oauth), auth, "; ".join(parts))
+    return HttpAccess(Verifiers(tokens, oauth, opening), auth, "; ".join(parts))
 
 
 class RefuseStrangers:

@@ -2,7 +2,10 @@
 
 A token is 32 random bytes, shown once when it is made; the tokens file keeps only its
 SHA-256, so the file alone lets nobody in. The file is re-read whenever it changes, so a
-revoked token stops working on the next request, without a restart.
+revoked token stops working on the next request, without a restart. `token add` and `revoke`
+hold a lock beside the file (`.tokens.json.lock`) from reading it to replacing it, so two
+commands at once both land. A file deleted while the server runs leaves the last tokens it
+read in force (a server that required tokens never becomes open), and says so in the log.
 
     {"tokens": [{"id": "3f9a1c2b", "name": "Jane's laptop", "technician_id": 12345,
                  "read_only": false, "tools": null, "created": "2026-11-29T06:00:00+00:00",
@@ -12,12 +15,14 @@ revoked token stops working on the next request, without a restart.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import hmac
 import json
 import logging
 import os
 import secrets
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -63,13 +68,33 @@ class TokenFile:
         try:
             stat = self.path.stat()
         except FileNotFoundError:
-            self._seen, self._records = None, ()  # a deleted file lets nobody in
-            return ()
+            if self._seen is not None:
+                log.warning(
+                    "The tokens file %s was deleted; the %d tokens last read from it stay in "
+                    "force until it is written again (`atera-mcp token add`).",
+                    self.path,
+                    len(self._records),
+                )
+                self._seen = None
+            return self._records
         seen = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         if seen != self._seen:
             self._records = self._read()
             self._seen = seen
         return self._records
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[tuple[TokenRecord, ...]]:
+        """Hold the lock beside the file; yields its tokens as they are on disk now."""
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock = self.path.with_name(f".{self.path.name}.lock")
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd closes, even if this process dies
+            self._seen = None  # read afresh: another command may have written it a moment ago
+            yield self.records() if self.path.exists() else ()
+        finally:
+            os.close(fd)
 
     def find(self, token: str) -> TokenRecord | None:
         """The record whose hash matches `token`; every hash is compared in constant time."""
@@ -91,30 +116,30 @@ class TokenFile:
     ) -> tuple[str, TokenRecord]:
         """Make a token; returns it (to show once) and the record stored for it."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        existing = self.records()
-        ident = secrets.token_hex(4)
-        while any(r.id == ident for r in existing):
+        with self._locked() as existing:
             ident = secrets.token_hex(4)
-        record = TokenRecord(
-            id=ident,
-            name=name,
-            technician_id=technician_id,
-            read_only=read_only,
-            tools=tools,
-            created=now.isoformat(timespec="seconds"),
-            sha256=_digest(token),
-        )
-        self._write((*existing, record))
+            while any(r.id == ident for r in existing):
+                ident = secrets.token_hex(4)
+            record = TokenRecord(
+                id=ident,
+                name=name,
+                technician_id=technician_id,
+                read_only=read_only,
+                tools=tools,
+                created=now.isoformat(timespec="seconds"),
+                sha256=_digest(token),
+            )
+            self._write((*existing, record))
         return token, record
 
     def revoke(self, ident: str) -> TokenRecord:
         """Remove the token with id `ident`; a ConfigError lists the ids when there is none."""
-        existing = self.records()
-        match = next((r for r in existing if r.id == ident), None)
-        if match is None:
-            known = ", ".join(r.id for r in existing) or "none"
-            raise ConfigError(f"No token has the id '{ident}'. Token ids: {known}.")
-        self._write(tuple(r for r in existing if r.id != ident))
+        with self._locked() as existing:
+            match = next((r for r in existing if r.id == ident), None)
+            if match is None:
+                known = ", ".join(r.id for r in existing) or "none"
+                raise ConfigError(f"No token has the id '{ident}'. Token ids: {known}.")
+            self._write(tuple(r for r in existing if r.id != ident))
         return match
 
     def _read(self) -> tuple[TokenRecord, ...]:
