@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 
 .PHONY: install services lint typecheck test run sandbox demo bench bench-index bench-faults bench-fuzz \
-	bench-load bench-budget bench-replicas check-deploy spec clean
+	bench-load bench-budget bench-replicas bench-tokens check-deploy spec clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ bench-load: install    # 20 token-holding sessions over loopback HTTP for 60 s
 
 bench-budget: install  # the rate budget's two classes against the sandbox's limit (75 s)
 	PYTHONPATH=. $(BIN)/python bench/bench_budget.py --seconds 75
+
+# What the model pays: tools/list per tool and a search hit against Atera's raw TicketDto, in
+# o200k tokens (the `bench` extra brings the tokenizer; a few seconds).
+bench-tokens: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	PYTHONPATH=. $(BIN)/python bench/bench_tokens.py
 
 # Three replica processes sharing Redis and PostgreSQL, 20 sessions, one replica SIGKILLed
 # mid-run (~6 min: the first sync of 50,000 tickets waits out its budget). ARGS=--no-shared

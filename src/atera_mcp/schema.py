@@ -56,14 +56,24 @@ SANITY_CAP = 250
 
 
 def _drop_sanity_caps(prop: JsonSchema) -> JsonSchema:
+    # A floor of 1 (ids, counts, limits, non-empty text and lists) goes the same way: the
+    # server refuses 0, negatives and empties with a message saying what is valid.
+    items = prop.get("items")
+    if isinstance(items, dict):
+        prop = {**prop, "items": _drop_sanity_caps(items)}
     cap = prop.get("maxLength")
-    if isinstance(cap, int) and cap >= SANITY_CAP:
-        return {k: v for k, v in prop.items() if k != "maxLength"}
-    return prop
+    return {
+        k: v
+        for k, v in prop.items()
+        if not (k == "maxLength" and isinstance(cap, int) and cap >= SANITY_CAP)
+        and not (k in ("minimum", "minLength", "minItems") and v == 1)
+        and not (k == "default" and v is False)  # an optional switch is off unless given
+    }
 
 
 def simplify_input_schema(schema: JsonSchema) -> JsonSchema:
-    """Inline $defs, drop titles, sanity caps and the null branch of optional parameters."""
+    """Inline $defs; drop titles, sanity caps, floors of 1, `default: false` and optional
+    parameters' null branch."""
     flat: JsonSchema = _drop_titles(_inline(schema, schema.get("$defs", {})))
     props = flat.get("properties", {})
     flat["properties"] = {
@@ -72,42 +82,11 @@ def simplify_input_schema(schema: JsonSchema) -> JsonSchema:
     return flat
 
 
-def _compact(node: JsonSchema, defs: JsonSchema, depth: int) -> JsonSchema:
-    """One property's schema: nullable unions as type lists, nesting cut at `depth`."""
-    ref = node.get("$ref")
-    if isinstance(ref, str):
-        return _compact(defs[ref.removeprefix("#/$defs/")], defs, depth)
-    variants = node.get("anyOf")
-    if isinstance(variants, list):
-        parts = [_compact(v, defs, depth) for v in variants]
-        types: list[str] = []
-        for part in parts:
-            kind = part.get("type")
-            types += kind if isinstance(kind, list) else [str(kind)]
-        merged = {k: v for part in parts for k, v in part.items() if k != "type"}
-        return (
-            {"type": types, **merged} if len(parts) == 2 and "null" in types else {"anyOf": parts}
-        )
-    kind = node.get("type")
-    out: JsonSchema = {"type": kind} if kind else {}
-    if "enum" in node:
-        out["enum"] = node["enum"]
-    if kind == "array" and depth > 0 and isinstance(node.get("items"), dict):
-        out["items"] = _compact(node["items"], defs, depth - 1)
-    if kind == "object" and depth > 0 and "properties" in node:
-        out["properties"] = {
-            name: _compact(prop, defs, depth - 1) for name, prop in node["properties"].items()
-        }
-    return out
+def slim_output_schema(schema: JsonSchema) -> JsonSchema:
+    """The output schema as an outline: the result's field names, each open to any value.
 
-
-def slim_output_schema(schema: JsonSchema, depth: int = 1) -> JsonSchema:
-    """The output schema as a compact outline: every field and its JSON type, to `depth` levels.
-
-    Output schemas are paid for in every conversation; the full pydantic model still validates
-    each result server-side, so the published outline only has to be true, not exhaustive.
+    Output schemas are paid for in every conversation and a model reads the result itself, not
+    its schema; the full pydantic model still validates each result server-side, so the
+    published outline only has to be true, not exhaustive.
     """
-    outline = _compact(schema, schema.get("$defs", {}), depth)
-    if "required" in schema:
-        outline["required"] = schema["required"]
-    return outline
+    return {"type": "object", "properties": {name: {} for name in schema.get("properties", {})}}

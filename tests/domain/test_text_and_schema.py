@@ -42,11 +42,7 @@ def test_optional_parameters_lose_the_null_branch_and_titles() -> None:
         "type": "object",
         "properties": {
             "title": {"type": "string"},
-            "technician_id": {
-                "type": "integer",
-                "minimum": 1,
-                "description": "Atera TechnicianContactID",
-            },
+            "technician_id": {"type": "integer", "description": "Atera TechnicianContactID"},
             "kind": {"enum": ["a", "b"], "type": "string"},
         },
         "required": ["title"],

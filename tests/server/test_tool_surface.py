@@ -72,11 +72,20 @@ async def test_tools_list_matches_the_reviewed_snapshot() -> None:
     )
 
 
+# The whole tools/list may cost 3,600 o200k tokens once every open issue has landed.
+# `make bench-tokens` counts them exactly and measured 4.21 characters of compact JSON per
+# o200k token on this surface (12,531 characters, 2,980 tokens): the budget in characters.
+TOKEN_BUDGET = 3_600
+CHARS_PER_TOKEN = 4.2
+
+
 @pytest.mark.anyio
-async def test_tools_list_costs_under_four_thousand_tokens() -> None:
+async def test_tools_list_stays_within_its_token_budget() -> None:
     # Measured as it travels: compact JSON, as the SDK serialises it.
     size = len(json.dumps({"tools": await _listed()}, separators=(",", ":")))
-    assert size / 4 < 4000, f"tools/list is {size / 4:.0f} tokens"
+    assert size <= TOKEN_BUDGET * CHARS_PER_TOKEN, (
+        f"tools/list is {size:,} characters, about {size / CHARS_PER_TOKEN:,.0f} o200k tokens"
+    )
 
 
 @pytest.mark.anyio

@@ -237,7 +237,7 @@ async def get_billable(
     ctx: ToolContext,
     ticket_ids: Annotated[
         list[AteraId],
-        Field(min_length=1, max_length=50, description="Atera TicketIDs, 1-50"),
+        Field(min_length=1, max_length=50, description="Atera TicketIDs"),
     ]
     | None = None,
     period_start: Annotated[
@@ -250,8 +250,7 @@ async def get_billable(
     technician_id: TechnicianId = None,
 ) -> GetBillableResult:
     """Billable time of up to 50 tickets, or a billing period's billable and non-billable time
-    with totals by customer, technician and ticket. For one ticket's entries use
-    get_work_hours."""
+    by customer, technician and ticket."""
     period = period_start is not None or period_end is not None
     if ticket_ids and period:
         raise RuleError("Give either ticket_ids or period_start and period_end, not both.")

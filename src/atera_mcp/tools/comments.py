@@ -173,13 +173,11 @@ async def add_comment(
     technician_id: TechnicianId = None,
     technician_email: TechnicianEmail = None,
     allow_duplicate: Annotated[
-        bool, Field(description="Allow the same text again within 10 min")
+        bool, Field(description="Allow the same text within 10 min")
     ] = False,
 ) -> AddCommentResult:
-    """Add a note to a ticket: internal (technicians only) or a reply the customer sees.
-
-    Comments cannot be edited or deleted, so decide `internal` deliberately. Public replies are
-    refused on Closed tickets. Returns the comment as Atera stored it."""
+    """Add an internal note or a reply the customer sees. Comments cannot be edited or
+    deleted: choose `internal` deliberately. Customer replies are refused on Closed tickets."""
     if not text.strip():
         raise RuleError("The comment text is empty. Write what the comment should say.")
     tech = ctx.author(technician_id, technician_email, role="comment author")
@@ -283,8 +281,8 @@ async def list_comments(
     limit: Limit = 20,
     cursor: Cursor | None = None,
 ) -> ListCommentsResult:
-    """A ticket's comments, newest first, paged. get_ticket(include_comments) shows the latest
-    20 with the ticket; use this for older ones or to leave internal notes out."""
+    """A ticket's comments, newest first, paged: for more than get_ticket's latest 20, or
+    without internal notes."""
     offset = 0 if cursor is None else _decode_cursor(cursor, ticket_id, include_internal)
     found = await ctx.atera.list_comments(ticket_id, max_items=MAX_COMMENTS)
     if not found.items:

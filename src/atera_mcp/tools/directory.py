@@ -17,7 +17,7 @@ from atera_mcp.domain.views import Ref, ToolResult, View
 from atera_mcp.domain.wire import ContactDto, CustomerDto
 from atera_mcp.errors import NotFoundError, RuleError
 from atera_mcp.tools.context import ToolContext
-from atera_mcp.tools.params import CustomerId, Limit
+from atera_mcp.tools.params import SHORT_TEXT_CAP, CustomerId, Limit
 
 CUSTOMER_SCAN = 1000  # customers read per find_customers, at most
 CONTACT_SCAN = 2000  # contacts read per find_contacts, at most
@@ -97,12 +97,15 @@ def _rank(name: str, query: str) -> int:
 async def find_customers(
     ctx: ToolContext,
     query: Annotated[
-        str, Field(max_length=200, description="Part of Atera CustomerName or Domain; '' lists all")
+        str,
+        Field(
+            max_length=SHORT_TEXT_CAP,
+            description="Part of Atera CustomerName or Domain; '' lists all",
+        ),
     ],
     limit: Limit = 20,
 ) -> FindCustomersResult:
-    """Customers whose name or domain contains the query (any case). Gives the CustomerID
-    that search_tickets and find_contacts take."""
+    """Customers whose name or domain contains the query (any case), with their CustomerID."""
     found = await ctx.atera.list_customers(max_items=CUSTOMER_SCAN)
     folded = query.strip().casefold()
     hits = [
@@ -155,13 +158,12 @@ async def find_contacts(
     ctx: ToolContext,
     email: Annotated[str | None, Field(max_length=254, description="Part of Atera Email")] = None,
     name: Annotated[
-        str | None, Field(max_length=200, description="Part of Atera Firstname/Lastname")
+        str | None, Field(max_length=SHORT_TEXT_CAP, description="Part of Atera Firstname/Lastname")
     ] = None,
     customer_id: CustomerId = None,
     limit: Limit = 20,
 ) -> FindContactsResult:
-    """End users (contacts) by email, name or customer; give at least one, they combine.
-    Gives the EndUserID that create_ticket takes."""
+    """End users by email, name or customer (at least one; they combine), with their EndUserID."""
     _limit(limit)
     email = (email or "").strip() or None
     terms = _WORD.findall((name or "").casefold())
@@ -194,9 +196,7 @@ async def _require_customer(ctx: ToolContext, customer_id: int) -> None:
 
 
 async def list_technicians(ctx: ToolContext) -> ListTechniciansResult:
-    """Technicians known to this server: configured (ATERA_TECHNICIANS) and seen on tickets.
-
-    Atera has no technician list; more appear as tickets are read."""
+    """Technicians known here: configured and seen on tickets (Atera has no technician list)."""
     if not any(not t.configured for t in ctx.directory.all()):
         # Nothing observed yet: one page of the newest tickets reveals the active technicians.
         page = await ctx.atera.list_tickets_page(items_in_page=TECHNICIAN_WARMUP)

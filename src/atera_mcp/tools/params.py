@@ -8,6 +8,7 @@ error that says what is valid, before anything reaches Atera.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, TypeVar
 
@@ -23,7 +24,7 @@ EARLIEST = date(1990, 1, 1)
 LATEST = date(2100, 12, 31)
 DAY_RANGE = f"{EARLIEST} to {LATEST}"
 # Stated in every time parameter's description: the rule is the same in every tool.
-TIME_RULE = "ISO 8601; no offset = account time zone"
+TIME_RULE = "no offset = account time zone"
 
 
 def _int64(value: int) -> int:
@@ -43,6 +44,17 @@ def _int32(value: int) -> int:
     return value
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _email(value: str) -> str:
+    # Checked here rather than as a schema `pattern`: a regex costs every conversation tokens
+    # and tells a model less than the field's name does.
+    if not _EMAIL.fullmatch(value):
+        raise PydanticCustomError("email", "an email address like name@example.com is expected")
+    return value
+
+
 D = TypeVar("D", date, datetime)
 
 
@@ -58,15 +70,12 @@ AteraId = Annotated[int, Field(ge=1), AfterValidator(_int64)]
 RateId = Annotated[int, Field(ge=1), AfterValidator(_int32)]
 LocalTime = Annotated[datetime, AfterValidator(in_day_range)]
 Day = Annotated[date, AfterValidator(in_day_range)]
+EmailAddress = Annotated[str, Field(max_length=254), AfterValidator(_email)]
 
 TicketId = Annotated[AteraId, Field(description="Atera TicketID")]
 CustomerId = Annotated[AteraId | None, Field(description="Atera CustomerID")]
 TechnicianId = Annotated[AteraId | None, Field(description="Atera TechnicianContactID")]
-# A ticket status by name: Atera's four or a custom one (checked against the rules, not here).
-StatusName = Annotated[str, Field(max_length=50)]
-TechnicianEmail = Annotated[
-    str | None, Field(max_length=254, description="Atera TechnicianEmail (instead of the id)")
-]
+TechnicianEmail = Annotated[str | None, Field(max_length=254, description="Atera TechnicianEmail")]
 PriorityParam = Annotated[
     Priority,
     BeforeValidator(fold_case(PRIORITIES)),
@@ -81,5 +90,13 @@ TypeParam = Annotated[
 ImpactParam = Annotated[
     Impact, BeforeValidator(fold_case(IMPACTS)), Field(description="Atera TicketImpact")
 ]
-Limit = Annotated[int, Field(ge=1, le=50, description="Maximum items to return (1-50)")]
-Cursor = Annotated[str, Field(max_length=200, description="next_cursor from a previous call")]
+# The bounds and the default say it all: a description would repeat them in every listing tool.
+Limit = Annotated[int, Field(ge=1, le=50)]
+# Names, search fragments, status names and cursors are capped for sanity only
+# (schema.SANITY_CAP: not published).
+SHORT_TEXT_CAP = 250
+# A ticket status by name: Atera's four or a custom one (checked against the rules, not here).
+StatusName = Annotated[str, Field(max_length=SHORT_TEXT_CAP)]
+Cursor = Annotated[
+    str, Field(max_length=SHORT_TEXT_CAP, description="next_cursor from a previous call")
+]

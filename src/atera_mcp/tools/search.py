@@ -18,6 +18,7 @@ from atera_mcp.errors import RuleError
 from atera_mcp.index.fts import text_query
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.params import (
+    SHORT_TEXT_CAP,
     TIME_RULE,
     Cursor,
     CustomerId,
@@ -113,7 +114,8 @@ async def search_tickets(
     type: TypeParam | None = None,
     customer_id: CustomerId = None,
     customer_name: Annotated[
-        str | None, Field(min_length=1, max_length=200, description="Part of Atera CustomerName")
+        str | None,
+        Field(min_length=1, max_length=SHORT_TEXT_CAP, description="Part of Atera CustomerName"),
     ] = None,
     technician_id: TechnicianId = None,
     technician_email: Annotated[
@@ -129,21 +131,19 @@ async def search_tickets(
         LocalTime | None, Field(description=f"Atera TicketCreatedDate before; {TIME_RULE}")
     ] = None,
     modified_after: Annotated[
-        LocalTime | None, Field(description=f"Modified on/after (Atera lastmodified); {TIME_RULE}")
+        LocalTime | None, Field(description=f"Atera lastmodified on/after; {TIME_RULE}")
     ] = None,
     overdue: Annotated[
         bool | None,
-        Field(description="Unresolved and past Atera FirstResponseDueDate/ClosedTicketDueDate"),
+        Field(description="Unresolved, past Atera FirstResponseDueDate/ClosedTicketDueDate"),
     ] = None,
-    sort: Annotated[
-        Sort, Field(description="By TicketCreatedDate, TicketPriority, modification or query")
-    ] = "newest",
+    sort: Sort = "newest",  # the values name themselves; relevance ranks by the query
     limit: Limit = 20,
     cursor: Cursor | None = None,
 ) -> SearchTicketsResult:
-    """Find tickets by words and by any field; filters combine with AND, list values with OR,
-    every query word must occur (quotes or hyphens make a phrase; the last word may be a
-    prefix). Exact totals. Use it before get_ticket or create_ticket."""
+    """Find tickets by words and fields: filters AND, list values OR; every query word must
+    occur (quotes or hyphens: a phrase; the last word may be a prefix). Exact totals. Search
+    before get_ticket or create_ticket."""
     request = await _request(
         ctx,
         query=query,

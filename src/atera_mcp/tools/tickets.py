@@ -21,8 +21,10 @@ from atera_mcp.tools.common import load_ticket, record_thread
 from atera_mcp.tools.concurrency import gather
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.params import (
+    SHORT_TEXT_CAP,
     AteraId,
     CustomerId,
+    EmailAddress,
     ImpactParam,
     PriorityParam,
     StatusName,
@@ -118,11 +120,10 @@ class LinkTicketsResult(WriteResult):
 async def get_ticket(
     ctx: ToolContext,
     ticket_id: TicketId,
-    include_comments: Annotated[bool, Field(description="Add the comments, newest first")] = False,
-    include_time: Annotated[bool, Field(description="Add the work-hour totals")] = False,
+    include_comments: Annotated[bool, Field(description="Add comments")] = False,
+    include_time: Annotated[bool, Field(description="Add work-hour totals")] = False,
 ) -> GetTicketResult:
-    """One ticket in full (description, SLA dates, last replies), optionally with its comments
-    and time totals. Use search_tickets when you have no id."""
+    """One ticket in full (description, SLA dates, last replies)."""
     result: dict[str, object] = {}
 
     async def comments() -> None:
@@ -150,32 +151,25 @@ async def create_ticket(
     type: TypeParam = "Problem",
     impact: ImpactParam | None = None,
     end_user_id: Annotated[AteraId | None, Field(description="Atera EndUserID")] = None,
-    end_user_email: Annotated[
-        str | None,
-        Field(
-            pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-            max_length=254,
-            description="Atera EndUserEmail, when the id is not known",
-        ),
-    ] = None,
+    end_user_email: Annotated[EmailAddress | None, Field(description="Atera EndUserEmail")] = None,
     end_user_first_name: Annotated[
-        str | None, Field(max_length=100, description="Atera Firstname, for a new contact")
+        str | None,
+        Field(max_length=SHORT_TEXT_CAP, description="Atera Firstname, for a new contact"),
     ] = None,
     end_user_last_name: Annotated[
-        str | None, Field(max_length=100, description="Atera Lastname, for a new contact")
+        str | None,
+        Field(max_length=SHORT_TEXT_CAP, description="Atera Lastname, for a new contact"),
     ] = None,
     customer_id: Annotated[
         CustomerId, Field(description="Atera CustomerID, for a new contact")
     ] = None,
     technician_id: TechnicianId = None,
     technician_email: TechnicianEmail = None,
-    allow_duplicate: Annotated[
-        bool, Field(description="Create even if the same open ticket exists from <24 h ago")
-    ] = False,
+    allow_duplicate: bool = False,
 ) -> CreateTicketResult:
-    """Open a ticket for an end user; find the contact first (find_contacts). Priority:
-    Critical=outage, High=many users, Medium=one user, Low=minor. Refuses an unknown contact or
-    technician and a duplicate of an open ticket from the last 24 h."""
+    """Open a ticket for an end user (find_contacts first). Priority: Critical=outage, High=many
+    users, Medium=one user, Low=minor. Refuses an unknown contact or technician, or a repeat of an
+    open ticket from the last 24 h (allow_duplicate)."""
     if end_user_id is not None and end_user_email:
         raise RuleError("Give either end_user_id or end_user_email, not both.")
     technician = (
@@ -297,8 +291,8 @@ async def update_ticket(
     technician_id: TechnicianId = None,
     technician_email: TechnicianEmail = None,
 ) -> UpdateTicketResult:
-    """Change status, priority, type, impact, title or technician; only changes are sent.
-    Status moves: Open->Pending/Resolved, Pending->any, Resolved->Open/Closed, Closed is final."""
+    """Change a ticket's fields. Status moves: Open->Pending/Resolved, Pending->any,
+    Resolved->Open/Closed, Closed is final."""
     dto = await load_ticket(ctx, ticket_id)
     current = dto.ticket_status or "Open"
     transition = ctx.rules.check(ticket_id, current, status) if status is not None else None
@@ -369,12 +363,10 @@ async def link_tickets(
     related_ticket_id: Annotated[AteraId, Field(description="Atera RelatedTicketId")],
     relation: Annotated[
         Literal["parent", "child"],
-        Field(description="What ticket_id becomes: parent or child of related_ticket_id"),
+        Field(description="Atera RelationType: what ticket_id becomes"),
     ],
 ) -> LinkTicketsResult:
-    """Relate two tickets, e.g. make each user's report a child of the outage ticket.
-
-    Both tickets must exist. Sets Atera's RelationType on ticket_id."""
+    """Relate two tickets, e.g. each user's report as a child of the outage ticket."""
     if ticket_id == related_ticket_id:
         raise RuleError("A ticket cannot be linked to itself; give two different ticket ids.")
     first = await load_ticket(ctx, ticket_id, include_relations=True)

@@ -221,11 +221,9 @@ async def _entries_and_totals(
 async def log_hours(
     ctx: ToolContext,
     ticket_id: TicketId,
-    start: Annotated[LocalTime, Field(description=f"Atera StartWorkHour, {TIME_RULE}")],
+    start: Annotated[LocalTime, Field(description=f"Atera StartWorkHour; {TIME_RULE}")],
     billable: Annotated[bool, Field(description="Atera Billiable")],
-    end: Annotated[
-        LocalTime | None, Field(description=f"Atera EndWorkHour (or duration), {TIME_RULE}")
-    ] = None,
+    end: Annotated[LocalTime | None, Field(description=f"Atera EndWorkHour; {TIME_RULE}")] = None,
     duration_minutes: Annotated[
         int | None, Field(ge=1, le=1440, description="Minutes worked, instead of end")
     ] = None,
@@ -236,14 +234,11 @@ async def log_hours(
     technician_id: TechnicianId = None,
     technician_email: TechnicianEmail = None,
     rate_id: Annotated[RateId | None, Field(description="Atera RateID")] = None,
-    allow_overlap: Annotated[
-        bool, Field(description="Log even if it overlaps the technician's entry on this ticket")
-    ] = False,
+    allow_overlap: bool = False,
 ) -> LogHoursResult:
-    """Record time worked on a ticket. Entries cannot be edited or deleted, so check the times.
-
-    Refuses entries over 24 h, starting or ending in the future, on Closed tickets, or
-    overlapping the same technician's entry. Returns the entry and the ticket's new totals."""
+    """Record time worked on a ticket; entries cannot be edited or deleted. Refuses over 24 h,
+    a future start or end, a Closed ticket, or an overlap with the technician's own entry
+    unless allow_overlap."""
     if (end is None) == (duration_minutes is None):
         raise RuleError("Give either end or duration_minutes (exactly one of them).")
     zone = await ctx.account_zone()
@@ -345,8 +340,8 @@ async def _checked_send(
 
 
 async def get_work_hours(ctx: ToolContext, ticket_id: TicketId) -> GetWorkHoursResult:
-    """A ticket's time entries (who, when, billable, on site) and its totals. For totals only
-    use get_ticket(include_time); for many tickets or a billing period use get_billable."""
+    """A ticket's time entries and totals; get_billable covers many tickets or a billing
+    period."""
     found, summary = await _entries_and_totals(ctx, ticket_id)
     _observe(ctx, found)
     ordered = sorted(
