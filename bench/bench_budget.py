@@ -34,7 +34,6 @@ from atera_mcp.client import (
     AteraClient,
     Budget,
     RateBudget,
-    RedisBudget,
     RequestClass,
     background_requests,
     current_request_class,
@@ -43,6 +42,7 @@ from atera_mcp.client.retry import parse_retry_after
 from atera_mcp.errors import AteraError
 from atera_mcp.sandbox import SandboxConfig, create_app, sandbox_transport
 from atera_mcp.sandbox.requestlog import busiest_window
+from atera_mcp.shared.redis_budget import RedisBudget
 from bench.figures import percentile
 
 KEY = "bench-key-0123456789"

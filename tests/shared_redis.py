@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from redis.asyncio import Redis
 
-from atera_mcp.client import SharedRedis
+from atera_mcp.shared.redis_link import SharedRedis
 
 Connect = Callable[[], SharedRedis]
 

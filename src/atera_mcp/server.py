@@ -33,18 +33,20 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 from atera_mcp import __version__
 from atera_mcp.auth import AuditLog, Caller, CallerToolFilter, HttpAccess, current_caller
-from atera_mcp.client import AteraClient, Budget, RedisBudget, SharedRedis
+from atera_mcp.client import AteraClient, Budget
 from atera_mcp.config import Settings
 from atera_mcp.errors import AteraMcpError, ConfigError
 from atera_mcp.guidance import register_guidance
 from atera_mcp.index.service import OPEN_FAILURES, TicketIndex, describe, index_location
 from atera_mcp.ops import Operations, Outcome
 from atera_mcp.schema import simplify_input_schema, slim_output_schema
+from atera_mcp.shared.redis_budget import RedisBudget
+from atera_mcp.shared.redis_link import SharedRedis
+from atera_mcp.shared.redis_locks import RedisLocks
 from atera_mcp.tools import TOOLS, ToolSpec, tool_names
 from atera_mcp.tools.concurrency import KeyedLocks
 from atera_mcp.tools.context import ToolContext, calling_technician, utc_now
 from atera_mcp.tools.progress import reporting_to
-from atera_mcp.tools.redis_locks import RedisLocks
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,6 @@
     AteraClient        typed async methods, one per endpoint (atera.py)
     HttpCore           auth, rate budget, retry loop (http.py); errors mapped in mapping.py
     RateBudget         the process-wide request budget, two classes, 429 pause (ratelimit.py)
-    RedisBudget        the same budget shared by replicas through Redis (redis_budget.py), over
-                       `SharedRedis`, the bounded connection to it (redis_link.py)
     Budget             what the client needs of either (ratelimit.py)
     RetryPolicy        caps and backoff; `decide` is the pure retry rule (retry.py)
     Collected          items gathered across pages, with Atera's total (paging.py)
@@ -26,8 +24,6 @@ from atera_mcp.client.ratelimit import (
     current_request_class,
     shared_budget,
 )
-from atera_mcp.client.redis_budget import RedisBudget
-from atera_mcp.client.redis_link import SharedRedis
 from atera_mcp.client.retry import RetryPolicy, decide
 
 __all__ = [
@@ -38,10 +34,8 @@ __all__ = [
     "ClientObserver",
     "Collected",
     "RateBudget",
-    "RedisBudget",
     "RequestClass",
     "RetryPolicy",
-    "SharedRedis",
     "background_requests",
     "current_request_class",
     "decide",

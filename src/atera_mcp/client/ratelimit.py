@@ -16,8 +16,8 @@ Atera throttles per account (shared with every integration of the MSP) and publi
 
 `Schedule` is the arithmetic, pure (times are passed in; it never reads a clock or sleeps), which
 tests drive with a fake clock. `RateBudget` wraps it with a clock, a lock and the waiting loop.
-`Budget` is what the client needs of a budget; `redis_budget.RedisBudget` keeps the same promises
-across replicas sharing one Redis.
+`Budget` is what the client needs of a budget; `shared.redis_budget.RedisBudget` keeps the same
+promises across replicas sharing one Redis.
 """
 
 from __future__ import annotations

@@ -28,10 +28,11 @@ from typing import Protocol
 
 import anyio
 
-from atera_mcp.client import AteraClient, RequestClass, SharedRedis, background_requests
+from atera_mcp.client import AteraClient, RequestClass, background_requests
 from atera_mcp.config import Settings
 from atera_mcp.errors import AteraError
 from atera_mcp.ops.stores import PING_EVERY, Check, Throttled, ping_postgres, ping_redis
+from atera_mcp.shared.redis_link import SharedRedis
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,11 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from atera_mcp.client import AteraClient, RequestClass, SharedRedis
+from atera_mcp.client import AteraClient, RequestClass
 from atera_mcp.config import Settings
 from atera_mcp.ops.health import Clock, IndexView, Pulse, Readiness
 from atera_mcp.ops.metrics import Metrics, Outcome
+from atera_mcp.shared.redis_link import SharedRedis
 
 NO_STORE = {"Cache-Control": "no-store"}
 

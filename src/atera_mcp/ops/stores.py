@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 
 import anyio
 
-from atera_mcp.client import SharedRedis
 from atera_mcp.errors import SharedStateUnavailable
+from atera_mcp.shared.redis_link import SharedRedis
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import anyio
 from atera_mcp.client.concurrency import gather
 
 if TYPE_CHECKING:
-    from atera_mcp.tools.redis_locks import RedisLocks
+    from atera_mcp.shared.redis_locks import RedisLocks
 
 __all__ = ["KeyedLocks", "gather"]
 

@@ -14,12 +14,13 @@ import anyio.abc
 import anyio.lowlevel
 import pytest
 
-from atera_mcp.client import AteraClient, SharedRedis
+from atera_mcp.client import AteraClient
 from atera_mcp.errors import RuleError, SharedStateUnavailable, WriteInProgress
 from atera_mcp.sandbox import sandbox_state
+from atera_mcp.shared.redis_link import SharedRedis
+from atera_mcp.shared.redis_locks import RedisLocks
 from atera_mcp.tools.concurrency import KeyedLocks
 from atera_mcp.tools.context import ToolContext
-from atera_mcp.tools.redis_locks import RedisLocks
 from atera_mcp.tools.tickets import create_ticket
 from tests.harness import API_KEY, BASE_URL, NOW, recording_transport, sandbox_app, settings
 from tests.ports import free_port

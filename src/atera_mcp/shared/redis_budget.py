@@ -36,9 +36,9 @@ from atera_mcp.client.ratelimit import (
     default_burst,
     default_sync_rpm,
 )
-from atera_mcp.client.redis_link import SharedRedis
+from atera_mcp.shared.redis_link import SharedRedis
 
-_SCRIPT = files("atera_mcp.client").joinpath("redis_budget.lua").read_text(encoding="utf-8")
+_SCRIPT = files("atera_mcp.shared").joinpath("redis_budget.lua").read_text(encoding="utf-8")
 
 
 class RedisBudget:

@@ -31,8 +31,8 @@ from typing import Any
 
 import anyio
 
-from atera_mcp.client import SharedRedis
 from atera_mcp.errors import SharedStateUnavailable, WriteInProgress
+from atera_mcp.shared.redis_link import SharedRedis
 
 log = logging.getLogger(__name__)
 

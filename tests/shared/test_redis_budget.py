@@ -12,10 +12,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import pytest
 
 from atera_mcp.client import AteraClient
-from atera_mcp.client.redis_budget import RedisBudget
-from atera_mcp.client.redis_link import SharedRedis
 from atera_mcp.errors import RateLimitedError, SharedStateUnavailable
 from atera_mcp.sandbox.requestlog import busiest_window
+from atera_mcp.shared.redis_budget import RedisBudget
+from atera_mcp.shared.redis_link import SharedRedis
 from tests.client.test_rate_budget import Atera, client, reads
 from tests.client.virtual_time import VirtualTime
 from tests.ports import free_port
