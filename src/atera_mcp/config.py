@@ -63,6 +63,8 @@ class Settings:
     # Replicas (issue 9): one Atera budget and in-flight write locks on Redis, one index on
     # PostgreSQL. Secrets: their URLs may carry passwords, so they never show in a repr or log.
     redis_url: SecretStr | None = None
+    # Without Redis, the processes of one machine share the budget through this file.
+    budget_path: Path | None = None
     database_url: SecretStr | None = None
     log_format: LogFormat = "text"
     # /readyz fails while the index, in use, has not read Atera's change feed for this long.
@@ -107,6 +109,7 @@ class Settings:
             index_path=_index_path(env, base_url, key),
             index_refresh=_seconds(env, "ATERA_INDEX_REFRESH", 15.0),
             redis_url=_redis_url(env),
+            budget_path=_budget_path(env, base_url, key),
             database_url=_database_url(env),
             log_format=_log_format(env),
             ready_max_lag=_seconds(env, "ATERA_READY_MAX_LAG", 300.0, maximum=86_400),
@@ -165,10 +168,28 @@ def _index_path(env: Mapping[str, str], base_url: str, key: str) -> Path | None:
         return path
     if not key:
         return None
+    return _cache_dir(env) / f"{index_fingerprint(base_url, key)}.sqlite3"
+
+
+def _budget_path(env: Mapping[str, str], base_url: str, key: str) -> Path | None:
+    """ATERA_BUDGET_PATH, else a file beside the default index named by the same fingerprint
+    (one per account, whatever index each process uses); None without a key."""
+    override = env.get("ATERA_BUDGET_PATH", "").strip()
+    if override:
+        path = Path(override).expanduser()
+        if path.is_dir():
+            raise ConfigError(f"ATERA_BUDGET_PATH must name a file, not a folder ('{override}').")
+        return path
+    if not key:
+        return None
+    return _cache_dir(env) / f"{index_fingerprint(base_url, key)}.budget.sqlite3"
+
+
+def _cache_dir(env: Mapping[str, str]) -> Path:
     # The XDG base directory spec: a relative XDG_CACHE_HOME is invalid and ignored.
     cache = env.get("XDG_CACHE_HOME", "").strip()
     base = Path(cache) if cache and Path(cache).is_absolute() else Path.home() / ".cache"
-    return base / "atera-mcp" / f"{index_fingerprint(base_url, key)}.sqlite3"
+    return base / "atera-mcp"
 
 
 def _service_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> SecretStr | None:

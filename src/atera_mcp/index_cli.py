@@ -35,6 +35,7 @@ from atera_mcp.index.service import (
 )
 from atera_mcp.index.store import IndexStore
 from atera_mcp.index.sync import percent_synced
+from atera_mcp.shared.file_budget import FileBudget
 
 
 class SyncProgress:
@@ -102,6 +103,11 @@ def sync(
         raise ConfigError("ATERA_API_KEY is not set. Set it to your Atera API key.")
     key = settings.api_key.get_secret_value()
 
+    budget = None
+    if rpm is None and settings.rpm > 0 and settings.budget_path is not None:
+        # Shared with the servers running on this machine for the same account.
+        budget = FileBudget(settings.budget_path, settings.rpm, settings.sync_rpm)
+
     async def run() -> int:
         async with AteraClient(
             api_key=key,
@@ -115,6 +121,7 @@ def sync(
             connect_timeout=settings.connect_timeout,
             max_retry_seconds=settings.max_retry_seconds,
             transport=transport,
+            rate_budget=budget,
         ) as atera:
             index = await TicketIndex.open(where, atera)
             progress = SyncProgress(err)
@@ -132,6 +139,8 @@ def sync(
                 # Ctrl-C cancels the sync: still give the lease up, so a rerun resumes at once.
                 with anyio.CancelScope(shield=True):
                     await index.close()
+                if budget is not None:
+                    budget.close()
         out.write(f"Indexed {count:,} tickets in {describe(where)}\n")
         return 0
 

@@ -40,6 +40,7 @@ from atera_mcp.guidance import register_guidance
 from atera_mcp.index.service import OPEN_FAILURES, TicketIndex, describe, index_location
 from atera_mcp.ops import Operations, Outcome
 from atera_mcp.schema import simplify_input_schema, slim_output_schema
+from atera_mcp.shared.file_budget import FileBudget
 from atera_mcp.shared.redis_budget import RedisBudget
 from atera_mcp.shared.redis_link import SharedRedis
 from atera_mcp.shared.redis_locks import RedisLocks
@@ -258,11 +259,22 @@ def build_server(
     async def lifespan(_: MCPServer[ToolContext]) -> AsyncIterator[ToolContext]:
         async with _shared_redis(settings) as shared:
             budget = rate_budget
-            if budget is None and shared is not None and settings.rpm > 0:
-                budget = RedisBudget(shared, settings.rpm, settings.sync_rpm)
+            on_file: FileBudget | None = None
+            if budget is None and settings.rpm > 0:
+                if shared is not None:
+                    budget = RedisBudget(shared, settings.rpm, settings.sync_rpm)
+                elif settings.budget_path is not None:
+                    # Other processes on this machine (the desktop app, the IDE) share it.
+                    budget = on_file = FileBudget(
+                        settings.budget_path, settings.rpm, settings.sync_rpm
+                    )
             locks = KeyedLocks(RedisLocks(shared) if shared is not None else None)
-            async with _serving(budget, locks, shared) as ctx:
-                yield ctx
+            try:
+                async with _serving(budget, locks, shared) as ctx:
+                    yield ctx
+            finally:
+                if on_file is not None:
+                    on_file.close()
 
     @asynccontextmanager
     async def _serving(

@@ -26,11 +26,11 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
@@ -166,6 +166,26 @@ class Schedule:
         self._sent: deque[float] = deque(maxlen=rpm)
         self._background: deque[float] = deque(maxlen=sync_rpm)
         self.paused_until = -math.inf
+
+    def save(self) -> dict[str, list[float] | float]:
+        """The state, as plain numbers (`FileBudget` keeps it between steps in a file)."""
+        return {
+            "sent": list(self._sent),
+            "background": list(self._background),
+            "pace": self._pace.due,
+            "sync_pace": self._sync_pace.due,
+            "paused_until": self.paused_until,
+        }
+
+    def load(self, state: Mapping[str, Any]) -> None:
+        """Take up a state `save` returned (of a schedule built with the same rates)."""
+        self._sent.clear()
+        self._sent.extend(float(t) for t in state["sent"])
+        self._background.clear()
+        self._background.extend(float(t) for t in state["background"])
+        self._pace.due = float(state["pace"])
+        self._sync_pace.due = float(state["sync_pace"])
+        self.paused_until = float(state["paused_until"])
 
     def pause_until(self, when: float) -> None:
         """Let nothing go before `when` (a pause only ever grows)."""

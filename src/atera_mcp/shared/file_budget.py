@@ -1,0 +1,186 @@
+"""The rate budget shared by the server processes of one machine, through a small SQLite file.
+
+A technician often runs the server twice on one machine (the desktop app and the IDE each start
+a stdio process) with one Atera key. Each keeping its own `RateBudget` would send 700 a minute
+each; `FileBudget` keeps `RateBudget`'s promises (see ratelimit.py) across all of them without
+Redis: at most `rpm` in any sliding minute plus the margin, background capped at `sync_rpm`,
+interactive first, a 429's Retry-After pausing every process.
+
+The `Schedule`'s state lives in one row of an SQLite file (by default next to the account's
+index, named by the same fingerprint). Each step of acquiring reads the row, runs
+`Schedule.take` and writes the row back inside one `BEGIN IMMEDIATE` transaction, so steps
+from different processes never interleave. Times are the machine's monotonic clock, which
+every process on it reads alike (Linux, macOS and Windows), so a slot one process reserved is
+the same instant for the others. A row written at a later time than now was written before the
+machine restarted (the clock began again) and is dropped.
+
+When the file cannot be written within its busy timeout, nothing is sent: the step raises
+`SharedStateUnavailable`, as the Redis budget does when Redis does not answer.
+
+Libraries were considered: a lock file (`filelock`) around a JSON file is this transaction done
+by hand, and the limiters with a file or SQLite backend (`pyrate-limiter`) count one window for
+one class; neither holds interactive reservations that background work must yield to.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from pathlib import Path
+
+import anyio
+
+from atera_mcp.client.ratelimit import (
+    DEFAULT_MARGIN,
+    WINDOW_SECONDS,
+    Clock,
+    RequestClass,
+    Schedule,
+    Sleep,
+    default_burst,
+    default_sync_rpm,
+)
+from atera_mcp.errors import SharedStateUnavailable
+
+log = logging.getLogger(__name__)
+
+BUSY_SECONDS = 5.0  # a step holds the file for well under a millisecond
+
+_TABLE = "CREATE TABLE IF NOT EXISTS budget (id INTEGER PRIMARY KEY, written REAL, state TEXT)"
+
+
+class FileBudget:
+    """The account's budget, shared through the SQLite file at `path` by every process on
+    this machine built alike. `clock` is injectable for tests (seconds, shared by every
+    instance in the test); `margin` widens the counted minute as in `RateBudget`."""
+
+    def __init__(
+        self,
+        path: Path,
+        rpm: int,
+        sync_rpm: int | None = None,
+        *,
+        burst: int | None = None,
+        margin: float = DEFAULT_MARGIN,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        if margin < 0:
+            raise ValueError("margin must not be negative")
+        self.path = path
+        self.rpm = rpm
+        self.sync_rpm = sync_rpm if sync_rpm is not None else default_sync_rpm(rpm)
+        self.burst = burst if burst is not None else default_burst(rpm)
+        sync_burst = default_burst(self.sync_rpm) if burst is None else burst
+
+        def schedule() -> Schedule:
+            return Schedule(
+                rpm,
+                self.sync_rpm,
+                burst=self.burst,
+                sync_burst=sync_burst,
+                window=WINDOW_SECONDS + margin,
+            )
+
+        schedule()  # the rates are checked now, not at the first request
+        self._new_schedule = schedule
+        self._clock = clock
+        # One step at a time, each in a worker thread: the file's lock may be waited for.
+        self._worker = anyio.CapacityLimiter(1)
+        self._connection: sqlite3.Connection | None = None
+
+    def __repr__(self) -> str:
+        return f"FileBudget(rpm={self.rpm}, sync_rpm={self.sync_rpm}, burst={self.burst})"
+
+    async def acquire(self, sleep: Sleep, request_class: RequestClass = "interactive") -> float:
+        """Wait until one request of `request_class` may go; return the time waited.
+
+        Send right after it returns. Raises `SharedStateUnavailable` when the file cannot be
+        written (busy past its timeout, or not writable)."""
+        waited = 0.0
+        reserved: float | None = None
+        while True:
+            wait, reserved = await self._step(request_class, reserved)
+            if wait <= 0:
+                return waited
+            await sleep(wait)
+            waited += wait
+
+    async def pause_for(self, seconds: float) -> None:
+        """Hold back every caller of every process for `seconds` (Atera's Retry-After)."""
+        await self._step("pause", seconds)
+
+    async def pause_left(self) -> float:
+        """Seconds until a pause set by any process ends (0 when none is running)."""
+        return (await self._step("pause_left"))[0]
+
+    async def _step(self, op: str, value: float | None = None) -> tuple[float, float | None]:
+        return await anyio.to_thread.run_sync(self._step_now, op, value, limiter=self._worker)
+
+    def _step_now(self, op: str, value: float | None) -> tuple[float, float | None]:
+        try:
+            connection = self._connection or self._connect()
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                answer = self._run(connection, op, value)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+            return answer
+        except (OSError, sqlite3.Error) as exc:
+            raise _unavailable(exc) from None
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(
+            self.path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
+        )
+        try:
+            # A lost write (a power cut) costs nothing worth a disk flush on every request.
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.execute(_TABLE)
+        except sqlite3.Error:
+            connection.close()
+            raise
+        self._connection = connection
+        return connection
+
+    def close(self) -> None:
+        """Close the file (the next step opens it again)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _run(
+        self, connection: sqlite3.Connection, op: str, value: float | None
+    ) -> tuple[float, float | None]:
+        now = self._clock()
+        schedule = self._new_schedule()
+        row = connection.execute("SELECT written, state FROM budget WHERE id = 1").fetchone()
+        if row is not None and row[0] <= now:
+            schedule.load(json.loads(row[1]))
+        if op == "pause_left":
+            return max(0.0, schedule.paused_until - now), None
+        answer: tuple[float, float | None] = (0.0, None)
+        if op == "pause":
+            schedule.pause_until(now + (value or 0.0))
+        else:
+            step = schedule.take("background" if op == "background" else "interactive", now, value)
+            answer = (step.wait, step.reserved)
+        connection.execute(
+            "INSERT OR REPLACE INTO budget (id, written, state) VALUES (1, ?, ?)",
+            (now, json.dumps(schedule.save())),
+        )
+        return answer
+
+
+def _unavailable(exc: Exception) -> SharedStateUnavailable:
+    log.warning("The rate budget file could not be used: %s", exc)
+    return SharedStateUnavailable(
+        "The rate budget this machine's server processes share (a file beside the ticket "
+        "index) could not be used, so nothing was sent to Atera. Try again in a moment; if it "
+        "persists, check that the file can be written."
+    )
