@@ -517,3 +517,25 @@ async def test_two_identical_tickets_at_once_are_created_once_and_the_other_is_a
         assert "still Open" in refused
         assert post_count(r, "/tickets") == 1
         assert len(r.ctx.write_locks) == 0  # nothing kept for keys nobody is writing to
+
+
+async def test_two_tickets_at_once_for_the_same_new_email_make_one_contact_and_one_ticket() -> None:
+    async with rig_through() as r:
+        store = sandbox_state(r.app).store
+        outcomes = await at_once(
+            lambda: create_ticket(
+                r.ctx,
+                "Cannot print invoices",
+                "Since this morning.",
+                end_user_email="new.starter@example.org",
+                end_user_first_name="New",
+                end_user_last_name="Starter",
+                customer_id=min(store.customers),
+            )
+        )
+        made = [c for c in store.contacts.values() if c.email == "new.starter@example.org"]
+        assert len(made) == 1
+        assert len(tickets_titled(r, "Cannot print invoices")) == 1
+        (refused,) = refusals(outcomes)
+        assert "still Open" in refused
+        assert len(r.ctx.write_locks) == 0

@@ -216,3 +216,16 @@ def customer_names(store: IndexBackend) -> list[str]:
     """Every customer name the indexed tickets carry (for "did you mean")."""
     rows = store.execute("SELECT DISTINCT customer_name FROM tickets WHERE customer_name != ''", {})
     return sorted(row[0] for row in rows)
+
+
+def end_user_tickets(store: IndexBackend, end_user_id: int, created_after: float) -> list[Any]:
+    """Every ticket of `end_user_id` created at or after `created_after` (Unix seconds), as
+    (id, title, status, created) rows, newest first: create_ticket's duplicate check and its
+    settling, exact whatever the account's size."""
+    sql = _Sql(store.dialect)
+    return store.execute(
+        "SELECT id, title, status, created FROM tickets "
+        f"WHERE created >= {sql.param(created_after)} AND end_user_id = {sql.param(end_user_id)} "
+        "ORDER BY created DESC, id DESC",
+        sql.params,
+    )

@@ -188,6 +188,24 @@ class TicketIndex:
             log.warning("Index refresh before a search failed: %s", exc)
         return await self.state()
 
+    async def catch_up(self) -> bool:
+        """Read Atera's change feed into the index now, whatever the refresh interval, for a
+        check that must see every ticket up to this moment (create_ticket's duplicate check
+        and settling). True when the index then holds the whole account; False when it cannot
+        (its first sync is not done, or the feed kept changing while read). Raises what the
+        feed read raises (AteraError, LeaseLost, the store's failures)."""
+        self.mark_used()
+        started = self.clock()
+        if self._delta_lock is None:
+            self._delta_lock = anyio.Lock()
+        async with self._delta_lock:
+            state = await self.state()
+            if state.phase != "ready":
+                return False
+            if state.last_delta_at is None or state.last_delta_at <= started:
+                state = await self.engine.delta()  # a delta run meanwhile may already cover it
+        return state.last_delta_at is not None and state.last_delta_at >= started
+
     async def record_ticket(self, dto: TicketDto, seen: Observation) -> None:
         """A ticket read live (get_ticket, a write's read-back) goes into the index at once."""
         await self._write_through(lambda s: s.upsert_tickets([dto], seen))

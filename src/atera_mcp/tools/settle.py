@@ -158,6 +158,11 @@ class WriteResult(ToolResult):
         self._add_note(settled.note)
         return self
 
+    def noting(self, note: str | None) -> Self:
+        """Add a note for the model (a check that could not see everything), if any."""
+        self._add_note(note)
+        return self
+
     def nothing_sent(self, note: str | None = None) -> Self:
         """Record that nothing needed writing (already so in Atera)."""
         self._outcome = "nothing sent"

@@ -1,10 +1,11 @@
-"""The steps behind the ticket write tools: finding or creating the end user, the duplicate
-check, what an update changes, and how relations are read. Kept apart from `tickets.py` so
-that module stays the tools and their results."""
+"""The steps behind the ticket write tools: finding or creating the end user, what an update
+changes, and how relations are read (the checks over the whole account: ticket_guards.py).
+Kept apart from `tickets.py` so that module stays the tools and their results."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import contextlib
+from contextlib import AbstractAsyncContextManager
 from typing import TypeVar
 
 from atera_mcp.domain.directory import Technician
@@ -14,9 +15,6 @@ from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.settle import Settled, settle
 
 V = TypeVar("V", bound=str | int)
-
-DUPLICATE_WINDOW = timedelta(hours=24)
-OPEN_SCAN_LIMIT = 500
 
 
 def folded(title: str | None) -> str:
@@ -34,6 +32,17 @@ async def contact_by_email(ctx: ToolContext, email: str) -> ContactDto | None:
     found = await ctx.atera.find_contacts(email=email, max_items=50)
     exact = [c for c in found.items if (c.email or "").casefold() == email.casefold()]
     return exact[0] if exact else None
+
+
+def contact_lock(
+    ctx: ToolContext, end_user_id: int | None, email: str | None
+) -> AbstractAsyncContextManager[None]:
+    """The write lock of the end user a ticket is made for by email (Redis-held across
+    replicas when configured): held from looking the contact up, through creating it, to the
+    ticket's duplicate check and send. Nothing to hold for an end user given by id."""
+    if end_user_id is not None or not email:
+        return contextlib.nullcontext()
+    return ctx.write_locks.hold(("contact", email.strip().casefold()))
 
 
 async def resolve_end_user(
@@ -88,41 +97,6 @@ async def resolve_end_user(
         email=email,
     )
     return contact, created
-
-
-async def find_duplicate(ctx: ToolContext, contact: ContactDto, title: str) -> TicketDto | None:
-    """An unresolved ticket with this title for this end user, created in the last 24 hours."""
-    since = ctx.now() - DUPLICATE_WINDOW
-    for status in ("Open", "Pending"):
-        found = await ctx.atera.list_tickets(
-            customer_id=contact.customer_id, status=status, max_items=OPEN_SCAN_LIMIT
-        )
-        for t in found.items:
-            if (
-                t.end_user_id == contact.end_user_id
-                and same_title(t.ticket_title, title)
-                and t.ticket_created_date is not None
-                and t.ticket_created_date >= since
-            ):
-                return t
-    return None
-
-
-async def recent_copies(
-    ctx: ToolContext, since: datetime, contact: ContactDto, title: str
-) -> list[TicketDto]:
-    """Tickets with this title for this end user created since `since`, from the lastmodified
-    feed (a new ticket is modified when created), newest first."""
-    found = await ctx.atera.tickets_modified_since(since, max_items=OPEN_SCAN_LIMIT)
-    copies = [
-        t
-        for t in found.items
-        if t.end_user_id == contact.end_user_id
-        and same_title(t.ticket_title, title)
-        and t.ticket_created_date is not None
-        and t.ticket_created_date >= since
-    ]
-    return sorted(copies, key=lambda t: t.ticket_created_date or since, reverse=True)
 
 
 def applied(body: UpdateTicketModel, ticket: TicketDto) -> bool:

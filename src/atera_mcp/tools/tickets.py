@@ -33,15 +33,14 @@ from atera_mcp.tools.params import (
     TicketId,
     TypeParam,
 )
-from atera_mcp.tools.settle import CLOCK_MARGIN, Settled, WriteResult, settle
+from atera_mcp.tools.settle import Settled, WriteResult, settle
+from atera_mcp.tools.ticket_guards import send_ticket
 from atera_mcp.tools.ticket_steps import (
     applied,
     as_applied,
     changed,
-    find_duplicate,
-    folded,
+    contact_lock,
     is_child_of,
-    recent_copies,
     resolve_end_user,
 )
 from atera_mcp.tools.time import TimeTotals, time_totals
@@ -177,59 +176,40 @@ async def create_ticket(
         if technician_id is not None or technician_email
         else None
     )
-    contact, contact_write = await resolve_end_user(
-        ctx, end_user_id, end_user_email, end_user_first_name, end_user_last_name, customer_id
-    )
-    # The duplicate check, the send and settling are one step: a second identical call made
-    # at the same time waits, then finds this ticket (nor can settling take it for its own).
-    try:
-        async with ctx.write_locks.hold(("ticket", contact.end_user_id, folded(title))):
+    # One email makes one contact: concurrent calls (here or on other replicas) for a new
+    # person wait here, and the later ones find the contact and the first one's ticket.
+    async with contact_lock(ctx, end_user_id, end_user_email):
+        contact, contact_write = await resolve_end_user(
+            ctx, end_user_id, end_user_email, end_user_first_name, end_user_last_name, customer_id
+        )
+        body = CreateTicketModel(
+            ticket_title=title.strip(),
+            description=description,
+            ticket_priority=priority,
+            ticket_type=type,
+            ticket_impact=impact,
+            end_user_id=contact.end_user_id,
+            technician_contact_id=technician.id if technician is not None else None,
+        )
+        try:
             # A contact created just now has no tickets: nothing to check, and no read may fail
             # between writing the contact and writing the ticket.
-            if not allow_duplicate and contact_write is None:
-                duplicate = await find_duplicate(ctx, contact, title)
-                if duplicate is not None:
-                    raise RuleError(
-                        f"Ticket {duplicate.ticket_id} '{duplicate.ticket_title}' for this end "
-                        f"user is still {duplicate.ticket_status} and was opened in the last 24 "
-                        "hours. Update it instead, or pass allow_duplicate=true to open another."
-                    )
-            body = CreateTicketModel(
-                ticket_title=title.strip(),
-                description=description,
-                ticket_priority=priority,
-                ticket_type=type,
-                ticket_impact=impact,
-                end_user_id=contact.end_user_id,
-                technician_contact_id=technician.id if technician is not None else None,
+            sent = await send_ticket(
+                ctx, body, contact, check=not allow_duplicate, new_contact=contact_write is not None
             )
-            sent_at = ctx.now()
-            since = sent_at - CLOCK_MARGIN
-            # A same-titled ticket for this person may be minutes old (allowed as a duplicate, or
-            # already resolved or closed): note those first, so the check after an unclear answer
-            # cannot take one of them for the new one. A contact created just now has no tickets.
-            known = (
-                {t.ticket_id for t in await recent_copies(ctx, since, contact, title)}
-                if contact_write is None
-                else set()
-            )
-
-            async def find() -> int | None:
-                copies = await recent_copies(ctx, since, contact, title)
-                new = [t for t in copies if t.ticket_id not in known]
-                return new[0].ticket_id if new else None
-
-            created = await settle(lambda: ctx.atera.create_ticket(body), find, what="the ticket")
-    except (AteraError, WriteInProgress) as exc:
-        if contact_write is None:
-            raise
-        # The contact is written and stays, whether the ticket's send failed or its lock (shared
-        # through Redis with other replicas) could not be had: say so, so a retry knows it will
-        # be reused.
-        raise exc.after(
-            f"Contact {contact.end_user_id} ({contact.email}) was created, but the ticket was not."
-        ) from None
+        except (AteraError, WriteInProgress) as exc:
+            if contact_write is None:
+                raise
+            # The contact is written and stays, whether the ticket's send failed or its lock
+            # (shared through Redis with other replicas) could not be had: say so, so a retry
+            # knows it will be reused.
+            raise exc.after(
+                f"Contact {contact.end_user_id} ({contact.email}) was created, but the ticket "
+                "was not."
+            ) from None
+    created, sent_at = sent.settled, sent.at
     result = await _created(ctx, created.value, body, contact, technician, contact_write, sent_at)
+    result.noting(sent.partial)
     if contact_write is not None:
         result.settled_by(contact_write, part="contact")
     return result.settled_by(created)
