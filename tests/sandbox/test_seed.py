@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from atera_mcp.sandbox import SANDBOX_TECHNICIANS
+from atera_mcp.sandbox.families import FAMILIES, members_per_family
 from atera_mcp.sandbox.seed import SeedData, customer_count, generate
 from atera_mcp.sandbox.sla import RESOLVED_STATUSES
 from tests.sandbox.helpers import NOW
@@ -152,3 +153,43 @@ def test_a_few_tickets_are_related_one_level_deep(data: SeedData) -> None:
         assert parent.parent_id is None
         assert not child.child_ids
         assert parent.customer_id == child.customer_id
+
+
+def test_families_of_resolved_tickets_share_a_cause_in_words_of_their_own(data: SeedData) -> None:
+    members: dict[str, list[int]] = {}
+    for ticket_id, key in data.families.items():
+        members.setdefault(key, []).append(ticket_id)
+    assert set(members) == {f.key for f in FAMILIES}
+    for family in FAMILIES:
+        tickets = [data.tickets[i] for i in members[family.key]]
+        assert len(tickets) >= members_per_family(600)
+        assert all(t.status in RESOLVED_STATUSES and t.resolved for t in tickets)
+        worded = [(t.title, t.description) for t in tickets]
+        assert len(set(worded)) == len(worded), family.key
+        for ticket in tickets:
+            resolved = ticket.resolved
+            assert resolved is not None
+            fix = [c for c in ticket.comments if c.technician_id and c.date <= resolved]
+            assert fix[-1].text in family.fixes
+            assert ticket.comments[0].text == ticket.description
+
+
+def test_families_draw_from_their_own_stream_so_every_other_seeded_value_is_unchanged() -> None:
+    plain = generate(tickets=300, seed=7, now=NOW, zone=ZONE, families=False)
+    data = seeded(300, 7)
+    assert (data.customers, data.contacts) == (plain.customers, plain.contacts)
+    assert data.families
+    for ticket_id, ticket in data.tickets.items():
+        before = plain.tickets[ticket_id]
+        if ticket_id not in data.families:
+            assert ticket == before
+            continue
+        assert ticket.title != before.title
+        assert [(c.date, c.technician_id) for c in ticket.comments] == [
+            (c.date, c.technician_id) for c in before.comments
+        ]
+        assert (ticket.status, ticket.resolved, ticket.work) == (
+            before.status,
+            before.resolved,
+            before.work,
+        )

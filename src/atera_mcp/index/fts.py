@@ -74,10 +74,12 @@ class Term:
 
 @dataclass(frozen=True)
 class TextQuery:
-    """The terms to match (all of them), the words they hold, and how many terms were dropped."""
+    """The terms to match (all of them, or with `any_term` at least one), the words they
+    hold, and how many terms were dropped."""
 
     terms: tuple[Term, ...]
     dropped: int = 0
+    any_term: bool = False  # OR: a long text's words, ranked by relevance (similar.py)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -86,7 +88,7 @@ class TextQuery:
     @property
     def expression(self) -> str:
         """The FTS5 MATCH expression (SQLite)."""
-        return " AND ".join(_fts5_phrase(term) for term in self.terms)
+        return (" OR " if self.any_term else " AND ").join(_fts5_phrase(t) for t in self.terms)
 
 
 def _fts5_phrase(term: Term) -> str:
@@ -104,12 +106,14 @@ def tsquery(text: TextQuery) -> str:
         if not words:
             # A phrase of letters FTS5 does not count as letters (some scripts' vowel signs):
             # FTS5 matches no ticket for it, whatever the other terms; nor does an empty tsquery.
+            if text.any_term:
+                continue  # ... and with OR, the other terms still match
             return ""
         lexemes = [literal(w) for w in words]
         if term.prefix:
             lexemes[-1] += ":*"
         parts.append(lexemes[0] if len(lexemes) == 1 else "(" + " <-> ".join(lexemes) + ")")
-    return " & ".join(parts)
+    return (" | " if text.any_term else " & ").join(parts)
 
 
 def text_query(text: str | None) -> TextQuery | None:

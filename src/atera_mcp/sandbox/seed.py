@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from atera_mcp.sandbox import names
+from atera_mcp.sandbox.families import apply_families
 from atera_mcp.sandbox.records import Agent, Alert, Contact, Customer, Ticket
 from atera_mcp.sandbox.seed_devices import generate_devices
 from atera_mcp.sandbox.seed_tickets import TicketSeeder
@@ -34,6 +35,8 @@ class SeedData:
     tickets: dict[int, Ticket]
     agents: dict[int, Agent]
     alerts: dict[int, Alert]
+    # Ticket id -> the family of tickets sharing its cause (families.py); never served.
+    families: dict[int, str]
 
 
 def customer_count(tickets: int) -> int:
@@ -41,8 +44,11 @@ def customer_count(tickets: int) -> int:
     return min(MAX_CUSTOMERS, max(len(names.CURATED_CUSTOMERS), tickets // 25))
 
 
-def generate(*, tickets: int, seed: int, now: datetime, zone: ZoneInfo) -> SeedData:
-    """Build the whole data set for (seed, tickets, now) in the account's time zone."""
+def generate(
+    *, tickets: int, seed: int, now: datetime, zone: ZoneInfo, families: bool = True
+) -> SeedData:
+    """Build the whole data set for (seed, tickets, now) in the account's time zone; with
+    `families`, some resolved tickets are rewritten into families sharing a cause."""
     rnd = random.Random(seed)
     with _collector_paused():
         customers = _customers(rnd, customer_count(tickets), now)
@@ -52,7 +58,11 @@ def generate(*, tickets: int, seed: int, now: datetime, zone: ZoneInfo) -> SeedD
         built = seeder.build(tickets)
         # Devices draw from their own stream: the data above is what it was before they came.
         devices = generate_devices(seed, now, customers.values(), contacts.values(), built.values())
-        return SeedData(customers, contacts, built, devices.agents, devices.alerts)
+        # So do families (they leave ids, statuses and times as they were).
+        members = (
+            apply_families(random.Random(f"families-{seed}"), built, contacts) if families else {}
+        )
+        return SeedData(customers, contacts, built, devices.agents, devices.alerts, members)
 
 
 @contextmanager

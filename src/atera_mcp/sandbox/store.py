@@ -30,6 +30,7 @@ class SandboxStore:
         self.tickets: dict[int, Ticket] = data.tickets
         self.agents: dict[int, Agent] = data.agents
         self.alerts: dict[int, Alert] = data.alerts
+        self.families: dict[int, str] = data.families  # for measuring similar_tickets
         self.clock = clock
         self.zone = zone
         self.technicians = {tech.id: tech for tech in SANDBOX_TECHNICIANS}
