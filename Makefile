@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 
 .PHONY: install services lint typecheck test run sandbox demo bench bench-index bench-faults bench-fuzz \
-	bench-load bench-budget bench-replicas bench-tokens check-deploy spec clean
+	bench-load bench-budget bench-replicas bench-tokens bench-similar check-deploy spec clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench: install
 
 bench-index: install   # search: bounded scan vs the index on 50,000 tickets (~6 min)
 	PYTHONPATH=. $(BIN)/python bench/bench_index.py
+
+# similar_tickets on 50,000 tickets, SQLite and PostgreSQL: held-out hit rate, p50, requests.
+bench-similar: install services
+	PYTHONPATH=. $(BIN)/python bench/bench_similar.py --backend both --database-url postgresql://atera@127.0.0.1:55432/atera_test
 
 bench-faults: install  # 520 writes under injected faults, retried as a model would (~2 min)
 	PYTHONPATH=. $(BIN)/python bench/bench_faults.py

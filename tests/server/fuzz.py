@@ -203,6 +203,7 @@ def tool_arguments(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
 # arguments and gets as far into the tool as it can.
 BASE_CALLS: dict[str, list[dict[str, Any]]] = {
     "search_tickets": [{"query": "printer", "status": ["Open"]}],  # a narrow search is quick
+    "similar_tickets": [{"text": "Kyocera prints garbage", "limit": 1}, {"ticket_id": 1}],
     "get_ticket": [{"ticket_id": 1}],
     "create_ticket": [
         {"title": "Fuzz", "description": "x", "end_user_id": 1001, "allow_duplicate": True},

@@ -26,7 +26,7 @@ async def test_the_official_client_lists_and_calls_tools_over_stdio() -> None:
     with anyio.fail_after(60):
         async with Client(params) as client:
             tools = await client.list_tools()
-            assert len(tools.tools) == 13
+            assert len(tools.tools) == 14
             found = await client.call_tool("find_customers", {"query": "acme"})
             assert isinstance(found, CallToolResult)
             assert not found.is_error

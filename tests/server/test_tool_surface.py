@@ -28,6 +28,7 @@ CONTRACT_TOOLS = [
     "find_contacts",
     "list_technicians",
     "link_tickets",
+    "similar_tickets",
 ]
 WRITE_TOOLS = {"create_ticket", "update_ticket", "add_comment", "log_hours", "link_tickets"}
 
@@ -40,7 +41,7 @@ async def _listed(mode: Mode = "auto", **changes: Any) -> list[dict[str, Any]]:
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("mode", MODES)
-async def test_the_thirteen_contract_tools_are_listed_in_a_fixed_order(mode: Mode) -> None:
+async def test_the_fourteen_contract_tools_are_listed_in_a_fixed_order(mode: Mode) -> None:
     assert [t["name"] for t in await _listed(mode)] == CONTRACT_TOOLS
 
 

@@ -14,6 +14,7 @@ from atera_mcp.tools.billing import get_billable
 from atera_mcp.tools.comments import add_comment, list_comments
 from atera_mcp.tools.directory import find_contacts, find_customers, list_technicians
 from atera_mcp.tools.search import search_tickets
+from atera_mcp.tools.similar import similar_tickets
 from atera_mcp.tools.tickets import create_ticket, get_ticket, link_tickets, update_ticket
 from atera_mcp.tools.time import get_work_hours, log_hours
 
@@ -59,6 +60,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     _read(list_technicians, "List technicians"),
     # Replaces the ticket's existing relation of that kind.
     _write(link_tickets, "Link tickets", destructive=True, idempotent=True),
+    _read(similar_tickets, "Similar tickets"),
 )
 
 __all__ = ["TOOLS", "ToolFn", "ToolSpec"]

@@ -53,7 +53,8 @@ def ticket_hit(hit: Hit) -> TicketHit:
     )
 
 
-def _done_statuses(ctx: ToolContext) -> tuple[str, ...]:
+def done_statuses(ctx: ToolContext) -> tuple[str, ...]:
+    """The keys of the statuses whose base is Resolved or Closed, custom ones included."""
     names = (*BASE_STATUSES, *ctx.rules.custom)
     return tuple(n.casefold() for n in names if ctx.rules.base_of(n) in ("Resolved", "Closed"))
 
@@ -80,7 +81,7 @@ def _query(ctx: ToolContext, request: SearchRequest, now: datetime) -> TicketQue
         modified_after=request.modified_after.timestamp() if request.modified_after else None,
         overdue=flt.overdue,
         now=now.timestamp(),
-        done_statuses=_done_statuses(ctx),
+        done_statuses=done_statuses(ctx),
         sort=request.sort,
     )
 
