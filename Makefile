@@ -27,8 +27,17 @@ typecheck: install
 services:
 	bash scripts/services.sh up
 
-test: lint typecheck services
+# Debian's chromium and the reference MCP Apps host (npm, bundled by esbuild) for tests/apps.
+.PHONY: browser screenshots
+browser:
+	bash scripts/browser.sh
+
+test: lint typecheck services browser
 	$(BIN)/pytest
+
+# The three MCP Apps, light and dark, as PNGs in docs/ (shown in the README).
+screenshots: install browser
+	PYTHONPATH=. $(BIN)/python -m tests.apps.screenshots
 
 run: install
 	$(BIN)/atera-mcp serve --transport http --host 127.0.0.1 --port $(PORT) --sandbox-if-no-key

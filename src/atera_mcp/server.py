@@ -32,6 +32,7 @@ from mcp.server.mcpserver.utilities.func_metadata import func_metadata
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 from atera_mcp import __version__
+from atera_mcp.apps import apps_extension, tool_meta
 from atera_mcp.auth import AuditLog, Caller, CallerToolFilter, HttpAccess, current_caller
 from atera_mcp.client import AteraClient, Budget
 from atera_mcp.config import Settings
@@ -117,6 +118,7 @@ class AteraTool(Tool):
                 idempotent_hint=spec.idempotent,
                 open_world_hint=spec.open_world,
             ),
+            meta=tool_meta(spec.name),  # the app a host may show beside the result (apps/)
         )
         tool._spec, tool._audit, tool._ops = spec, audit, ops
         return tool
@@ -322,6 +324,7 @@ def build_server(
         token_verifier=access.verifier if access else None,
         auth=access.auth if access else None,
         middleware=[surface],
+        extensions=[apps_extension(spec.name for spec in specs)],
     )
     register_guidance(server)
     surface.bind(server)  # resources/read is filtered by the tool each resource mirrors

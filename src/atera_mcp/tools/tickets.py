@@ -48,6 +48,9 @@ from atera_mcp.tools.time import TimeTotals, time_totals
 
 class GetTicketResult(ToolResult):
     ticket: TicketDetail
+    allowed_statuses: list[str] = Field(
+        default_factory=list, description="Statuses the ticket may move to now"
+    )
     comments: list[CommentView] | None = Field(None, description="Newest first, when asked")
     time: TimeTotals | None = Field(None, description="Work-hour totals, when asked")
 
@@ -135,8 +138,9 @@ async def get_ticket(
 
     dto = await load_ticket(ctx, ticket_id)
     await gather(*(f for f, asked in ((comments, include_comments), (time, include_time)) if asked))
+    detail = ticket_detail(dto, ctx.rules, ctx.now())
     return GetTicketResult.model_validate(
-        {"ticket": ticket_detail(dto, ctx.rules, ctx.now()), **result}
+        {"ticket": detail, "allowed_statuses": ctx.rules.allowed_from(detail.status), **result}
     )
 
 

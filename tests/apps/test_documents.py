@@ -1,0 +1,64 @@
+"""The apps as served: one self-contained document each, declared by its tool, and nothing
+changed for a client that shows no apps."""
+
+import re
+from pathlib import Path
+
+import pytest
+from mcp.types import TextResourceContents
+
+from atera_mcp.apps import APP_OF_TOOL, resource_uri
+from atera_mcp.apps.inline import MAX_BYTES, build
+from tests.server.mcp_rig import mcp_rig, text_of
+
+pytestmark = pytest.mark.anyio
+SOURCE = Path(__file__).parents[2] / "src" / "atera_mcp" / "apps"
+
+
+@pytest.mark.parametrize("app", sorted(APP_OF_TOOL.values()))
+def test_each_app_is_one_small_html5_document_that_loads_nothing(app: str) -> None:
+    html = build(app)
+    assert html.startswith("<!DOCTYPE html>")
+    assert len(html.encode()) <= MAX_BYTES
+    assert not re.search(r"<(link|img|iframe|object|embed)\b", html)
+    assert not re.search(r"<script\s+src|@import|url\(|https?://(?!www\.w3\.org/2000/svg)", html)
+
+
+def test_no_app_source_writes_markup_from_data() -> None:
+    for path in SOURCE.rglob("*.js"):
+        source = path.read_text()
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert sink not in source, f"{path.name} uses {sink}"
+
+
+async def test_each_app_tool_declares_its_resource_both_ways_and_the_host_can_read_it() -> None:
+    async with mcp_rig() as rig:
+        tools = {t.name: t for t in (await rig.client.list_tools()).tools}
+        listed = {str(r.uri): r for r in (await rig.client.list_resources()).resources}
+        for tool, app in APP_OF_TOOL.items():
+            uri = resource_uri(app)
+            assert tools[tool].meta == {"ui": {"resourceUri": uri}, "ui/resourceUri": uri}
+            assert listed[uri].mime_type == "text/html;profile=mcp-app"
+            assert listed[uri].meta is None  # no csp: the spec's default, nothing external
+            (content,) = (await rig.client.read_resource(uri)).contents
+            assert isinstance(content, TextResourceContents)
+            assert content.text == build(app)
+        assert all(t.meta is None for name, t in tools.items() if name not in APP_OF_TOOL)
+
+
+async def test_an_allow_list_without_the_tool_serves_no_app_for_it() -> None:
+    async with mcp_rig(tools=frozenset({"update_ticket"})) as rig:
+        uris = [str(r.uri) for r in (await rig.client.list_resources()).resources]
+        assert resource_uri("card") not in uris
+
+
+async def test_a_text_only_client_reads_the_same_text_as_before() -> None:
+    async with mcp_rig() as rig:
+        result = await rig.call("get_ticket", ticket_id=300)
+        assert text_of(result) == (
+            "#300 [Pending/Low] Laptop replacement for David Reed (Cedar Ridge Veterinary Clinic)"
+            " - Grace Kim\nEnd user: David Reed"
+        )
+        content = result.structured_content
+        assert content is not None
+        assert content["allowed_statuses"] == ["Open", "Resolved", "Closed"]
