@@ -47,9 +47,10 @@ async def test_each_app_tool_declares_its_resource_both_ways_and_the_host_can_re
 
 
 async def test_an_allow_list_without_the_tool_serves_no_app_for_it() -> None:
-    async with mcp_rig(tools=frozenset({"update_ticket"})) as rig:
+    async with mcp_rig(tools=frozenset({"get_ticket", "update_ticket"})) as rig:
         uris = [str(r.uri) for r in (await rig.client.list_resources()).resources]
-        assert resource_uri("card") not in uris
+        assert resource_uri("card") in uris
+        assert resource_uri("queue") not in uris
 
 
 async def test_a_text_only_client_reads_the_same_text_as_before() -> None:

@@ -19,9 +19,11 @@ from atera_mcp.apps.inline import build
 
 APP_OF_TOOL: Final[Mapping[str, str]] = {
     "get_ticket": "card",
+    "search_tickets": "queue",
 }
 TITLES: Final[Mapping[str, str]] = {
     "card": "Ticket card",
+    "queue": "Ticket queue",
 }
 
 

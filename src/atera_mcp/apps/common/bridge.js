@@ -95,5 +95,10 @@ const host = (() => {
     return request("tools/call", { name, arguments: args });
   }
 
-  return { start, callTool };
+  // What the host said about itself (theme, locale, timeZone, ...), merged with its updates.
+  function context() {
+    return hostContext;
+  }
+
+  return { start, callTool, context };
 })();

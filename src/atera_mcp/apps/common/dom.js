@@ -50,12 +50,26 @@ function duration(ms) {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
+// A time as the host's user reads it: the host's locale and time zone when it gives them.
 function when(iso) {
   if (!iso) return "";
   const date = new Date(iso);
-  return Number.isNaN(date.getTime())
-    ? ""
-    : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  if (Number.isNaN(date.getTime())) return "";
+  const { locale, timeZone } = host.context();
+  const options = { dateStyle: "medium", timeStyle: "short" };
+  try {
+    return date.toLocaleString(locale || undefined, timeZone ? { ...options, timeZone } : options);
+  } catch {
+    return date.toLocaleString(undefined, options);  // an unknown locale or zone
+  }
+}
+
+// How old something is, short enough for a table cell: "39 min", "5 h", "23 d".
+function age(ms) {
+  const minutes = Math.max(0, Math.round(ms / 60000));
+  if (minutes < 60) return `${minutes} min`;
+  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h`;
+  return `${Math.floor(minutes / 1440)} d`;
 }
 
 function hoursText(value) {
