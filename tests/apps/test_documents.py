@@ -51,6 +51,7 @@ async def test_an_allow_list_without_the_tool_serves_no_app_for_it() -> None:
         uris = [str(r.uri) for r in (await rig.client.list_resources()).resources]
         assert resource_uri("card") in uris
         assert resource_uri("queue") not in uris
+        assert resource_uri("billing") not in uris
 
 
 async def test_a_text_only_client_reads_the_same_text_as_before() -> None:

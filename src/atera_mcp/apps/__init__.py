@@ -20,10 +20,12 @@ from atera_mcp.apps.inline import build
 APP_OF_TOOL: Final[Mapping[str, str]] = {
     "get_ticket": "card",
     "search_tickets": "queue",
+    "get_billable": "billing",
 }
 TITLES: Final[Mapping[str, str]] = {
     "card": "Ticket card",
     "queue": "Ticket queue",
+    "billing": "Billable time chart",
 }
 
 
