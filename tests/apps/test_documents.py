@@ -5,10 +5,14 @@ import re
 from pathlib import Path
 
 import pytest
+from mcp import MCPError
 from mcp.types import TextResourceContents
 
 from atera_mcp.apps import APP_OF_TOOL, resource_uri
 from atera_mcp.apps.inline import MAX_BYTES, build
+from atera_mcp.auth.tokens import TokenFile
+from tests.harness import NOW, TECHNICIANS, settings
+from tests.server.http_rig import http_rig
 from tests.server.mcp_rig import mcp_rig, text_of
 
 pytestmark = pytest.mark.anyio
@@ -39,7 +43,7 @@ async def test_each_app_tool_declares_its_resource_both_ways_and_the_host_can_re
             uri = resource_uri(app)
             assert tools[tool].meta == {"ui": {"resourceUri": uri}, "ui/resourceUri": uri}
             assert listed[uri].mime_type == "text/html;profile=mcp-app"
-            assert listed[uri].meta is None  # no csp: the spec's default, nothing external
+            assert "ui" not in (listed[uri].meta or {})  # no csp: the spec's default
             (content,) = (await rig.client.read_resource(uri)).contents
             assert isinstance(content, TextResourceContents)
             assert content.text == build(app)
@@ -52,6 +56,19 @@ async def test_an_allow_list_without_the_tool_serves_no_app_for_it() -> None:
         assert resource_uri("card") in uris
         assert resource_uri("queue") not in uris
         assert resource_uri("billing") not in uris
+
+
+async def test_a_token_sees_only_the_apps_of_the_tools_it_may_use(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    token, _ = TokenFile(path).add(
+        technician_id=TECHNICIANS[0].id, name="", read_only=True, tools=("get_billable",), now=NOW
+    )
+    async with http_rig(settings(tokens_file=path), tickets=20) as rig, rig.client(token) as client:
+        uris = [str(r.uri) for r in (await client.list_resources()).resources]
+        with pytest.raises(MCPError, match="Unknown resource"):
+            await client.read_resource(resource_uri("card"))
+        assert (await client.read_resource(resource_uri("billing"))).contents
+    assert [u for u in uris if u.startswith("ui://")] == [resource_uri("billing")]
 
 
 async def test_a_text_only_client_reads_the_same_text_as_before() -> None:

@@ -45,7 +45,8 @@ async def test_a_token_without_get_ticket_neither_sees_nor_reads_the_ticket_reso
             await client.read_resource("atera://tickets/1")
         reference = await client.read_resource(REFERENCE_URI)
     assert templates == []
-    assert listed == [REFERENCE_URI]  # static text: readable by any caller
+    # Static text, readable by any caller, and the app of the one read tool it may use.
+    assert sorted(listed) == [REFERENCE_URI, "ui://atera/queue"]
     assert reference.contents
     assert rig.recorder.records == []  # the refused read never reached Atera
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from mcp.server.apps import Apps
+from mcp.server.apps import APP_MIME_TYPE, Apps
+from mcp.server.mcpserver.resources import TextResource
 
 from atera_mcp.apps.inline import build
+from atera_mcp.auth.surface import mirrors
 
 APP_OF_TOOL: Final[Mapping[str, str]] = {
     "get_ticket": "card",
@@ -43,8 +45,18 @@ def tool_meta(tool: str) -> dict[str, Any] | None:
 
 
 def apps_extension(tools: Iterable[str]) -> Apps:
-    """The SDK's Apps extension serving the apps of the tools this server offers."""
+    """The SDK's Apps extension serving the apps of the tools this server offers. Each app
+    mirrors its tool (auth/surface.py): listed and read only by callers who may use it."""
     apps = Apps()
-    for app in sorted({APP_OF_TOOL[t] for t in tools if t in APP_OF_TOOL}):
-        apps.add_html_resource(resource_uri(app), build(app), name=app, title=TITLES[app])
+    for tool in sorted(set(tools) & APP_OF_TOOL.keys()):
+        app = APP_OF_TOOL[tool]
+        page = TextResource(
+            uri=resource_uri(app),
+            name=app,
+            title=TITLES[app],
+            mime_type=APP_MIME_TYPE,
+            text=build(app),
+            meta=mirrors(tool),  # no "ui" entry: no csp, so the spec's default (nothing external)
+        )
+        apps.add_resource(page)
     return apps
