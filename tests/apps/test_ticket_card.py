@@ -3,7 +3,7 @@
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.apps.browser_rig import AppPage, open_app
+from tests.apps.browser_rig import HOST_VARIABLES, AppPage, open_app
 from tests.server.mcp_rig import McpRig, mcp_rig
 
 pytestmark = pytest.mark.anyio
@@ -177,3 +177,17 @@ async def test_light_and_dark_follow_the_hosts_theme(browser: Browser) -> None:
                 shown.assert_clean()
         # The host's own --color-background-primary, not the app's fallback.
         assert looks == {"light": "rgb(255, 255, 255)", "dark": "rgb(38, 38, 36)"}
+
+
+async def test_a_theme_switched_by_the_host_restyles_the_open_card(browser: Browser) -> None:
+    async with mcp_rig() as rig, open_app(browser, rig, "get_ticket", {"ticket_id": 300}) as shown:
+        await shown_moves(shown)
+        body = shown.app.locator("body")
+        await expect(body).to_have_css("background-color", "rgb(255, 255, 255)")
+        await shown.page.evaluate(
+            "([theme, variables]) => window.changeTheme(theme, variables)",
+            ["dark", HOST_VARIABLES["dark"]],
+        )
+        await expect(body).to_have_css("background-color", "rgb(38, 38, 36)")
+        await expect(shown.app.locator("html")).to_have_attribute("data-theme", "dark")
+        shown.assert_clean()

@@ -16,22 +16,21 @@ window.startApp = async ({ html, args, result, theme, variables, width }) => {
   iframe.id = "app";
   iframe.style.cssText = `width:${width}px;height:200px;border:0;display:block`;
   document.body.append(iframe);
+  const hostContext = {
+    theme,
+    styles: { variables },
+    displayMode: "inline",
+    availableDisplayModes: ["inline"],
+    platform: "web",
+    locale: "en-US",
+    timeZone: "UTC",
+    containerDimensions: { width, maxHeight: 6000 },
+  };
   const bridge = new AppBridge(
     null,
     { name: "atera-mcp test host", version: "1.0.0" },
     { serverTools: {}, logging: {} },
-    {
-      hostContext: {
-        theme,
-        styles: { variables },
-        displayMode: "inline",
-        availableDisplayModes: ["inline"],
-        platform: "web",
-        locale: "en-US",
-        timeZone: "UTC",
-        containerDimensions: { width, maxHeight: 6000 },
-      },
-    },
+    { hostContext },
   );
   bridge.oncalltool = (params) => window.callServerTool(params.name, params.arguments ?? {});
   bridge.onsizechange = ({ height }) => {
@@ -43,6 +42,9 @@ window.startApp = async ({ html, args, result, theme, variables, width }) => {
     await bridge.sendToolInput({ arguments: args });
     await bridge.sendToolResult(result);
   };
+  // What a host does when its user switches theme: ui/notifications/host-context-changed.
+  window.changeTheme = (theme, variables) =>
+    bridge.setHostContext({ ...hostContext, theme, styles: { variables } });
   await bridge.connect(new PostMessageTransport(iframe.contentWindow, iframe.contentWindow));
   const csp = `<meta http-equiv="Content-Security-Policy" content="${DEFAULT_CSP}">`;
   iframe.srcdoc = html.replace("<head>", `<head>${csp}`);

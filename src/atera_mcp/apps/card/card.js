@@ -194,6 +194,7 @@ const card = (() => {
       people(t),
       el("h2", {}, "SLA"),
       slaClock(t),
+      t.sla_estimated && el("p", { class: "muted" }, "Atera set no due date: the priority's target is shown."),
       el("h2", {}, "Actions"),
       actions(state),
       replyForm(state),

@@ -18,9 +18,11 @@ const queue = (() => {
     ["age", "Age", (t) => -new Date(t.created_at || 0)],
   ];
 
-  // The SLA state the server computed; before it sends one, "overdue" is all we know.
+  // The SLA state the server computed: a hit with a running clock (sla_due) leaves out
+  // sla_state when it is fine. From a server that sends no SLA fields, "overdue" is all we know.
   function slaOf(t) {
     if (t.sla_state) return SLA[t.sla_state] || [t.sla_state, "", 3];
+    if (t.sla_due) return SLA.ok;
     if (t.overdue) return SLA.breached;
     return t.status === "Resolved" || t.status === "Closed" ? ["—", "", 3] : SLA.ok;
   }
