@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from atera_mcp.domain.wire import ContactDto, CreateTicketModel, TicketDto
 from atera_mcp.errors import AteraError, RuleError
 from atera_mcp.index.query import end_user_tickets
-from atera_mcp.index.service import LeaseLost
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.settle import CLOCK_MARGIN, CannotTell, Settled, settle
 from atera_mcp.tools.ticket_steps import folded, same_title
@@ -45,6 +44,8 @@ async def _indexed(
     index = ctx.index
     if index is None or end_user_id is None:
         return None
+    from atera_mcp.index.service import LeaseLost  # imported only with the index on
+
     failures: tuple[type[Exception], ...] = (AteraError, LeaseLost, *index.store.failures)
     try:
         if not await index.catch_up():
