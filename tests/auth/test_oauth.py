@@ -18,6 +18,7 @@ from mcp.types import CallToolResult
 from atera_mcp.auth.identity import CallerToken
 from atera_mcp.auth.jwks import JwksCache
 from atera_mcp.auth.oauth import OAuthVerifier, Refusal
+from atera_mcp.tools import tool_names
 from tests.auth.idp import (
     AUDIENCE,
     ISSUER,
@@ -219,7 +220,7 @@ async def test_a_technician_with_a_provider_token_lists_and_calls_tools_over_htt
         http_rig(_oauth_settings(), jwks=provider.transport(), tickets=20) as rig,
         rig.client(provider.token(JANE.email)) as client,
     ):
-        assert len((await client.list_tools()).tools) == 13
+        assert len((await client.list_tools()).tools) == len(tool_names())
         found = await client.call_tool("find_customers", {"query": "acme"})
     assert isinstance(found, CallToolResult)
     assert not found.is_error

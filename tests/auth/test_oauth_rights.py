@@ -16,6 +16,7 @@ from atera_mcp.auth.identity import CallerToken
 from atera_mcp.auth.jwks import JwksCache
 from atera_mcp.auth.oauth import OAuthVerifier, Refusal
 from atera_mcp.config_oauth import OAuthSettings
+from atera_mcp.tools import TOOLS
 from tests.auth.idp import AUDIENCE, ISSUER, JWKS_URL, OAUTH, FakeProvider
 from tests.harness import TECHNICIANS, settings
 from tests.server.http_rig import http_rig
@@ -23,16 +24,7 @@ from tests.server.http_rig import http_rig
 PUBLIC_URL = "https://mcp.msp.example/mcp"
 JANE, BOB = TECHNICIANS[0], TECHNICIANS[1]
 SCOPED = dataclasses.replace(OAUTH, read_scope="atera.read", write_scope="atera.write")
-READ_TOOLS = {
-    "search_tickets",
-    "get_ticket",
-    "list_comments",
-    "get_work_hours",
-    "get_billable",
-    "find_customers",
-    "find_contacts",
-    "list_technicians",
-}
+READ_TOOLS = {spec.name for spec in TOOLS if spec.read_only}
 
 
 def _verifier(provider: FakeProvider, config: OAuthSettings = OAUTH) -> OAuthVerifier:
