@@ -29,18 +29,42 @@ const billing = (() => {
       return svg(
         "g",
         { class: "bar-row" },
-        svg("title", {}, `${name}: ${hoursText(b.billable_hours)} billable, ${hoursText(b.non_billable_hours)} non-billable`),
+        svg(
+          "title",
+          {},
+          `${name}: ${hoursText(b.billable_hours)} billable, ${hoursText(b.non_billable_hours)} non-billable`,
+        ),
         svg("text", { x: 0, y: y + 15, class: "bar-label" }, shorten(name, 25)),
-        svg("rect", { x: LABEL, y, width: billable.toFixed(1), height: ROW - 8, class: "billable" }),
-        svg("rect", { x: (LABEL + billable).toFixed(1), y, width: other.toFixed(1), height: ROW - 8, class: "non-billable" }),
-        svg("text", { x: WIDTH, y: y + 15, class: "bar-value", "text-anchor": "end" }, hoursText(b.billable_hours + b.non_billable_hours)),
+        svg("rect", {
+          x: LABEL,
+          y,
+          width: billable.toFixed(1),
+          height: ROW - 8,
+          class: "billable",
+        }),
+        svg("rect", {
+          x: (LABEL + billable).toFixed(1),
+          y,
+          width: other.toFixed(1),
+          height: ROW - 8,
+          class: "non-billable",
+        }),
+        svg(
+          "text",
+          { x: WIDTH, y: y + 15, class: "bar-value", "text-anchor": "end" },
+          hoursText(b.billable_hours + b.non_billable_hours),
+        ),
       );
     });
     return el(
       "figure",
       { class: "chart" },
       el("figcaption", {}, title),
-      svg("svg", { viewBox: `0 0 ${WIDTH} ${height}`, width: "100%", role: "img", "aria-label": title }, ...rows),
+      svg(
+        "svg",
+        { viewBox: `0 0 ${WIDTH} ${height}`, width: "100%", role: "img", "aria-label": title },
+        ...rows,
+      ),
     );
   }
 
@@ -62,7 +86,15 @@ const billing = (() => {
       el(
         "thead",
         {},
-        el("tr", {}, el("th", {}, perTicket ? "Ticket" : "Name"), el("th", { class: "num" }, "Billable"), el("th", { class: "num" }, "Non-billable"), el("th", { class: "num" }, "On site"), el("th", { class: "num" }, "Total")),
+        el(
+          "tr",
+          {},
+          el("th", {}, perTicket ? "Ticket" : "Name"),
+          el("th", { class: "num" }, "Billable"),
+          el("th", { class: "num" }, "Non-billable"),
+          el("th", { class: "num" }, "On site"),
+          el("th", { class: "num" }, "Total"),
+        ),
       ),
       el("tbody", {}, ...buckets.map((b) => line(b, label(b, perTicket), "td"))),
       el("tfoot", {}, line(totals, "All", "th")),
@@ -70,15 +102,22 @@ const billing = (() => {
   }
 
   function tile(name, value, key) {
-    return el("div", { class: "tile" }, el("div", { class: "muted" }, name), el("div", { class: "tile-value", "data-total": key }, value));
+    return el(
+      "div",
+      { class: "tile" },
+      el("div", { class: "muted" }, name),
+      el("div", { class: "tile-value", "data-total": key }, value),
+    );
   }
 
   function legend() {
     return el(
       "p",
       { class: "legend" },
-      el("span", { class: "swatch billable" }), " Billable ",
-      el("span", { class: "swatch non-billable" }), " Non-billable",
+      el("span", { class: "swatch billable" }),
+      " Billable ",
+      el("span", { class: "swatch non-billable" }),
+      " Non-billable",
     );
   }
 
@@ -89,8 +128,12 @@ const billing = (() => {
     const perTicket = !data.period;
     const groups = perTicket
       ? [["By ticket", data.by_ticket]]
-      : [["By customer", data.by_customer], ["By technician", data.by_technician]];
-    put(root, 
+      : [
+          ["By customer", data.by_customer],
+          ["By technician", data.by_technician],
+        ];
+    put(
+      root,
       el("h1", {}, "Billable time"),
       el("p", { class: "muted period" }, data.period || `${data.by_ticket.length} tickets`),
       el(
@@ -101,13 +144,22 @@ const billing = (() => {
         tile("Total", hoursText(t.billable_hours + t.non_billable_hours), "total"),
         tile("On site", `${onSite}%`, "on-site-share"),
       ),
-      data.complete === false && el("div", { class: "notice error" }, "Incomplete: the report stopped at its entry cap, or rows were cut to the biggest."),
+      data.complete === false &&
+        el(
+          "div",
+          { class: "notice error" },
+          "Incomplete: the report stopped at its entry cap, or rows were cut to the biggest.",
+        ),
       data.missing_ticket_ids && data.missing_ticket_ids.length
         ? el("div", { class: "notice" }, `Not found: ${data.missing_ticket_ids.join(", ")}`)
         : null,
       legend(),
-      ...groups.filter(([, buckets]) => buckets.length).map(([title, buckets]) => chart(title, buckets, perTicket)),
-      ...groups.filter(([, buckets]) => buckets.length).map(([title, buckets]) => table(title, buckets, t, perTicket)),
+      ...groups
+        .filter(([, buckets]) => buckets.length)
+        .map(([title, buckets]) => chart(title, buckets, perTicket)),
+      ...groups
+        .filter(([, buckets]) => buckets.length)
+        .map(([title, buckets]) => table(title, buckets, t, perTicket)),
       all ? null : el("p", { class: "muted" }, "No time logged."),
     );
   }

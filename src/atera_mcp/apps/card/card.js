@@ -3,125 +3,7 @@
 // Every action is an ordinary tool call through the host, confirmed in the card first; the
 // server checks it as it checks the model's calls, and a refusal shows the tool's own words.
 const card = (() => {
-  const STATUS_TONE = { Open: "tone-info", Pending: "tone-warning", Resolved: "tone-success" };
-  const PRIORITY_TONE = { Critical: "tone-danger", High: "tone-warning" };
-  const SLA = {
-    breached: ["SLA breached", "tone-danger"],
-    at_risk: ["SLA due within the hour", "tone-warning"],
-    ok: ["SLA on track", "tone-success"],
-  };
-
-  function badge(text, tone) {
-    return el("span", { class: `badge ${tone || ""}`.trim() }, text);
-  }
-
-  function badges(t) {
-    const sla = SLA[t.sla_state];
-    return el(
-      "div",
-      { class: "badges" },
-      badge(t.status, STATUS_TONE[t.status]),
-      t.priority && badge(t.priority, PRIORITY_TONE[t.priority]),
-      t.type && badge(t.type),
-      sla ? badge(sla[0], sla[1]) : t.overdue && badge("Overdue", "tone-danger"),
-      t.waiting_on && badge(t.waiting_on === "us" ? "Waiting on us" : "Waiting on customer"),
-    );
-  }
-
-  function person(p, none) {
-    if (!p) return el("span", { class: "muted" }, none);
-    return el("span", {}, p.name || p.email || `#${p.id}`, p.email && p.name ? el("span", { class: "muted email" }, p.email) : null);
-  }
-
-  function people(t) {
-    const row = (label, value) => el("div", {}, el("dt", {}, label), el("dd", {}, value));
-    return el(
-      "dl",
-      { class: "people" },
-      row("Customer", el("span", {}, t.customer.name)),
-      row("End user", person(t.end_user, "none")),
-      row("Technician", person(t.technician, "unassigned")),
-    );
-  }
-
-  // One SLA target: met, missed, still running (how long left or over) or no longer running.
-  function clock(label, due, doneAt, doneWord, running) {
-    let state;
-    if (doneAt) {
-      const late = due && new Date(doneAt) > new Date(due);
-      state = badge(
-        late ? `${doneWord} ${duration(new Date(doneAt) - new Date(due))} late` : `${doneWord} in time`,
-        late ? "tone-danger" : "tone-success",
-      );
-    } else if (!due) {
-      state = el("span", { class: "muted" }, "no target");
-    } else if (!running) {
-      state = el("span", { class: "muted" }, "not running");
-    } else {
-      const left = new Date(due) - Date.now();
-      state = left >= 0
-        ? badge(`${duration(left)} left`, left < HOUR ? "tone-warning" : "tone-success")
-        : badge(`${duration(left)} over`, "tone-danger");
-    }
-    return el(
-      "tr",
-      {},
-      el("th", { scope: "row" }, label),
-      el("td", {}, due ? when(due) : "—"),
-      el("td", { class: "sla-state" }, state),
-    );
-  }
-
-  function slaClock(t) {
-    const open = t.status !== "Resolved" && t.status !== "Closed";
-    return el(
-      "table",
-      { class: "sla" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Target"), el("th", {}, "Due"), el("th", {}, "State"))),
-      el(
-        "tbody",
-        {},
-        clock("First response", t.response_due, t.first_response_at, "answered", open),
-        clock("Resolution", t.close_due, t.resolved_at, "resolved", open),
-      ),
-    );
-  }
-
-  function conversation(comments) {
-    if (comments === null || comments === undefined) return el("p", { class: "muted" }, "Loading the conversation…");
-    if (!comments.length) return el("p", { class: "muted" }, "No comments yet.");
-    const newest = [...comments].sort((a, b) => new Date(b.at) - new Date(a.at));
-    return el(
-      "ol",
-      { class: "thread" },
-      ...newest.map((c) =>
-        el(
-          "li",
-          { class: c.internal ? "comment internal" : "comment public" },
-          el(
-            "div",
-            { class: "comment-head" },
-            el("strong", {}, c.author),
-            el("span", { class: "muted" }, c.author_kind === "technician" ? " technician · " : " end user · "),
-            el("span", { class: "muted" }, when(c.at)),
-            c.internal ? badge("Internal note", "tone-warning") : badge("Visible to customer", "tone-info"),
-          ),
-          el("div", { class: "comment-text" }, c.text),
-        ),
-      ),
-    );
-  }
-
-  function timeLogged(time) {
-    if (!time) return el("p", { class: "muted" }, "Loading the time logged…");
-    return el(
-      "p",
-      { class: "time" },
-      badge(`Billable ${hoursText(time.billable_hours)}`, "tone-info"),
-      badge(`Non-billable ${hoursText(time.non_billable_hours)}`),
-      badge(`On site ${hoursText(time.on_site_hours)}`),
-    );
-  }
+  const { badges, people, slaClock, conversation, timeLogged } = ticketView;
 
   function actions(state) {
     const t = state.ticket;
@@ -133,7 +15,13 @@ const card = (() => {
           class: "move",
           "data-status": status,
           disabled: state.busy,
-          on: { click: () => ask(state, `Set the status of #${t.ticket_id} to ${status}?`, "update_ticket", { ticket_id: t.ticket_id, status }) },
+          on: {
+            click: () =>
+              ask(state, `Set the status of #${t.ticket_id} to ${status}?`, "update_ticket", {
+                ticket_id: t.ticket_id,
+                status,
+              }),
+          },
         },
         `→ ${status}`,
       ),
@@ -141,17 +29,31 @@ const card = (() => {
     return el(
       "div",
       { class: "moves" },
-      ...(buttons.length ? buttons : [el("span", { class: "muted" }, "No status change is allowed from here.")]),
+      ...(buttons.length
+        ? buttons
+        : [el("span", { class: "muted" }, "No status change is allowed from here.")]),
     );
   }
 
   function replyForm(state) {
     const t = state.ticket;
-    const text = el("textarea", { rows: 3, placeholder: "Write a reply or a note…", "aria-label": "Reply text" });
+    const text = el("textarea", {
+      rows: 3,
+      placeholder: "Write a reply or a note…",
+      "aria-label": "Reply text",
+    });
     text.value = state.draft;
     const choice = (value, label) => {
-      const input = el("input", { type: "radio", name: "visibility", value, checked: state.visibility === value });
-      input.addEventListener("change", () => { state.visibility = value; update(); });
+      const input = el("input", {
+        type: "radio",
+        name: "visibility",
+        value,
+        checked: state.visibility === value,
+      });
+      input.addEventListener("change", () => {
+        state.visibility = value;
+        update();
+      });
       return el("label", { class: "choice" }, input, ` ${label}`);
     };
     const send = el("button", { class: "send" }, "Send…");
@@ -162,15 +64,31 @@ const card = (() => {
     text.addEventListener("input", update);
     send.addEventListener("click", () => {
       const internal = state.visibility === "internal";
-      const question = internal ? "Add this as an internal note (technicians only)?" : "Send this reply to the customer?";
-      ask(state, question, "add_comment", { ticket_id: t.ticket_id, text: text.value, internal }, () => { state.draft = ""; });
+      const question = internal
+        ? "Add this as an internal note (technicians only)?"
+        : "Send this reply to the customer?";
+      ask(
+        state,
+        question,
+        "add_comment",
+        { ticket_id: t.ticket_id, text: text.value, internal },
+        () => {
+          state.draft = "";
+        },
+      );
     });
     update();
     return el(
       "div",
       { class: "reply" },
       text,
-      el("div", { class: "reply-bar" }, choice("internal", "Internal note"), choice("customer", "Visible to customer"), send),
+      el(
+        "div",
+        { class: "reply-bar" },
+        choice("internal", "Internal note"),
+        choice("customer", "Visible to customer"),
+        send,
+      ),
     );
   }
 
@@ -181,25 +99,54 @@ const card = (() => {
       "div",
       { class: "confirm", role: "alertdialog" },
       el("span", {}, c.question),
-      el("button", { class: "primary confirm-yes", disabled: state.busy, on: { click: () => run(state) } }, "Confirm"),
-      el("button", { class: "confirm-no", disabled: state.busy, on: { click: () => { state.confirm = null; draw(state); } } }, "Cancel"),
+      el(
+        "button",
+        { class: "primary confirm-yes", disabled: state.busy, on: { click: () => run(state) } },
+        "Confirm",
+      ),
+      el(
+        "button",
+        {
+          class: "confirm-no",
+          disabled: state.busy,
+          on: {
+            click: () => {
+              state.confirm = null;
+              draw(state);
+            },
+          },
+        },
+        "Cancel",
+      ),
     );
   }
 
   function draw(state) {
     const t = state.ticket;
-    put(state.root, 
-      el("div", { class: "head" }, el("span", { class: "muted number" }, `#${t.ticket_id}${t.number && t.number !== String(t.ticket_id) ? ` · ${t.number}` : ""}`), el("h1", { class: "title" }, t.title)),
+    put(
+      state.root,
+      el(
+        "div",
+        { class: "head" },
+        el(
+          "span",
+          { class: "muted number" },
+          `#${t.ticket_id}${t.number && t.number !== String(t.ticket_id) ? ` · ${t.number}` : ""}`,
+        ),
+        el("h1", { class: "title" }, t.title),
+      ),
       badges(t),
       people(t),
       el("h2", {}, "SLA"),
       slaClock(t),
-      t.sla_estimated && el("p", { class: "muted" }, "Atera set no due date: the priority's target is shown."),
+      t.sla_estimated &&
+        el("p", { class: "muted" }, "Atera set no due date: the priority's target is shown."),
       el("h2", {}, "Actions"),
       actions(state),
       replyForm(state),
       confirmBar(state),
-      state.notice && el("div", { class: `notice ${state.notice.kind}`, role: "status" }, state.notice.text),
+      state.notice &&
+        el("div", { class: `notice ${state.notice.kind}`, role: "status" }, state.notice.text),
       el("h2", {}, "Request"),
       el("div", { class: "description" }, t.description || "—"),
       el("h2", {}, "Time logged"),
@@ -246,8 +193,12 @@ const card = (() => {
 
   async function reload(state) {
     const id = state.ticket.ticket_id;
-    const result = await host.callTool("get_ticket", { ticket_id: id, include_comments: true, include_time: true })
-      .catch((error) => ({ isError: true, content: [{ type: "text", text: String(error.message || error) }] }));
+    const result = await host
+      .callTool("get_ticket", { ticket_id: id, include_comments: true, include_time: true })
+      .catch((error) => ({
+        isError: true,
+        content: [{ type: "text", text: String(error.message || error) }],
+      }));
     if (result.isError) state.notice = { kind: "error", text: resultText(result) };
     else take(state, result.structuredContent);
     draw(state);
@@ -265,8 +216,12 @@ const card = (() => {
   // Opens ticket `id` in `root` (from the queue): one get_ticket call through the host.
   async function open(root, id) {
     put(root, el("p", { class: "muted" }, `Opening ticket #${id}…`));
-    const result = await host.callTool("get_ticket", { ticket_id: id, include_comments: true, include_time: true })
-      .catch((error) => ({ isError: true, content: [{ type: "text", text: String(error.message || error) }] }));
+    const result = await host
+      .callTool("get_ticket", { ticket_id: id, include_comments: true, include_time: true })
+      .catch((error) => ({
+        isError: true,
+        content: [{ type: "text", text: String(error.message || error) }],
+      }));
     if (result.isError) put(root, el("div", { class: "notice error" }, resultText(result)));
     else show(root, result.structuredContent);
   }

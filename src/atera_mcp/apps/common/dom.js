@@ -60,7 +60,7 @@ function when(iso) {
   try {
     return date.toLocaleString(locale || undefined, timeZone ? { ...options, timeZone } : options);
   } catch {
-    return date.toLocaleString(undefined, options);  // an unknown locale or zone
+    return date.toLocaleString(undefined, options); // an unknown locale or zone
   }
 }
 

@@ -33,7 +33,8 @@ const queue = (() => {
     const key = column[2];
     const sign = state.sortAscending ? 1 : -1;
     return [...state.rows].sort((a, b) => {
-      const x = key(a), y = key(b);
+      const x = key(a),
+        y = key(b);
       return (x < y ? -1 : x > y ? 1 : a.ticket_id - b.ticket_id) * sign;
     });
   }
@@ -46,7 +47,10 @@ const queue = (() => {
         const active = state.sortKey === key;
         return el(
           "th",
-          { scope: "col", "aria-sort": active ? (state.sortAscending ? "ascending" : "descending") : "none" },
+          {
+            scope: "col",
+            "aria-sort": active ? (state.sortAscending ? "ascending" : "descending") : "none",
+          },
           el(
             "button",
             {
@@ -91,14 +95,24 @@ const queue = (() => {
 
   function draw(state) {
     const more = state.nextCursor
-      ? el("button", { class: "more", disabled: state.busy, on: { click: () => loadMore(state) } }, state.busy ? "Loading…" : "More")
+      ? el(
+          "button",
+          { class: "more", disabled: state.busy, on: { click: () => loadMore(state) } },
+          state.busy ? "Loading…" : "More",
+        )
       : null;
-    put(state.root, 
+    put(
+      state.root,
       el("h1", {}, "Tickets"),
       el("p", { class: "muted count" }, `${state.rows.length} of ${state.total} matching tickets`),
       state.note && el("div", { class: "notice" }, state.note),
       state.error && el("div", { class: "notice error" }, state.error),
-      el("table", { class: "queue" }, el("thead", {}, header(state)), el("tbody", {}, ...sorted(state).map((t) => row(state, t)))),
+      el(
+        "table",
+        { class: "queue" },
+        el("thead", {}, header(state)),
+        el("tbody", {}, ...sorted(state).map((t) => row(state, t))),
+      ),
       el("div", { class: "pager" }, more),
     );
   }
@@ -106,8 +120,12 @@ const queue = (() => {
   async function loadMore(state) {
     state.busy = true;
     draw(state);
-    const result = await host.callTool("search_tickets", { ...state.args, cursor: state.nextCursor })
-      .catch((error) => ({ isError: true, content: [{ type: "text", text: String(error.message || error) }] }));
+    const result = await host
+      .callTool("search_tickets", { ...state.args, cursor: state.nextCursor })
+      .catch((error) => ({
+        isError: true,
+        content: [{ type: "text", text: String(error.message || error) }],
+      }));
     state.busy = false;
     if (result.isError) {
       state.error = resultText(result);
@@ -123,7 +141,11 @@ const queue = (() => {
 
   function openTicket(state, id) {
     const cardRoot = el("div", { class: "card" });
-    put(state.root, el("button", { class: "back", on: { click: () => draw(state) } }, "← Back to the queue"), cardRoot);
+    put(
+      state.root,
+      el("button", { class: "back", on: { click: () => draw(state) } }, "← Back to the queue"),
+      cardRoot,
+    );
     card.open(cardRoot, id);
   }
 
