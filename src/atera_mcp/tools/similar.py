@@ -31,7 +31,7 @@ from atera_mcp.index.similar import (
     similar,
     source_text,
 )
-from atera_mcp.tools.common import load_ticket
+from atera_mcp.tools.common import load_ticket, record_thread
 from atera_mcp.tools.concurrency import gather
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.params import AteraId
@@ -50,10 +50,18 @@ class Resolution(View):
 
 
 class SimilarTicket(TicketHit):
-    resolved_by: str | None = None
-    hours_to_resolve: float | None = None
-    hours_logged: float | None = Field(None, description="Billable and non-billable")
-    resolution: Resolution | None = None
+    resolved_by: str | None = Field(
+        None, description="Who wrote the resolution reply, else the ticket's technician"
+    )
+    hours_to_resolve: float | None = Field(
+        None, description="TicketResolvedDate minus TicketCreatedDate, from the index"
+    )
+    hours_logged: float | None = Field(
+        None, description="Atera's work-hour totals, billable and non-billable"
+    )
+    resolution: Resolution | None = Field(
+        None, description="The last technician comment up to the resolution, from its thread"
+    )
 
 
 class SimilarTicketsResult(ToolResult):
@@ -117,6 +125,7 @@ async def _details(ctx: ToolContext, hit: SimilarHit) -> SimilarTicket | None:
         return None
     assert thread is not None
     assert time is not None
+    await record_thread(ctx, ticket_id, thread)  # as every live read: the index learns it
     fix = resolution_of(thread.items, view.resolved_at)
     totals = time_totals(time)
     resolved_by = view.technician
