@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from atera_mcp.domain.wire import CreateTicketModel
 from atera_mcp.errors import RuleError
 from atera_mcp.sandbox import sandbox_state
 from atera_mcp.sandbox.families import FAMILIES
@@ -61,6 +62,24 @@ async def test_a_ticket_finds_its_kin_but_never_itself(tmp_path: Path) -> None:
         assert store.families.get(ids[0]) == "mailbox-full"
         assert all(store.tickets[i].status in ("Resolved", "Closed") for i in ids)
         assert not any(path.endswith(f"/tickets/{member}") for path in _reads(r))
+
+
+async def test_a_ticket_the_index_has_not_seen_yet_is_read_once_from_atera(
+    tmp_path: Path,
+) -> None:
+    async with indexed_rig(tmp_path / "i.sqlite3") as r:
+        store = sandbox_state(r.app).store
+        body = CreateTicketModel(
+            ticket_title="Kyocera output is garbled",
+            description="Pages of random symbols from the Kyocera.",
+            end_user_id=1001,
+        )
+        new = await r.ctx.atera.create_ticket(body)  # behind the index's back
+        r.recorder.records.clear()
+        result = await similar_tickets(r.ctx, ticket_id=new, limit=2)
+        assert _reads(r)[0] == f"GET /api/v3/tickets/{new}"
+        assert len(_reads(r)) == 1 + 2 * len(result.tickets)
+        assert {store.families.get(t.ticket_id) for t in result.tickets} == {"kyocera-driver"}
 
 
 async def test_the_fix_is_the_last_technician_reply_up_to_the_resolution(tmp_path: Path) -> None:
