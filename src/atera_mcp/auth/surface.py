@@ -7,8 +7,9 @@ exist, so a credential's limits cannot be probed.
 A resource that shows what a tool returns declares that tool (`meta=mirrors("get_ticket")`).
 It is listed and read only where the tool is offered (the server-wide ATERA_READ_ONLY /
 ATERA_TOOLS) and, with an authenticated caller, only when the caller may use the tool; a
-refused read gets the SDK's answer for an unknown resource. A resource that declares no tool
-(the field reference, MCP Apps' static `ui://` pages) is readable by anyone who may connect.
+refused read gets the SDK's answer for an unknown resource (the MCP Apps' `ui://` pages
+declare the tool they render). A resource that declares no tool (the field reference, static
+text) is readable by anyone who may connect.
 """
 
 from __future__ import annotations
