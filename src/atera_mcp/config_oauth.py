@@ -9,12 +9,13 @@ Who a caller is comes only from a claim the provider vouches for:
   `oid`) to a technician id, and is looked at first.
 Rights: with `ATERA_OAUTH_READ_SCOPE` and `ATERA_OAUTH_WRITE_SCOPE` set, the write scope grants
 every tool, the read scope alone the read tools only (as a read-only bearer token), and a token
-with neither is refused.
+with neither is refused. `ATERA_OAUTH_TOOL_SCOPES` (`atera.billing=get_billable,log_hours;
+...`) adds a scope per tool set: a tool named there needs its set's scope as well.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -38,6 +39,13 @@ class OAuthSettings:
     subjects: Mapping[str, int] = field(default_factory=dict)  # claim value -> technician id
     read_scope: str | None = None
     write_scope: str | None = None
+    tool_scopes: Mapping[str, frozenset[str]] = field(default_factory=dict)  # tool -> scopes
+
+    def hidden_from(self, scopes: Sequence[str]) -> frozenset[str]:
+        """The tools a token with `scopes` may not use: those of a tool set whose scope (any
+        of them, for a tool in several sets) it lacks."""
+        held = set(scopes)
+        return frozenset(tool for tool, needs in self.tool_scopes.items() if not needs & held)
 
 
 def oauth_from_env(env: Mapping[str, str]) -> OAuthSettings | None:
@@ -73,6 +81,7 @@ def oauth_from_env(env: Mapping[str, str]) -> OAuthSettings | None:
         subjects=_subjects(env.get("ATERA_OAUTH_SUBJECTS", "")),
         read_scope=read_scope,
         write_scope=write_scope,
+        tool_scopes=_tool_scopes(env.get("ATERA_OAUTH_TOOL_SCOPES", "")),
     )
 
 
@@ -119,3 +128,22 @@ def _rights_scopes(env: Mapping[str, str]) -> tuple[str | None, str | None]:
             "ATERA_OAUTH_READ_SCOPE and ATERA_OAUTH_WRITE_SCOPE must be different scopes."
         )
     return read, write
+
+
+def _tool_scopes(raw: str) -> dict[str, frozenset[str]]:
+    """`ATERA_OAUTH_TOOL_SCOPES`: `scope=tool,tool` sets separated by `;`, as tool -> scopes.
+    The tool names are checked against the tool table when the server is built."""
+    needs: dict[str, set[str]] = {}
+    for item in (p.strip() for p in raw.split(";")):
+        if not item:
+            continue
+        scope, sep, tools = (s.strip() for s in item.partition("="))
+        names = [t for t in tools.replace(" ", ",").split(",") if t]
+        if not sep or not scope or " " in scope or not names:
+            raise ConfigError(
+                "ATERA_OAUTH_TOOL_SCOPES entries look like 'atera.billing=get_billable,log_hours'"
+                f", separated by ';' (got '{item}')."
+            )
+        for name in names:
+            needs.setdefault(name, set()).add(scope)
+    return {tool: frozenset(scopes) for tool, scopes in needs.items()}

@@ -62,11 +62,15 @@ internal vs customer-visible deliberately and check times before logging them.""
 def select_tools(settings: Settings) -> list[ToolSpec]:
     """The tools this server exposes: read-only mode and the ATERA_TOOLS allow-list applied."""
     known = tool_names()
-    if settings.tools is not None:
-        unknown = sorted(settings.tools - set(known))
+    named = (
+        ("ATERA_TOOLS", settings.tools),
+        ("ATERA_OAUTH_TOOL_SCOPES", settings.oauth.tool_scopes if settings.oauth else None),
+    )
+    for variable, tools in named:
+        unknown = sorted(set(tools or ()) - set(known))
         if unknown:
             raise ConfigError(
-                f"ATERA_TOOLS names unknown tools: {', '.join(unknown)}. "
+                f"{variable} names unknown tools: {', '.join(unknown)}. "
                 f"Valid tools: {', '.join(known)}."
             )
     return [

@@ -16,6 +16,8 @@ from atera_mcp.auth.identity import CallerToken
 from atera_mcp.auth.jwks import JwksCache
 from atera_mcp.auth.oauth import OAuthVerifier, Refusal
 from atera_mcp.config_oauth import OAuthSettings
+from atera_mcp.errors import ConfigError
+from atera_mcp.server import select_tools
 from atera_mcp.tools import TOOLS
 from tests.auth.idp import AUDIENCE, ISSUER, JWKS_URL, OAUTH, FakeProvider
 from tests.harness import TECHNICIANS, settings
@@ -177,3 +179,31 @@ async def test_what_a_refused_provider_token_gets_over_http(
     if status == 403:
         assert answer.json()["error"] == "access_denied"
     assert rig.recorder.records == []
+
+
+BILLING = dataclasses.replace(SCOPED, tool_scopes={"get_billable": frozenset({"atera.billing"})})
+
+
+@pytest.mark.anyio
+async def test_a_tool_set_scope_gates_its_tools_at_list_and_at_call() -> None:
+    provider = FakeProvider()
+    async with http_rig(
+        settings(oauth=BILLING, public_url=PUBLIC_URL), jwks=provider.transport(), tickets=20
+    ) as rig:
+        async with rig.client(provider.token(JANE.email, scp="atera.write")) as client:
+            without = {t.name for t in (await client.list_tools()).tools}
+            refused = await client.call_tool("get_billable", {"ticket_ids": [1]})
+        async with rig.client(provider.token(JANE.email, scp="atera.read atera.billing")) as client:
+            with_scope = {t.name for t in (await client.list_tools()).tools}
+    assert "get_billable" not in without
+    assert "create_ticket" in without
+    assert isinstance(refused, CallToolResult)
+    assert refused.is_error
+    assert "Unknown tool: get_billable" in str(refused.content[0])
+    assert with_scope == READ_TOOLS
+
+
+def test_a_tool_set_naming_an_unknown_tool_stops_the_start() -> None:
+    typo = dataclasses.replace(SCOPED, tool_scopes={"get_billables": frozenset({"atera.b"})})
+    with pytest.raises(ConfigError, match="ATERA_OAUTH_TOOL_SCOPES names unknown tools"):
+        select_tools(settings(oauth=typo, public_url=PUBLIC_URL))

@@ -100,3 +100,20 @@ def test_identity_and_rights_settings_are_read() -> None:
 def test_bad_identity_and_rights_settings_are_named(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.from_env({**OAUTH_ENV, **env})
+
+
+def test_tool_set_scopes_are_read_and_bad_ones_named() -> None:
+    settings = Settings.from_env(
+        {
+            **OAUTH_ENV,
+            "ATERA_OAUTH_TOOL_SCOPES": "atera.billing=get_billable,log_hours; atera.time=log_hours",
+        }
+    )
+    assert settings.oauth is not None
+    assert settings.oauth.tool_scopes == {
+        "get_billable": frozenset({"atera.billing"}),
+        "log_hours": frozenset({"atera.billing", "atera.time"}),
+    }
+    assert settings.oauth.hidden_from(["atera.time"]) == {"get_billable"}
+    with pytest.raises(ConfigError, match="ATERA_OAUTH_TOOL_SCOPES entries look like"):
+        Settings.from_env({**OAUTH_ENV, "ATERA_OAUTH_TOOL_SCOPES": "get_billable"})

@@ -21,10 +21,11 @@ class Caller:
     label: str  # for logs and the audit log: "token 3f9a1c2b" or "oauth <subject>"; no secret
     read_only: bool = False
     tools: frozenset[str] | None = None  # None: every tool the server offers
+    hidden: frozenset[str] = frozenset()  # tools of a set whose scope the token lacks
 
     def may_use(self, tool: str, *, writes: bool) -> bool:
         """Whether this caller sees and may call `tool` (`writes`: it is a write tool)."""
-        if writes and self.read_only:
+        if (writes and self.read_only) or tool in self.hidden:
             return False
         return self.tools is None or tool in self.tools
 

@@ -71,7 +71,12 @@ class OAuthVerifier:
             expires_at=int(claims["exp"]),
             subject=subject,
             claims={"iss": claims["iss"]},
-            caller=Caller(technician_id, f"oauth {subject}", read_only=read_only),
+            caller=Caller(
+                technician_id,
+                f"oauth {subject}",
+                read_only=read_only,
+                hidden=self.config.hidden_from(scopes),
+            ),
         )
 
     def _technician(self, claims: dict[str, Any]) -> int | Refusal:
