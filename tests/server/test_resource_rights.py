@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from mcp import MCPError
 
+from atera_mcp.auth.surface import MIRRORS
 from atera_mcp.auth.tokens import TokenFile
 from atera_mcp.guidance import REFERENCE_URI, TICKET_URI
+from atera_mcp.tools import tool_names
 from tests.harness import TECHNICIANS, settings
 from tests.server.http_rig import http_rig
 from tests.server.mcp_rig import mcp_rig
@@ -72,3 +74,22 @@ async def test_a_server_that_does_not_offer_get_ticket_offers_no_ticket_resource
         with pytest.raises(MCPError, match="Unknown resource"):
             await rig.client.read_resource("atera://tickets/1")
     assert templates == []
+
+
+# Resources that show no tool's answer, open to any caller: a new one must be named here, on
+# purpose, or declare the tool it mirrors (`meta=mirrors(tool)`).
+UNDECLARED = {REFERENCE_URI}
+
+
+@pytest.mark.anyio
+async def test_every_resource_but_the_static_ones_declares_the_tool_it_mirrors() -> None:
+    async with mcp_rig() as rig:
+        resources = (await rig.client.list_resources()).resources
+        templates = (await rig.client.list_resource_templates()).resource_templates
+    declared = {
+        **{str(r.uri): (r.meta or {}).get(MIRRORS) for r in resources},
+        **{t.uri_template: (t.meta or {}).get(MIRRORS) for t in templates},
+    }
+    undeclared = {uri for uri, tool in declared.items() if tool is None}
+    assert undeclared == UNDECLARED
+    assert set(declared.values()) - {None} <= set(tool_names())
