@@ -64,6 +64,7 @@ class TicketQuery:
     created_before: float | None = None
     modified_after: float | None = None
     overdue: bool | None = None
+    open_only: bool = False  # only tickets not counted as resolved (`done_statuses`)
     now: float = 0.0
     done_statuses: tuple[str, ...] = ("resolved", "closed")
     sort: Sort = "newest"
@@ -145,6 +146,10 @@ def _filters(q: TicketQuery, dialect: Dialect) -> tuple[_Sql, str]:
         sql.where.append(f"t.created < {sql.param(q.created_before)}")
     if q.modified_after is not None:
         sql.where.append(f"t.mod_lo >= {sql.param(q.modified_after)}")
+    if q.open_only:
+        sql.where.append(
+            f"t.status_key NOT IN ({', '.join(sql.param(s) for s in q.done_statuses)})"
+        )
     overdue = _overdue(sql, q)
     if q.overdue is not None:
         sql.where.append(overdue if q.overdue else f"NOT {overdue}")
