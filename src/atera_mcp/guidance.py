@@ -28,7 +28,7 @@ from pydantic import Field
 from atera_mcp.auth.surface import mirrors
 from atera_mcp.errors import AteraMcpError, NotFoundError
 from atera_mcp.tools.context import ToolContext
-from atera_mcp.tools.tickets import get_ticket
+from atera_mcp.tools.ticket_read import get_ticket
 
 REFERENCE_URI = "atera://reference/tickets"
 TICKET_URI = "atera://tickets/{ticket_id}"

@@ -12,7 +12,8 @@ from atera_mcp.domain.wire import AddCommentToTicketModel
 from atera_mcp.sandbox import sandbox_state
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.search import search_tickets
-from atera_mcp.tools.tickets import get_ticket, update_ticket
+from atera_mcp.tools.ticket_read import get_ticket
+from atera_mcp.tools.tickets import update_ticket
 from tests.harness import NOW
 from tests.index.helpers import account, feed_requests, open_index, outside, retitle
 

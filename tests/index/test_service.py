@@ -22,7 +22,8 @@ from atera_mcp.launch import sandbox_index
 from atera_mcp.sandbox import sandbox_state, sandbox_transport
 from atera_mcp.server import build_server
 from atera_mcp.tools.comments import list_comments
-from atera_mcp.tools.tickets import get_ticket, update_ticket
+from atera_mcp.tools.ticket_read import get_ticket
+from atera_mcp.tools.tickets import update_ticket
 from tests.harness import NOW, sandbox_app, settings
 from tests.index.helpers import (
     Clock,

@@ -184,6 +184,8 @@ class Agent:
     last_login_user: str | None
     logged_users: str
     created: datetime
+    # Hidden: whose machine it is (tests judge a client's matching by it); never serialised.
+    owner_id: int | None = None
 
 
 @dataclass(slots=True)

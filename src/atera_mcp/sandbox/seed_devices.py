@@ -105,7 +105,7 @@ class _DeviceSeeder:
         name = f"{prefix}-{'LT' if laptop else 'WS'}-{serial:03d}"
         agent = self._agent(customer, name, "Laptop" if laptop else "Desktop", os)
         login = self._login(prefix, person, mac=os.startswith("macOS"))
-        agent.last_login_user = login
+        agent.last_login_user, agent.owner_id = login, person.id
         agent.logged_users = login if agent.online and self.rnd.random() < 0.85 else ""
         return agent
 

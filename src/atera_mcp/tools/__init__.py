@@ -15,7 +15,8 @@ from atera_mcp.tools.comments import add_comment, list_comments
 from atera_mcp.tools.directory import find_contacts, find_customers, list_technicians
 from atera_mcp.tools.search import search_tickets
 from atera_mcp.tools.similar import similar_tickets
-from atera_mcp.tools.tickets import create_ticket, get_ticket, link_tickets, update_ticket
+from atera_mcp.tools.ticket_read import get_ticket
+from atera_mcp.tools.tickets import create_ticket, link_tickets, update_ticket
 from atera_mcp.tools.time import get_work_hours, log_hours
 
 ToolFn = Callable[..., Awaitable[ToolResult]]

@@ -21,6 +21,7 @@ from atera_mcp.domain.wire import TicketDto
 from atera_mcp.errors import RuleError
 from atera_mcp.index.service import TicketIndex
 from atera_mcp.tools.concurrency import KeyedLocks
+from atera_mcp.tools.monitoring import MonitoringCache
 from atera_mcp.tools.params import DAY_RANGE, EARLIEST, LATEST
 
 
@@ -53,6 +54,8 @@ class ToolContext:
     index: TicketIndex | None = None  # None with ATERA_INDEX=off
     # Held by a write across its duplicate check, send and settling (see KeyedLocks).
     write_locks: KeyedLocks = field(default_factory=KeyedLocks)
+    # Open alerts and customers' agents, briefly kept (get_ticket's context).
+    monitoring: MonitoringCache = field(default_factory=MonitoringCache)
     _zone: ZoneInfo | None = field(default=None, init=False)
 
     @classmethod

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from atera_mcp.domain.directory import Technician
-from atera_mcp.domain.views import TicketDetail, ToolResult, View, ticket_detail
+from atera_mcp.domain.views import TicketDetail, View, ticket_detail
 from atera_mcp.domain.wire import (
     ContactDto,
     CreateTicketModel,
@@ -16,9 +16,7 @@ from atera_mcp.domain.wire import (
     UpdateTicketModel,
 )
 from atera_mcp.errors import AteraError, RuleError, WriteInProgress
-from atera_mcp.tools.comments import CommentView, comment_views
-from atera_mcp.tools.common import load_ticket, record_thread
-from atera_mcp.tools.concurrency import gather
+from atera_mcp.tools.common import load_ticket
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.params import (
     SHORT_TEXT_CAP,
@@ -43,25 +41,6 @@ from atera_mcp.tools.ticket_steps import (
     is_child_of,
     resolve_end_user,
 )
-from atera_mcp.tools.time import TimeTotals, time_totals
-
-
-class GetTicketResult(ToolResult):
-    ticket: TicketDetail
-    allowed_statuses: list[str] = Field(
-        default_factory=list, description="Statuses the ticket may move to now"
-    )
-    comments: list[CommentView] | None = Field(None, description="Newest first, when asked")
-    time: TimeTotals | None = Field(None, description="Work-hour totals, when asked")
-
-    def summary(self) -> str:
-        t = self.ticket
-        parts = [t.line(), f"End user: {t.end_user.name if t.end_user else 'none'}"]
-        if self.comments is not None:
-            parts.append(f"{len(self.comments)} comments")
-        if self.time is not None:
-            parts.append(self.time.line())
-        return "\n".join(parts)
 
 
 class CreateTicketResult(WriteResult):
@@ -117,31 +96,6 @@ class LinkTicketsResult(WriteResult):
             "related_ticket_id": self.related_ticket_id,
             "relation": self.relation,
         }
-
-
-async def get_ticket(
-    ctx: ToolContext,
-    ticket_id: TicketId,
-    include_comments: Annotated[bool, Field(description="Add comments")] = False,
-    include_time: Annotated[bool, Field(description="Add work-hour totals")] = False,
-) -> GetTicketResult:
-    """One ticket in full (description, SLA dates, last replies)."""
-    result: dict[str, object] = {}
-
-    async def comments() -> None:
-        found = await ctx.atera.list_comments(ticket_id, max_items=200)
-        await record_thread(ctx, ticket_id, found)
-        result["comments"] = comment_views(found.items, include_internal=True)[:20]
-
-    async def time() -> None:
-        result["time"] = time_totals(await ctx.atera.work_hours_summary(ticket_id))
-
-    dto = await load_ticket(ctx, ticket_id)
-    await gather(*(f for f, asked in ((comments, include_comments), (time, include_time)) if asked))
-    detail = ticket_detail(dto, ctx.rules, ctx.now())
-    return GetTicketResult.model_validate(
-        {"ticket": detail, "allowed_statuses": ctx.rules.allowed_from(detail.status), **result}
-    )
 
 
 async def create_ticket(
