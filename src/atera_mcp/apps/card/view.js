@@ -79,8 +79,11 @@ const ticketView = (() => {
     );
   }
 
+  // Atera's own due dates. Once answered, the running clock (sla_due, when the server sends
+  // it) is the resolution's, which stands in for a close date Atera left empty.
   function slaClock(t) {
     const open = t.status !== "Resolved" && t.status !== "Closed";
+    const resolutionDue = t.close_due || (t.first_response_at && t.sla_due) || null;
     return el(
       "table",
       { class: "sla" },
@@ -93,7 +96,7 @@ const ticketView = (() => {
         "tbody",
         {},
         clock("First response", t.response_due, t.first_response_at, "answered", open),
-        clock("Resolution", t.close_due, t.resolved_at, "resolved", open),
+        clock("Resolution", resolutionDue, t.resolved_at, "resolved", open),
       ),
     );
   }
