@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from mcp import Client
 from mcp.types import CallToolResult, TextResourceContents
 from playwright.async_api import Browser, FrameLocator, Page, Route, async_playwright
 
@@ -85,36 +86,45 @@ class AppPage:
         assert self.console_errors == [], f"console errors: {self.console_errors}"
 
 
-async def app_html(rig: McpRig, tool: str) -> str:
+async def app_html(client: Client, tool: str) -> str:
     """The app a tool declares, read the way a host reads it: tools/list, then resources/read."""
-    listed = await rig.client.list_tools()
+    listed = await client.list_tools()
     meta = next(t.meta for t in listed.tools if t.name == tool)
     assert meta is not None, f"{tool} declares no app"
     uri = meta["ui"]["resourceUri"]
     assert meta["ui/resourceUri"] == uri
-    read = await rig.client.read_resource(uri)
+    read = await client.read_resource(uri)
     (content,) = read.contents
     assert isinstance(content, TextResourceContents)
     assert content.mime_type == "text/html;profile=mcp-app"
     return content.text
 
 
-def host_page() -> str:
-    return f"<!DOCTYPE html><html><body><script>{HOST_BUNDLE.read_text()}</script></body></html>"
-
-
-def wire(result: CallToolResult) -> dict[str, Any]:
+async def call(client: Client, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """A tool called as a host calls it; the CallToolResult as it travels."""
+    result = await client.call_tool(name, arguments)
+    assert isinstance(result, CallToolResult)
     dumped: dict[str, Any] = result.model_dump(mode="json", by_alias=True, exclude_none=True)
     return dumped
 
 
+def host_page() -> str:
+    return f"<!DOCTYPE html><html><body><script>{HOST_BUNDLE.read_text()}</script></body></html>"
+
+
 @asynccontextmanager
 async def open_app(
-    browser: Browser, rig: McpRig, tool: str, arguments: dict[str, Any], theme: Theme = "light"
+    browser: Browser,
+    rig: McpRig | Client,
+    tool: str,
+    arguments: dict[str, Any],
+    theme: Theme = "light",
 ) -> AsyncIterator[AppPage]:
-    """The tool called for real, and its app shown with that result, as a host would."""
-    html = await app_html(rig, tool)
-    result = await rig.call(tool, **arguments)
+    """The tool called for real through `rig`'s client (or a client of its own, e.g. one
+    holding a token), and its app shown with that result, as a host would."""
+    client = rig.client if isinstance(rig, McpRig) else rig
+    html = await app_html(client, tool)
+    result = await call(client, tool, arguments)
     context = await browser.new_context(viewport={"width": WIDTH + 40, "height": 900})
     await context.clock.set_fixed_time(NOW)  # the sandbox's "now", so SLA clocks are stable
     page = await context.new_page()
@@ -129,7 +139,7 @@ async def open_app(
 
     async def call_server_tool(name: str, args: dict[str, Any]) -> dict[str, Any]:
         shown.tool_calls.append((name, args))
-        return wire(await rig.call(name, **args))
+        return await call(client, name, args)
 
     await context.route("**/*", route)
     page.on("console", lambda m: shown.console_errors.append(m.text) if m.type == "error" else None)
@@ -141,7 +151,7 @@ async def open_app(
         {
             "html": html,
             "args": arguments,
-            "result": wire(result),
+            "result": result,
             "theme": theme,
             "variables": HOST_VARIABLES[theme],
             "width": WIDTH,

@@ -1,9 +1,14 @@
 """The ticket card (get_ticket's app) in headless Chromium through the reference host."""
 
+from pathlib import Path
+
 import pytest
 from playwright.async_api import Browser, expect
 
+from atera_mcp.auth.tokens import TokenFile
 from tests.apps.browser_rig import HOST_VARIABLES, AppPage, open_app
+from tests.harness import NOW, TECHNICIANS, settings
+from tests.server.http_rig import http_rig
 from tests.server.mcp_rig import McpRig, mcp_rig
 
 pytestmark = pytest.mark.anyio
@@ -143,6 +148,28 @@ async def test_in_read_only_mode_the_server_refuses_a_move_from_the_card(browser
                 "Unknown tool: update_ticket"
             )
             assert all(r.request.method == "GET" for r in rig.recorder.records)
+
+
+async def test_a_move_from_the_card_is_refused_to_a_token_without_update_ticket(
+    browser: Browser, tmp_path: Path
+) -> None:
+    path = tmp_path / "tokens.json"
+    token, _ = TokenFile(path).add(
+        technician_id=TECHNICIANS[0].id, name="", read_only=False, tools=("get_ticket",), now=NOW
+    )
+    async with (
+        http_rig(settings(tokens_file=path)) as rig,
+        rig.client(token) as client,
+        open_app(browser, client, "get_ticket", {"ticket_id": 253}) as shown,
+    ):
+        assert await shown_moves(shown) == MOVES["Open"]
+        await shown.app.locator("button.move[data-status=Resolved]").click()
+        await shown.app.locator("button.confirm-yes").click()
+        await expect(shown.app.locator(".notice.error")).to_contain_text(
+            "Unknown tool: update_ticket"
+        )
+        assert all(r.request.method == "GET" for r in rig.recorder.records)
+        shown.assert_clean()
 
 
 async def test_a_reply_needs_an_explicit_audience_and_a_confirmation(browser: Browser) -> None:
