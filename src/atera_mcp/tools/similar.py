@@ -5,7 +5,9 @@ not hold who wrote each comment or whether it was internal, nor the time logged,
 tickets it returns (at most 10) it reads, at once, each one's comment thread (the resolution:
 the last technician comment up to the time it was resolved) and its work-hour totals (time
 logged): two requests a hit. Resolved time, time to resolve and the technician come from the
-index.
+index. The threads read are not written to the index: that would be a write a hit (a
+transaction each on PostgreSQL, one at a time on the index's worker) for threads of finished
+tickets that search rarely needs.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from atera_mcp.index.similar import (
     similar,
     source_text,
 )
-from atera_mcp.tools.common import load_ticket, record_thread
+from atera_mcp.tools.common import load_ticket
 from atera_mcp.tools.concurrency import gather
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.params import AteraId
@@ -125,7 +127,6 @@ async def _details(ctx: ToolContext, hit: SimilarHit) -> SimilarTicket | None:
         return None
     assert thread is not None
     assert time is not None
-    await record_thread(ctx, ticket_id, thread)  # as every live read: the index learns it
     fix = resolution_of(thread.items, view.resolved_at)
     totals = time_totals(time)
     resolved_by = view.technician
