@@ -24,8 +24,9 @@ INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?][^}]*)?\}")
 
 
 def config_reads() -> set[str]:
-    """The ATERA_* variables Settings.from_env reads."""
-    source = (ROOT / "src" / "atera_mcp" / "config.py").read_text("utf-8")
+    """The ATERA_* variables Settings.from_env reads (config.py and its config_*.py parts)."""
+    package = ROOT / "src" / "atera_mcp"
+    source = "".join(p.read_text("utf-8") for p in sorted(package.glob("config*.py")))
     return set(re.findall(r"[\"'](ATERA_[A-Z_]+)[\"']", source))
 
 
