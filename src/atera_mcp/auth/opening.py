@@ -3,9 +3,10 @@ are required for good, without a restart (a deleted file keeps its last tokens, 
 
 Such a server is built with the SDK's bearer-token check on from the start, so that the switch
 is only a flag. While the file has never existed, `OpenUntilTokens` (ASGI middleware, in front
-of the SDK's) gives a request without an `Authorization` header this process's own pass, a
-random value that never leaves the process; the verifier accepts that pass only while the file
-has not appeared, as a caller-less token: the configured technician acts, as on an open server.
+of the SDK's) puts this process's own pass in every request's `Authorization` header (in place
+of whatever was sent: the server is open), a random value that never leaves the process; the
+verifier accepts that pass only while the file has not appeared, as a caller-less token: the
+configured technician acts, as on an open server.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class Opening:
 
 
 class OpenUntilTokens:
-    """Gives a request without credentials the pass while the server is open."""
+    """Gives every request the pass while the server is open."""
 
     def __init__(self, app: ASGIApp, opening: Opening) -> None:
         self.app = app
