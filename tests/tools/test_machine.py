@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from atera_mcp.sandbox import TicketOrder, sandbox_state
 from atera_mcp.sandbox.records import Alert, Ticket
 from atera_mcp.sandbox.store import SandboxStore
+from atera_mcp.tools.machine import title_words
 from atera_mcp.tools.monitoring import ALERTS_FRESH
 from atera_mcp.tools.ticket_read import get_ticket
 from tests.contract.openapi_check import assert_contract
@@ -148,7 +149,9 @@ async def test_the_users_open_tickets_and_the_customers_on_the_same_words_come_f
     ticket = next(
         t
         for t in sorted(store.tickets.values(), key=lambda t: t.id)
-        if len(open_tickets_of(store, t)) >= 2 and t.status not in DONE
+        if len(open_tickets_of(store, t)) >= 2
+        and t.status not in DONE
+        and len(title_words(t.title)) >= 2
     )
     colleague = next(
         c.id
@@ -156,6 +159,7 @@ async def test_the_users_open_tickets_and_the_customers_on_the_same_words_come_f
         if c.customer_id == ticket.customer_id and c.id != ticket.end_user_id
     )
     outage = _open_ticket(store, ticket, colleague, f"Outage: {ticket.title}")
+    partial = _open_ticket(store, ticket, colleague, f"{min(title_words(ticket.title))} quibble")
     unrelated = _open_ticket(store, ticket, colleague, "Zebra firmware quibble")
     elsewhere = next(c.id for c in store.contacts.values() if c.customer_id != ticket.customer_id)
     other_customer = _open_ticket(store, ticket, elsewhere, ticket.title)
@@ -166,7 +170,7 @@ async def test_the_users_open_tickets_and_the_customers_on_the_same_words_come_f
     assert context is not None
     assert [t.ticket_id for t in context.end_user_open_tickets] == open_tickets_of(store, ticket)
     related = [t.ticket_id for t in context.related_open_tickets]
-    assert outage in related
+    assert related.index(outage) < related.index(partial)  # more words shared first
     assert ticket.id not in related
     assert unrelated not in related
     assert other_customer not in related

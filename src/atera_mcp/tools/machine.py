@@ -21,8 +21,8 @@ from atera_mcp.domain.views import TicketHit
 from atera_mcp.domain.wire import TicketDto
 from atera_mcp.domain.wire_monitoring import AgentDto, AlertDto
 from atera_mcp.index.backend import IndexBackend
-from atera_mcp.index.fts import Term, TextQuery, tokens
-from atera_mcp.index.query import TicketQuery, search
+from atera_mcp.index.fts import tokens
+from atera_mcp.index.query import Hit, TicketQuery, search
 from atera_mcp.tools.concurrency import gather
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.monitoring import Snapshot
@@ -30,7 +30,7 @@ from atera_mcp.tools.search_index import done_statuses, ticket_hit
 
 OWN_LIMIT = 10
 RELATED_LIMIT = 5
-MAX_WORDS = 8
+MAX_CANDIDATES = 2_000  # a customer's open tickets compared by title, newest first
 # Words too common in ticket titles to say two tickets are about the same thing.
 _COMMON = frozenset(
     {
@@ -42,13 +42,17 @@ _COMMON = frozenset(
 )
 
 
-def title_words(title: str | None) -> TextQuery | None:
-    """The title's distinctive words, any of which may match (ranked by relevance)."""
-    words = [w for w in tokens(title or "") if len(w) >= 3 and w not in _COMMON]
-    unique = list(dict.fromkeys(words))[:MAX_WORDS]
-    if not unique:
-        return None
-    return TextQuery(terms=tuple(Term((w,)) for w in unique), any_term=True)
+def title_words(title: str | None) -> frozenset[str]:
+    """A title's distinctive words, as the index's tokenizer splits them."""
+    return frozenset(w for w in tokens(title or "") if len(w) >= 3 and w not in _COMMON)
+
+
+def same_words(hits: list[Hit], words: frozenset[str], ticket_id: int) -> list[TicketHit]:
+    """The hits whose titles share words with `words`: most shared first, then newest."""
+    scored = [(len(words & title_words(h.row["title"])), h) for h in hits]
+    kept = [(n, h) for n, h in scored if n and h.row["id"] != ticket_id]
+    kept.sort(key=lambda pair: (-pair[0], -(pair[1].row["created"] or 0), -pair[1].row["id"]))
+    return [ticket_hit(h) for _, h in kept[:RELATED_LIMIT]]
 
 
 async def ticket_context(ctx: ToolContext, ticket: TicketDto) -> TicketContext:
@@ -95,6 +99,7 @@ async def _open_tickets(
     base = TicketQuery(open_only=True, now=now.timestamp(), done_statuses=done_statuses(ctx))
     email = (ticket.end_user_email or "").strip().casefold() or None
     words = title_words(ticket.ticket_title)
+    ticket_id = ticket.ticket_id
 
     def read(store: IndexBackend) -> tuple[list[TicketHit], list[TicketHit]]:
         mine: list[TicketHit] = []
@@ -102,9 +107,11 @@ async def _open_tickets(
         if email is not None:
             own = replace(base, end_user_email=email)
             mine = [ticket_hit(h) for h in search(store, own, limit=OWN_LIMIT + 1).hits]
-        if words is not None and ticket.customer_id is not None:
-            alike = replace(base, match=words, customer_ids=(ticket.customer_id,), sort="relevance")
-            related = [ticket_hit(h) for h in search(store, alike, limit=RELATED_LIMIT + 1).hits]
+        if words and ticket.customer_id is not None:
+            # A customer has few open tickets: comparing their titles here is exact and far
+            # cheaper than ranking the whole account's text matches.
+            theirs = replace(base, customer_ids=(ticket.customer_id,))
+            related = same_words(search(store, theirs, limit=MAX_CANDIDATES).hits, words, ticket_id)
         return mine, related
 
     try:
@@ -114,5 +121,4 @@ async def _open_tickets(
     state = await index.state()
     note = None if state.phase == "ready" else "The ticket index is still being built."
     others = [h for h in mine if h.ticket_id != ticket.ticket_id][:OWN_LIMIT]
-    alike = [h for h in related if h.ticket_id != ticket.ticket_id][:RELATED_LIMIT]
-    return others, alike, note
+    return others, related, note
