@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 
 .PHONY: install services lint typecheck test run sandbox demo bench bench-index bench-faults bench-fuzz \
-	bench-load bench-budget bench-replicas bench-tokens bench-similar check-deploy spec clean
+	bench-load bench-budget bench-replicas bench-tokens bench-similar bench-startup check-deploy \
+	spec clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +79,11 @@ bench-budget: install  # the rate budget's two classes against the sandbox's lim
 bench-tokens: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	PYTHONPATH=. $(BIN)/python bench/bench_tokens.py
+
+# Cold start to tools/list over stdio, atera-mcp against a bare MCPServer with the same tools,
+# 3 runs each side by side (goal: x1.3 at most; ~30 s).
+bench-startup: install
+	$(BIN)/python bench/bench_startup.py
 
 # Three replica processes sharing Redis and PostgreSQL, 20 sessions, one replica SIGKILLed
 # mid-run (~6 min: the first sync of 50,000 tickets waits out its budget). ARGS=--no-shared

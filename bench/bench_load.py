@@ -30,7 +30,7 @@ from mcp.types import CallToolResult
 from pydantic import SecretStr
 from tests.ports import free_port, serving
 
-from atera_mcp.auth import http_access
+from atera_mcp.auth.access import http_access
 from atera_mcp.auth.tokens import TokenFile
 from atera_mcp.config import Settings
 from atera_mcp.domain.directory import Technician

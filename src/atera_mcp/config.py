@@ -15,7 +15,6 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
-from redis.connection import parse_url
 
 from atera_mcp.config_oauth import OAuthSettings, oauth_from_env
 from atera_mcp.domain.directory import Technician
@@ -237,6 +236,8 @@ def _redis_url(env: Mapping[str, str]) -> SecretStr | None:
     (a '/' in the password makes what precedes it the port)."""
     url = _service_url(env, "ATERA_REDIS_URL", ("redis", "rediss", "unix"))
     if url is not None:
+        from redis.connection import parse_url  # redis-py only when Redis is configured
+
         try:
             parse_url(url.get_secret_value())  # type: ignore[no-untyped-call]  # redis-py: untyped
         except ValueError:

@@ -25,12 +25,12 @@ from atera_mcp.index.backend import SchemaMismatch, SyncState
 from atera_mcp.index.postgres import PostgresStore
 from atera_mcp.index.service import (
     LEASE_SECONDS,
-    OPEN_FAILURES,
     IndexBusy,
     Location,
     TicketIndex,
     describe,
     index_location,
+    open_failures,
     open_store,
 )
 from atera_mcp.index.store import IndexStore
@@ -191,7 +191,7 @@ def status(env: Mapping[str, str], *, out: TextIO | None = None) -> int:
             "`atera-mcp index sync`).\n"
         )
         return 1
-    except OPEN_FAILURES as exc:
+    except open_failures(where) as exc:
         out.write(f"The index at {place} cannot be read: {exc}.\n")
         return 1
     try:

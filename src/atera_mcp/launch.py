@@ -24,7 +24,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx
 import uvicorn
@@ -34,20 +34,18 @@ from pydantic import SecretStr
 from starlette.applications import Starlette
 from uvicorn.config import LOGGING_CONFIG
 
-from atera_mcp.auth import HttpAccess, http_access
 from atera_mcp.config import Settings
 from atera_mcp.domain.directory import Technician
 from atera_mcp.errors import ConfigError
 from atera_mcp.ops import configure_logging
-from atera_mcp.sandbox import (
-    SANDBOX_TECHNICIANS,
-    SandboxConfig,
-    TicketOrder,
-    create_app,
-    sandbox_transport,
-)
 from atera_mcp.server import build_server
 from atera_mcp.tools.context import ToolContext
+
+# The sandbox, and the HTTP server's access rules (OAuth: PyJWT), are imported when used: a
+# stdio server on a real account starts without either.
+if TYPE_CHECKING:
+    from atera_mcp.auth.access import HttpAccess
+    from atera_mcp.sandbox import TicketOrder
 
 SANDBOX_BASE_URL = "https://sandbox.atera.invalid/api/v3"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -67,6 +65,8 @@ def sandbox_settings(
     base: Settings, *, tickets: int, seed: int, order: TicketOrder = "newest"
 ) -> tuple[Settings, httpx.AsyncBaseTransport]:
     """Settings and an in-process transport for a freshly seeded sandbox account."""
+    from atera_mcp.sandbox import SANDBOX_TECHNICIANS, SandboxConfig, create_app, sandbox_transport
+
     key = secrets.token_urlsafe(24)
     config = SandboxConfig(tickets=tickets, seed=seed, api_key=key, rpm=0, order=order)
     app = create_app(config)
@@ -177,6 +177,13 @@ def http_app(
     return access.guard(app) if access is not None else app
 
 
+def stdio_server(
+    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+) -> MCPServer[ToolContext]:
+    """The server a stdio run serves: no /metrics there, so no Prometheus instruments."""
+    return build_server(settings, transport=transport, metrics=False)
+
+
 def serve(
     *,
     env: Mapping[str, str],
@@ -215,8 +222,10 @@ def serve(
             f"\n  {tickets} tickets, seed {seed}. Set ATERA_API_KEY to serve your account.\n{rule}"
         )
     if transport == "stdio":
-        build_server(settings, transport=http_transport).run("stdio")
+        stdio_server(settings, http_transport).run("stdio")
         return
+    from atera_mcp.auth.access import http_access
+
     url = f"http://{'[::1]' if host == '::1' else host}:{port}/mcp"
     access = http_access(settings, local_url=url.removesuffix("/mcp"))
     check_exposure(host, settings, access, allow_unauthenticated=allow_unauthenticated)

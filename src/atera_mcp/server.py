@@ -20,7 +20,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx
@@ -33,22 +33,27 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 from atera_mcp import __version__
 from atera_mcp.apps import apps_extension, tool_meta
-from atera_mcp.auth import AuditLog, Caller, CallerToolFilter, HttpAccess, current_caller
+from atera_mcp.auth import AuditLog, Caller, CallerToolFilter, current_caller
 from atera_mcp.client import AteraClient, Budget
 from atera_mcp.config import Settings
 from atera_mcp.errors import AteraMcpError, ConfigError
 from atera_mcp.guidance import register_guidance
-from atera_mcp.index.service import OPEN_FAILURES, TicketIndex, describe, index_location
-from atera_mcp.ops import Operations, Outcome
+from atera_mcp.index.service import TicketIndex, describe, index_location, open_failures
+from atera_mcp.ops import Operations
 from atera_mcp.schema import simplify_input_schema, slim_output_schema
 from atera_mcp.shared.file_budget import FileBudget
-from atera_mcp.shared.redis_budget import RedisBudget
-from atera_mcp.shared.redis_link import SharedRedis
-from atera_mcp.shared.redis_locks import RedisLocks
 from atera_mcp.tools import TOOLS, ToolSpec, tool_names
 from atera_mcp.tools.concurrency import KeyedLocks
 from atera_mcp.tools.context import ToolContext, calling_technician, utc_now
 from atera_mcp.tools.progress import reporting_to
+
+# What only a configured feature needs is imported when it is on: OAuth (PyJWT) by the HTTP
+# server's access rules, redis-py with ATERA_REDIS_URL, prometheus_client where /metrics is
+# served, psycopg with ATERA_DATABASE_URL (index/service.py). A plain stdio start loads none.
+if TYPE_CHECKING:
+    from atera_mcp.auth.access import HttpAccess
+    from atera_mcp.ops.metrics import Outcome
+    from atera_mcp.shared.redis_link import SharedRedis
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +217,7 @@ async def _open_index(
         return None
     try:
         return await TicketIndex.open(where, atera, clock=clock, refresh=settings.index_refresh)
-    except OPEN_FAILURES as exc:
+    except open_failures(where) as exc:
         log.warning(
             "The ticket index at %s cannot be opened (%s); searching Atera instead.",
             describe(where),
@@ -228,6 +233,8 @@ async def _shared_redis(settings: Settings) -> AsyncIterator[SharedRedis | None]
     if settings.redis_url is None:
         yield None
         return
+    from atera_mcp.shared.redis_link import SharedRedis
+
     shared = SharedRedis.from_url(
         settings.redis_url.get_secret_value(), settings.account_fingerprint
     )
@@ -245,9 +252,11 @@ def build_server(
     clock: Callable[[], datetime] = utc_now,
     rate_budget: Budget | None = None,
     access: HttpAccess | None = None,
+    metrics: bool = True,
 ) -> MCPServer[ToolContext]:
     """The MCP server for `settings`. Tests and the sandbox pass an httpx transport; the shared
-    HTTP server passes `access` (who may call it, see auth/)."""
+    HTTP server passes `access` (who may call it, see auth/). `metrics=False` (stdio, where
+    nothing can scrape them) keeps no Prometheus instruments and serves no /metrics."""
     if settings.api_key is None:
         raise ConfigError(
             "ATERA_API_KEY is not set. Set it to your Atera API key, or run "
@@ -258,7 +267,7 @@ def build_server(
     if settings.audit_log is not None:
         audit = AuditLog(settings.audit_log, clock, settings.technician_id)
     specs = select_tools(settings)
-    ops = Operations(settings, clock)
+    ops = Operations(settings, clock, metrics=metrics)
     tools: list[Tool] = [AteraTool.from_spec(spec, audit, ops) for spec in specs]
 
     @asynccontextmanager
@@ -266,15 +275,17 @@ def build_server(
         async with _shared_redis(settings) as shared:
             budget = rate_budget
             on_file: FileBudget | None = None
-            if budget is None and settings.rpm > 0:
-                if shared is not None:
+            locks = KeyedLocks()
+            if shared is not None:
+                from atera_mcp.shared.redis_budget import RedisBudget
+                from atera_mcp.shared.redis_locks import RedisLocks
+
+                if budget is None and settings.rpm > 0:
                     budget = RedisBudget(shared, settings.rpm, settings.sync_rpm)
-                elif settings.budget_path is not None:
-                    # Other processes on this machine (the desktop app, the IDE) share it.
-                    budget = on_file = FileBudget(
-                        settings.budget_path, settings.rpm, settings.sync_rpm
-                    )
-            locks = KeyedLocks(RedisLocks(shared) if shared is not None else None)
+                locks = KeyedLocks(RedisLocks(shared))
+            elif budget is None and settings.rpm > 0 and settings.budget_path is not None:
+                # Other processes on this machine (the desktop app, the IDE) share it.
+                budget = on_file = FileBudget(settings.budget_path, settings.rpm, settings.sync_rpm)
             try:
                 async with _serving(budget, locks, shared) as ctx:
                     yield ctx

@@ -14,7 +14,7 @@ import httpx
 import httpx2
 from starlette.applications import Starlette
 
-from atera_mcp.auth import http_access
+from atera_mcp.auth.access import http_access
 from atera_mcp.client import RateBudget
 from atera_mcp.config import Settings
 from atera_mcp.launch import http_app

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 
 from atera_mcp.auth.tokens import TokenFile
 from atera_mcp.client import RateBudget
-from atera_mcp.ops import route_template
+from atera_mcp.ops.metrics import route_template
 from atera_mcp.sandbox import sandbox_transport
 from tests.harness import API_KEY, NOW, sandbox_app, settings
 from tests.index.helpers import Clock

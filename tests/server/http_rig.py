@@ -14,7 +14,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from starlette.applications import Starlette
 
-from atera_mcp.auth import http_access
+from atera_mcp.auth.access import http_access
 from atera_mcp.config import Settings
 from atera_mcp.launch import http_app
 from atera_mcp.server import build_server

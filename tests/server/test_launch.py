@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from atera_mcp.auth import http_access
+from atera_mcp.auth.access import http_access
 from atera_mcp.auth.tokens import TokenFile
 from atera_mcp.errors import ConfigError
 from atera_mcp.launch import check_exposure

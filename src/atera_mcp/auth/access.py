@@ -9,20 +9,19 @@ The SDK answers a request without a valid token with 401 and a `WWW-Authenticate
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from starlette.applications import Starlette
-from starlette.requests import HTTPConnection
-from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from atera_mcp.auth.jwks import JwksCache
-from atera_mcp.auth.oauth import OAuthVerifier, Refusal
 from atera_mcp.auth.opening import Opening, OpenUntilTokens
 from atera_mcp.auth.tokens import TOKEN_PREFIX, BearerTokenVerifier, TokenFile
 from atera_mcp.config import Settings
+
+if TYPE_CHECKING:  # PyJWT and the JWKS client are imported only when OAuth is configured
+    from atera_mcp.auth.oauth import OAuthVerifier
 
 
 class Verifiers:
@@ -64,6 +63,8 @@ class HttpAccess:
         """Add the gates: 403 with the reason for a known-but-unmapped person; the pass for
         requests while the server is still open."""
         if self.verifier.oauth is not None:
+            from atera_mcp.auth.oauth import RefuseStrangers
+
             app.add_middleware(RefuseStrangers, oauth=self.verifier.oauth)
         if self.verifier.opening is not None:
             app.add_middleware(OpenUntilTokens, opening=self.verifier.opening)
@@ -88,6 +89,9 @@ def http_access(
         parts.append(f"bearer tokens from {settings.tokens_file} ({active})")
     oauth = None
     if settings.oauth is not None:
+        from atera_mcp.auth.jwks import JwksCache
+        from atera_mcp.auth.oauth import OAuthVerifier
+
         keys = JwksCache(settings.oauth.jwks_url, transport=jwks_transport)
         oauth = OAuthVerifier(settings.oauth, settings.technicians, keys)
         parts.append(f"OAuth access tokens from {settings.oauth.issuer}")
@@ -102,28 +106,3 @@ def http_access(
         validate_token_resource=False,
     )
     return HttpAccess(Verifiers(tokens, oauth, opening), auth, "; ".join(parts))
-
-
-class RefuseStrangers:
-    """403 with a reason for a valid identity-provider token whose holder is not a technician.
-
-    The SDK can only say 401 "Authentication required", which sends an OAuth client to log in
-    again with the same account. This runs before the SDK's own check (and so verifies such a
-    token twice; signature checks cost microseconds).
-    """
-
-    def __init__(self, app: ASGIApp, oauth: OAuthVerifier) -> None:
-        self.app = app
-        self.oauth = oauth
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            header = HTTPConnection(scope).headers.get("authorization", "")
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() == "bearer" and token and not token.startswith(TOKEN_PREFIX):
-                checked = await self.oauth.check(token.strip())
-                if isinstance(checked, Refusal):
-                    body = {"error": "access_denied", "error_description": checked.reason}
-                    await JSONResponse(body, status_code=403)(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)

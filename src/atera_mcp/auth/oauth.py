@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
+from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from atera_mcp.auth.identity import Caller, CallerToken
 from atera_mcp.auth.jwks import JwksCache
+from atera_mcp.auth.tokens import TOKEN_PREFIX
 from atera_mcp.config_oauth import USER_EDITABLE_EMAIL, OAuthSettings
 from atera_mcp.domain.directory import Technician
 
@@ -162,3 +166,28 @@ def _scopes(claims: dict[str, Any]) -> list[str]:
 def _verified(value: object) -> bool:
     """`email_verified` as providers send it: a JSON true (some send the string "true")."""
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+class RefuseStrangers:
+    """403 with a reason for a valid identity-provider token whose holder is not a technician.
+
+    The SDK can only say 401 "Authentication required", which sends an OAuth client to log in
+    again with the same account. This runs before the SDK's own check (and so verifies such a
+    token twice; signature checks cost microseconds).
+    """
+
+    def __init__(self, app: ASGIApp, oauth: OAuthVerifier) -> None:
+        self.app = app
+        self.oauth = oauth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            header = HTTPConnection(scope).headers.get("authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() == "bearer" and token and not token.startswith(TOKEN_PREFIX):
+                checked = await self.oauth.check(token.strip())
+                if isinstance(checked, Refusal):
+                    body = {"error": "access_denied", "error_description": checked.reason}
+                    await JSONResponse(body, status_code=403)(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

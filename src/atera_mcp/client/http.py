@@ -44,6 +44,24 @@ Params = Mapping[str, str | int | bool | None]
 USER_AGENT = f"atera-mcp/{__version__}"
 
 
+class OnFirstRequest(httpx.AsyncBaseTransport):
+    """httpx's default transport, built when the first request goes out. Its TLS context reads
+    the CA bundle from disk, a tenth of a second that a stdio start (up to tools/list) need
+    not wait for; the settings are httpx's defaults, as when AsyncClient builds it itself."""
+
+    def __init__(self) -> None:
+        self._transport: httpx.AsyncHTTPTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._transport is None:
+            self._transport = httpx.AsyncHTTPTransport()
+        return await self._transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self._transport is not None:
+            await self._transport.aclose()
+
+
 class HttpCore:
     """Owns the `httpx.AsyncClient` and sends requests through the retry loop."""
 
@@ -76,7 +94,7 @@ class HttpCore:
             auth=auth,
             headers={"Accept": "application/json", "User-Agent": USER_AGENT},
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
-            transport=transport,
+            transport=transport if transport is not None else OnFirstRequest(),
             follow_redirects=False,
         )
 

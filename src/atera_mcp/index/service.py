@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, TypeAlias, TypedDict, TypeVar, Unpack
 
 import anyio
 
@@ -21,8 +21,6 @@ from atera_mcp.config import Settings
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
 from atera_mcp.errors import AteraError
 from atera_mcp.index.backend import IndexBackend, Observation, SyncState
-from atera_mcp.index.pg_schema import schema_for
-from atera_mcp.index.postgres import PostgresStore, PostgresTarget
 from atera_mcp.index.store import IndexStore
 from atera_mcp.index.sync import OVERLAP, SyncEngine, percent_synced
 from atera_mcp.index.upkeep import Upkeep
@@ -39,7 +37,10 @@ BACKFILL_BATCH = 20
 RETRY_AFTER_FAILURE = 60.0  # seconds before background work retries after Atera failed
 
 
-Location = Path | PostgresTarget  # an SQLite file, or a schema on PostgreSQL
+if TYPE_CHECKING:  # psycopg is imported only when a database is configured (see below)
+    from atera_mcp.index.postgres import PostgresTarget
+
+Location: TypeAlias = "Path | PostgresTarget"  # an SQLite file, or a schema on PostgreSQL
 
 
 def utc_now() -> datetime:
@@ -52,6 +53,11 @@ def index_location(settings: Settings) -> Location | None:
     if settings.index_path is None:
         return None
     if settings.database_url is not None:
+        # The PostgreSQL engine, and psycopg with it, only when a database is configured: a
+        # server on its SQLite file does not pay a third of a second for it at every start.
+        from atera_mcp.index.pg_schema import schema_for
+        from atera_mcp.index.postgres import PostgresTarget
+
         url = settings.database_url.get_secret_value()
         return PostgresTarget(url, schema_for(settings.account_fingerprint))
     return settings.index_path
@@ -60,25 +66,29 @@ def index_location(settings: Settings) -> Location | None:
 def describe(where: Location) -> str:
     """The index's place for messages: the file, or the schema (never the database URL,
     which may hold a password)."""
-    if isinstance(where, PostgresTarget):
-        return f"PostgreSQL schema {where.schema}"
-    return str(where)
+    if isinstance(where, Path):
+        return str(where)
+    return f"PostgreSQL schema {where.schema}"
 
 
-# What opening an index may fail with: the file or the database cannot be reached or read.
-OPEN_FAILURES: tuple[type[Exception], ...] = (
-    OSError,
-    *IndexStore.failures,
-    *PostgresStore.failures,
-)
+def open_failures(where: Location) -> tuple[type[Exception], ...]:
+    """What opening the index at `where` may fail with: the file or the database cannot be
+    reached or read."""
+    if isinstance(where, Path):
+        return (OSError, *IndexStore.failures)
+    from atera_mcp.index.postgres import PostgresStore
+
+    return (OSError, *PostgresStore.failures)
 
 
 def open_store(where: Location, *, read_only: bool = False) -> IndexBackend:
     """Open (or create) the index at `where` (blocking). `read_only` opens an existing one
     as it is (`index status`): SchemaMismatch when there is none or of another version."""
-    if isinstance(where, PostgresTarget):
-        return PostgresStore.open(where.url, where.schema, read_only=read_only)
-    return IndexStore.open(where, read_only=read_only)
+    if isinstance(where, Path):
+        return IndexStore.open(where, read_only=read_only)
+    from atera_mcp.index.postgres import PostgresStore
+
+    return PostgresStore.open(where.url, where.schema, read_only=read_only)
 
 
 class IndexBusy(Exception):

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import anyio
 
@@ -32,7 +32,9 @@ from atera_mcp.client import AteraClient, RequestClass, background_requests
 from atera_mcp.config import Settings
 from atera_mcp.errors import AteraError
 from atera_mcp.ops.stores import PING_EVERY, Check, Throttled, ping_postgres, ping_redis
-from atera_mcp.shared.redis_link import SharedRedis
+
+if TYPE_CHECKING:  # redis-py only on a server configured with Redis
+    from atera_mcp.shared.redis_link import SharedRedis
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 
 from atera_mcp.client import RequestClass
 
@@ -32,6 +39,8 @@ def route_template(path: str) -> str:
 
 class Metrics:
     """The server's instruments; `on_response` and `on_budget_wait` make it a ClientObserver."""
+
+    content_type = CONTENT_TYPE_LATEST  # of `render()`
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()

@@ -4,6 +4,10 @@ The routes (`/healthz`, `/readyz`, `/metrics`) are the SDK's custom routes: serv
 `/mcp` by `streamable_http_app`, outside its bearer-auth check (load balancers and Prometheus
 call them without a token), while `/mcp` keeps it. They show counts, timings and check
 results: never a ticket, a customer, an id or a credential.
+
+Metrics exist only where something can scrape them: `build_server(metrics=False)` (stdio) keeps
+no instruments, serves no /metrics and never imports prometheus_client; readiness does not
+depend on them.
 """
 
 from __future__ import annotations
@@ -11,18 +15,19 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import MCPServer
-from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from atera_mcp.client import AteraClient, RequestClass
 from atera_mcp.config import Settings
 from atera_mcp.ops.health import Clock, IndexView, Pulse, Readiness
-from atera_mcp.ops.metrics import Metrics, Outcome
-from atera_mcp.shared.redis_link import SharedRedis
+
+if TYPE_CHECKING:
+    from atera_mcp.ops.metrics import Metrics, Outcome
+    from atera_mcp.shared.redis_link import SharedRedis
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -31,20 +36,26 @@ class Operations:
     """Built by `build_server`; the client reports to it (it is a ClientObserver), the
     lifespan attaches the live client and index with `serving`, and tool calls are timed."""
 
-    def __init__(self, settings: Settings, clock: Clock) -> None:
+    def __init__(self, settings: Settings, clock: Clock, *, metrics: bool = True) -> None:
         self.clock = clock
-        self.metrics = Metrics()
+        self.metrics: Metrics | None = None
+        if metrics:
+            from atera_mcp.ops.metrics import Metrics  # prometheus_client: only when scraped
+
+            self.metrics = Metrics()
         self.pulse = Pulse(clock)
         self.readiness = Readiness(settings, clock, self.pulse)
 
     # -- ClientObserver ---------------------------------------------------------------------
 
     def on_response(self, method: str, path: str, status: int | None, attempt: int) -> None:
-        self.metrics.on_response(method, path, status, attempt)
+        if self.metrics is not None:
+            self.metrics.on_response(method, path, status, attempt)
         self.pulse.on_response(method, path, status, attempt)
 
     def on_budget_wait(self, request_class: RequestClass, seconds: float) -> None:
-        self.metrics.on_budget_wait(request_class, seconds)
+        if self.metrics is not None:
+            self.metrics.on_budget_wait(request_class, seconds)
 
     # -- what the server calls --------------------------------------------------------------
 
@@ -61,15 +72,16 @@ class Operations:
 
     def tool_call(self, tool: str, outcome: Outcome, started: float) -> None:
         """A tool call that began at `time.perf_counter()` == `started` ended with `outcome`."""
-        self.metrics.tool_call(tool, outcome, time.perf_counter() - started)
+        if self.metrics is not None:
+            self.metrics.tool_call(tool, outcome, time.perf_counter() - started)
 
     def install(self, server: MCPServer[Any]) -> None:
-        """Add the three routes to `server`'s HTTP app (no effect under stdio)."""
-        for path, endpoint in (
-            ("/healthz", self.healthz),
-            ("/readyz", self.readyz),
-            ("/metrics", self.scrape),
-        ):
+        """Add the routes to `server`'s HTTP app (no effect under stdio): /metrics only when
+        there are metrics."""
+        routes = [("/healthz", self.healthz), ("/readyz", self.readyz)]
+        if self.metrics is not None:
+            routes.append(("/metrics", self.scrape))
+        for path, endpoint in routes:
             server.custom_route(path, methods=["GET"], include_in_schema=False)(endpoint)
 
     # -- the routes -------------------------------------------------------------------------
@@ -85,10 +97,13 @@ class Operations:
 
     async def scrape(self, request: Request) -> Response:
         """Prometheus' text format; the index lag is read now, at scrape time."""
+        metrics = self.metrics
+        if metrics is None:  # not installed without metrics; answered as a missing route
+            return Response(status_code=404)
         lag: float | None = None
         index = self.readiness.index
         if index is not None:
             read = await self.readiness.read_index(index)  # a failure: the lag is unknown (NaN)
             lag = None if isinstance(read, str) else read[0]
-        self.metrics.index_lag.set(float("nan") if lag is None else lag)
-        return Response(self.metrics.render(), media_type=CONTENT_TYPE_LATEST, headers=NO_STORE)
+        metrics.index_lag.set(float("nan") if lag is None else lag)
+        return Response(metrics.render(), media_type=metrics.content_type, headers=NO_STORE)

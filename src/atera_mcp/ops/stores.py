@@ -18,11 +18,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import anyio
 
 from atera_mcp.errors import SharedStateUnavailable
-from atera_mcp.shared.redis_link import SharedRedis
+
+if TYPE_CHECKING:  # redis-py only on a server configured with Redis
+    from atera_mcp.shared.redis_link import SharedRedis
 
 log = logging.getLogger(__name__)
 
