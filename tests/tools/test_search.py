@@ -311,7 +311,9 @@ async def test_a_cursor_from_another_search_or_a_garbled_one_is_refused_plainly(
         await assert_foreign_and_garbled_cursors_are_refused(r.ctx)
 
 
-async def test_a_hit_costs_under_a_quarter_of_atera_s_ticket(tmp_path: Path) -> None:
+async def test_a_hit_costs_under_a_fifth_of_atera_s_ticket_in_tokens(tmp_path: Path) -> None:
+    # The goal is 22% of the raw TicketDto in o200k tokens (`make bench-tokens` measures it:
+    # 20.9% on the sandbox's tickets). Characters run about a point above tokens here.
     async with indexed_rig(tmp_path / "i.sqlite3") as r:
         found = await r.ctx.atera.list_tickets_page(items_in_page=50)
         raw = [
@@ -324,7 +326,7 @@ async def test_a_hit_costs_under_a_quarter_of_atera_s_ticket(tmp_path: Path) -> 
         ]
         assert len(hits) == len(raw) == 50
         ratio = sum(map(len, hits)) / sum(map(len, raw))
-        assert ratio <= 0.25, ratio
+        assert ratio <= 0.23, ratio
 
 
 @pytest.mark.parametrize("order", ["newest", "oldest"])

@@ -48,7 +48,6 @@ def ticket_hit(hit: Hit) -> TicketHit:
         end_user=clean_text(row["end_user_name"], 120) or None,
         technician=clean_text(row["technician_name"], 120) or None,
         created_at=_timestamp(row["created"] or None),
-        resolved_at=_timestamp(row["resolved"]),
         overdue=hit.overdue,
     )
 

@@ -21,7 +21,14 @@ from pydantic import Field
 
 from atera_mcp.client import Collected
 from atera_mcp.domain.text import clean_text, strip_html
-from atera_mcp.domain.views import COMMENT_LIMIT, TicketHit, Timestamp, ToolResult, View
+from atera_mcp.domain.views import (
+    COMMENT_LIMIT,
+    HitTime,
+    TicketHit,
+    Timestamp,
+    ToolResult,
+    View,
+)
 from atera_mcp.domain.wire import TicketCommentDto, TicketWorkHoursSummaryDto
 from atera_mcp.errors import NotFoundError, RuleError, SharedStateUnavailable
 from atera_mcp.index.query import Hit
@@ -52,6 +59,8 @@ class Resolution(View):
 
 
 class SimilarTicket(TicketHit):
+    # A search hit leaves when it was resolved to get_ticket; here it is the point.
+    resolved_at: HitTime | None = Field(None, description="Atera TicketResolvedDate")
     resolved_by: str | None = Field(
         None, description="Who wrote the resolution reply, else the ticket's technician"
     )
@@ -107,6 +116,8 @@ async def _text_of(ctx: ToolContext, index: TicketIndex, ticket_id: int) -> tupl
 async def _details(ctx: ToolContext, hit: SimilarHit) -> SimilarTicket | None:
     """The hit with its fix and time logged (two reads); None when Atera no longer has it."""
     view = ticket_hit(Hit(row=hit.row, overdue=False, key=()))
+    resolved = hit.row["resolved"]
+    resolved_at = datetime.fromtimestamp(resolved, UTC) if resolved is not None else None
     ticket_id = view.ticket_id
     thread: Collected[TicketCommentDto] | None = None
     time: TicketWorkHoursSummaryDto | None = None
@@ -127,7 +138,7 @@ async def _details(ctx: ToolContext, hit: SimilarHit) -> SimilarTicket | None:
         return None
     assert thread is not None
     assert time is not None
-    fix = resolution_of(thread.items, view.resolved_at)
+    fix = resolution_of(thread.items, resolved_at)
     totals = time_totals(time)
     resolved_by = view.technician
     if fix is not None and fix.technician_contact_id is not None:
@@ -135,10 +146,11 @@ async def _details(ctx: ToolContext, hit: SimilarHit) -> SimilarTicket | None:
         named = " ".join(p for p in (fix.first_name, fix.last_name) if p)
         resolved_by = author.name if author is not None else (named or resolved_by)
     took = None
-    if view.resolved_at is not None and view.created_at is not None:
-        took = round((view.resolved_at - view.created_at).total_seconds() / 3600, 1)
+    if resolved_at is not None and view.created_at is not None:
+        took = round((resolved_at - view.created_at).total_seconds() / 3600, 1)
     return SimilarTicket(
         **dict(view),
+        resolved_at=resolved_at,
         resolved_by=clean_text(resolved_by, 120) or None,
         hours_to_resolve=took,
         hours_logged=round(totals.billable_hours + totals.non_billable_hours, 2),
