@@ -1,19 +1,35 @@
 # One command each, from nothing: `make test` and `make run` build .venv themselves.
+# Prerequisites: python3 (3.11+, with pip) and make. The environment is built by uv, which
+# installs in seconds where pip took half a minute; uv itself comes from PyPI through python3's
+# own pip into .uv/ (no venv, no system-wide install).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+UV_DIR := .uv
+UV     := $(UV_DIR)/bin/uv
+UV_PIP := $(UV) pip install --quiet --python $(BIN)/python
+RUN_STAMP := $(VENV)/.run-stamp
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 
-.PHONY: install services lint typecheck test run sandbox demo bench bench-index bench-faults bench-fuzz \
-	bench-load bench-budget bench-replicas bench-tokens bench-similar bench-startup check-deploy \
-	spec clean
+.PHONY: install install-run services browser screenshots lint typecheck test run sandbox demo \
+	bench bench-index bench-faults bench-fuzz bench-load bench-budget bench-replicas \
+	bench-tokens bench-similar bench-startup check-deploy spec clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	touch $(STAMP)
+$(UV):
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(UV_DIR) 'uv>=0.9,<1'
+
+# What the server needs to run (make run, sandbox, demo); the tools to test it come on top.
+$(RUN_STAMP): pyproject.toml | $(UV)
+	$(UV) venv --quiet --allow-existing --python-preference only-system --python $(PYTHON) $(VENV)
+	$(UV_PIP) -e .
+	touch $@
+
+$(STAMP): $(RUN_STAMP)
+	$(UV_PIP) -e '.[dev]'
+	touch $@
+
+install-run: $(RUN_STAMP)
 
 install: $(STAMP)
 
@@ -29,24 +45,30 @@ services:
 	bash scripts/services.sh up
 
 # Debian's chromium and the reference MCP Apps host (npm, bundled by esbuild) for tests/apps.
-.PHONY: browser screenshots
 browser:
 	bash scripts/browser.sh
 
-test: lint typecheck services browser
-	$(BIN)/pytest
+# The services and the browser install (one after the other: apt takes one lock) and start in
+# the background while the environment builds and the linters run; pytest waits for them. Two
+# workers (pytest-xdist): no two tests share a port, a file, a Redis key or a PostgreSQL schema.
+test:
+	{ bash scripts/services.sh up && bash scripts/browser.sh; } >.services.log 2>&1 & \
+	  services=$$!; \
+	  $(MAKE) --no-print-directory lint typecheck || { wait $$services; exit 1; }; \
+	  wait $$services || { cat .services.log >&2; exit 1; }; \
+	  $(BIN)/pytest -n 2
 
 # The three MCP Apps, light and dark, as PNGs in docs/ (shown in the README).
 screenshots: install browser
 	PYTHONPATH=. $(BIN)/python -m tests.apps.screenshots
 
-run: install
+run: install-run
 	$(BIN)/atera-mcp serve --transport http --host 127.0.0.1 --port $(PORT) --sandbox-if-no-key
 
-sandbox: install
+sandbox: install-run
 	$(BIN)/atera-mcp sandbox --host 127.0.0.1 --port 8080 --tickets 300 --seed 1 --api-key sandbox-key
 
-demo: install
+demo: install-run
 	$(BIN)/atera-mcp demo
 
 # Benchmarks print figures and never fail the build. `make bench` runs the quick ones; each
@@ -77,7 +99,7 @@ bench-budget: install  # the rate budget's two classes against the sandbox's lim
 # What the model pays: tools/list per tool and a search hit against Atera's raw TicketDto, in
 # o200k tokens (the `bench` extra brings the tokenizer; a few seconds).
 bench-tokens: install
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(UV_PIP) -e '.[bench]'
 	PYTHONPATH=. $(BIN)/python bench/bench_tokens.py
 
 # Cold start to tools/list over stdio, atera-mcp against a bare MCPServer with the same tools,
@@ -100,4 +122,4 @@ spec: install
 	$(BIN)/python scripts/extract_spec.py
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(UV_DIR) .services.log build src/*.egg-info .mypy_cache .ruff_cache
