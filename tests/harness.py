@@ -60,10 +60,22 @@ def sandbox_app(
     *,
     order: TicketOrder = "newest",
     clock: Callable[[], datetime] | None = None,
+    customers: int | None = None,
+    contacts: int | None = None,
 ) -> Starlette:
     """A sandbox seeded up to NOW. Writes are stamped with the real time unless `clock` is given;
-    `order` is the order of GET /tickets, which Atera does not document (test under both)."""
-    config = SandboxConfig(tickets=tickets, seed=seed, api_key=API_KEY, rpm=0, now=NOW, order=order)
+    `order` is the order of GET /tickets, which Atera does not document (test under both).
+    `customers` and `contacts` size its directory (None: as the ticket count implies)."""
+    config = SandboxConfig(
+        tickets=tickets,
+        seed=seed,
+        api_key=API_KEY,
+        rpm=0,
+        now=NOW,
+        order=order,
+        customers=customers,
+        contacts=contacts,
+    )
     return create_app(config if clock is None else dataclasses.replace(config, clock=clock))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections import Counter
 from datetime import timedelta
@@ -193,3 +194,27 @@ def test_families_draw_from_their_own_stream_so_every_other_seeded_value_is_unch
             before.resolved,
             before.work,
         )
+
+
+def test_the_directory_can_be_as_large_as_a_big_msps_with_every_name_and_domain_distinct() -> None:
+    big = generate(tickets=100, seed=1, now=NOW, zone=ZONE, customers=5_000, contacts=50_000)
+    assert len(big.customers) == 5_000
+    assert len(big.contacts) == 50_000
+    assert len({c.name for c in big.customers.values()}) == 5_000
+    assert len({c.domain for c in big.customers.values()}) == 5_000
+    assert len({c.email for c in big.contacts.values()}) == 50_000
+    assert {c.customer_id for c in big.contacts.values()} == set(big.customers)
+
+
+def test_without_directory_sizes_the_seed_is_what_it_always_was() -> None:
+    data = seeded(300, 7)
+    text = repr(sorted((c.id, c.name, c.domain) for c in data.customers.values()))
+    text += repr(
+        sorted(
+            (c.id, c.first_name, c.last_name, c.email, c.customer_id)
+            for c in data.contacts.values()
+        )
+    )
+    text += repr(sorted((t.id, t.title) for t in data.tickets.values()))
+    # The digest of the same data as seeded before the directory sizes existed.
+    assert hashlib.sha256(text.encode()).hexdigest()[:16] == "899547ec27efe527"

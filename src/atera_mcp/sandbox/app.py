@@ -34,7 +34,14 @@ async def _bare_http_error(request: Request, exc: Exception) -> Response:
 def create_app(config: SandboxConfig) -> Starlette:
     """Seed the data for `config` and build the app; its state is `sandbox_state(app)`."""
     anchor, zone = config.anchor(), config.zone()
-    data = generate(tickets=config.tickets, seed=config.seed, now=anchor, zone=zone)
+    data = generate(
+        tickets=config.tickets,
+        seed=config.seed,
+        now=anchor,
+        zone=zone,
+        customers=config.customers,
+        contacts=config.contacts,
+    )
     state = SandboxState(
         config=config,
         store=SandboxStore(data, SandboxClock(config.clock), zone),

@@ -32,7 +32,8 @@ class SandboxConfig:
     `GET /tickets` and `/tickets/noComments`, which Atera does not document: "newest" or
     "oldest" first, so clients can be tested under both. `request_log_size` bounds the request
     log (the most recent requests are kept). The time zone is a Windows name, as Atera's
-    `GET /account` reports it.
+    `GET /account` reports it. `customers` and `contacts` size the directory (None: as the
+    ticket count implies, up to 240 customers with 3 to 12 contacts each).
     """
 
     tickets: int = 300
@@ -45,12 +46,18 @@ class SandboxConfig:
     monotonic: Callable[[], float] = time.monotonic
     order: TicketOrder = "newest"
     request_log_size: int = 100_000
+    customers: int | None = None
+    contacts: int | None = None
 
     def __post_init__(self) -> None:
         if self.order not in TICKET_ORDERS:
             raise ValueError(f"order must be one of {', '.join(TICKET_ORDERS)}, not {self.order!r}")
         if self.request_log_size < 1:
             raise ValueError("request_log_size must be 1 or more")
+        for name in ("customers", "contacts"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be 1 or more")
 
     def anchor(self) -> datetime:
         """The seed's `now` as an aware UTC instant (a naive value is taken as UTC)."""

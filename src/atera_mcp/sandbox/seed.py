@@ -45,24 +45,35 @@ def customer_count(tickets: int) -> int:
 
 
 def generate(
-    *, tickets: int, seed: int, now: datetime, zone: ZoneInfo, families: bool = True
+    *,
+    tickets: int,
+    seed: int,
+    now: datetime,
+    zone: ZoneInfo,
+    families: bool = True,
+    customers: int | None = None,
+    contacts: int | None = None,
 ) -> SeedData:
     """Build the whole data set for (seed, tickets, now) in the account's time zone; with
-    `families`, some resolved tickets are rewritten into families sharing a cause."""
+    `families`, some resolved tickets are rewritten into families sharing a cause.
+
+    `customers` and `contacts` override the sizes the ticket count implies (a directory as
+    large as a big MSP's); left out, the data is exactly what it always was."""
     rnd = random.Random(seed)
     with _collector_paused():
-        customers = _customers(rnd, customer_count(tickets), now)
-        contacts = _contacts(rnd, customers, now - timedelta(days=HISTORY_DAYS + 1))
+        clients = _customers(rnd, customers or customer_count(tickets), now)
+        latest = now - timedelta(days=HISTORY_DAYS + 1)
+        people = _contacts(rnd, clients, latest, contacts)
         days = DayTable(now, zone, HISTORY_DAYS)
-        seeder = TicketSeeder(rnd, now, days, list(customers.values()), contacts)
+        seeder = TicketSeeder(rnd, now, days, list(clients.values()), people)
         built = seeder.build(tickets)
         # Devices draw from their own stream: the data above is what it was before they came.
-        devices = generate_devices(seed, now, customers.values(), contacts.values(), built.values())
+        devices = generate_devices(seed, now, clients.values(), people.values(), built.values())
         # So do families (they leave ids, statuses and times as they were).
         members = (
-            apply_families(random.Random(f"families-{seed}"), built, contacts) if families else {}
+            apply_families(random.Random(f"families-{seed}"), built, people) if families else {}
         )
-        return SeedData(customers, contacts, built, devices.agents, devices.alerts, members)
+        return SeedData(clients, people, built, devices.agents, devices.alerts, members)
 
 
 @contextmanager
@@ -85,7 +96,16 @@ def _customers(rnd: random.Random, count: int, now: datetime) -> dict[int, Custo
         for prefix in names.NAME_PREFIXES
         for trade, tag, tld in names.NAME_TRADES
     ]
-    pairs += rnd.sample(generated, max(0, count - len(pairs)))
+    pairs += rnd.sample(generated, min(len(generated), max(0, count - len(pairs))))
+    # Past the distinct names: the same trades in other towns, as chains name their branches.
+    base = list(pairs)
+    branches = (
+        (f"{name} {city}", f"{city.lower().replace(' ', '')}.{domain}")
+        for city, *_ in names.CITIES
+        for name, domain in base
+    )
+    while len(pairs) < count:
+        pairs.append(next(branches))
     customers: dict[int, Customer] = {}
     for customer_id, (name, domain) in enumerate(pairs[:count], start=1):
         city, state, zip_prefix, area = rnd.choice(names.CITIES)
@@ -108,16 +128,17 @@ def _customers(rnd: random.Random, count: int, now: datetime) -> dict[int, Custo
 
 
 def _contacts(
-    rnd: random.Random, customers: dict[int, Customer], latest: datetime
+    rnd: random.Random, customers: dict[int, Customer], latest: datetime, total: int | None
 ) -> dict[int, Contact]:
+    """Each customer's people: 3 to 12 of them, or `total` spread evenly (at least one)."""
     contacts: dict[int, Contact] = {}
     next_id = FIRST_CONTACT_ID
-    for customer in customers.values():
+    for n, customer in enumerate(customers.values()):
         area = customer.phone[1:4]
         people = [(rnd.choice(names.FIRST_NAMES), rnd.choice(names.LAST_NAMES))]
+        size = rnd.randint(3, 12) if total is None else _share(total, len(customers), n)
         people += [
-            (rnd.choice(names.FIRST_NAMES), rnd.choice(names.LAST_NAMES))
-            for _ in range(rnd.randint(3, 12) - 1)
+            (rnd.choice(names.FIRST_NAMES), rnd.choice(names.LAST_NAMES)) for _ in range(size - 1)
         ]
         if customer.domain == "acme.com":
             # Demos and the README rely on this exact person.
@@ -146,6 +167,11 @@ def _contacts(
             )
             next_id += 1
     return contacts
+
+
+def _share(total: int, parts: int, n: int) -> int:
+    """Part `n` of `total` split into `parts` near-equal whole parts, at least 1."""
+    return max(1, total // parts + (1 if n < total % parts else 0))
 
 
 def _phone(rnd: random.Random, area: str) -> str:
