@@ -13,8 +13,8 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 
 .PHONY: install install-run services browser screenshots lint typecheck test run sandbox demo \
-	bench bench-index bench-faults bench-fuzz bench-load bench-budget bench-replicas \
-	bench-tokens bench-similar bench-startup check-deploy spec clean
+	bench bench-index bench-directory bench-faults bench-fuzz bench-load bench-budget \
+	bench-replicas bench-tokens bench-similar bench-startup check-deploy spec clean
 
 $(UV):
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(UV_DIR) 'uv>=0.9,<1'
@@ -83,6 +83,9 @@ bench-index: install   # search: bounded scan vs the index on 50,000 tickets (~6
 # similar_tickets on 50,000 tickets, SQLite and PostgreSQL: held-out hit rate, p50, requests.
 bench-similar: install services
 	PYTHONPATH=. $(BIN)/python bench/bench_similar.py --backend both --database-url postgresql://atera@127.0.0.1:55432/atera_test
+
+bench-directory: install  # find_customers/find_contacts from the index: 5,000 + 50,000 (~8 min)
+	PYTHONPATH=. $(BIN)/python bench/bench_directory.py
 
 bench-faults: install  # 520 writes under injected faults, retried as a model would (~2 min)
 	PYTHONPATH=. $(BIN)/python bench/bench_faults.py

@@ -12,6 +12,7 @@ import pytest
 
 from atera_mcp import index_cli
 from atera_mcp.cli import main
+from atera_mcp.index.schema import SCHEMA_VERSION
 from atera_mcp.index.store import IndexStore
 from atera_mcp.sandbox import sandbox_state, sandbox_transport
 from tests.contract.openapi_check import RecordingTransport
@@ -159,7 +160,7 @@ def test_index_status_reports_another_schema_version_and_leaves_the_file_alone(
     for name, value in environment(path).items():
         monkeypatch.setenv(name, value)
     assert main(["index", "status"]) == 1
-    assert "schema version 1, not 2" in capsys.readouterr().out
+    assert f"schema version 1, not {SCHEMA_VERSION}" in capsys.readouterr().out
     assert path.read_bytes() == content
     assert not list(tmp_path.glob("*.old"))
 

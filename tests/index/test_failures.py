@@ -42,7 +42,7 @@ async def test_any_failure_in_a_page_worker_is_raised_as_itself_and_stops_the_re
         handed.append(number)
 
     with pytest.raises(sqlite3.OperationalError, match="database is locked"):
-        await read_pages(fetch, range(1, 100), on_page, Clock(), concurrency=2)  # type: ignore[arg-type]
+        await read_pages(fetch, range(1, 100), on_page, Clock(), concurrency=2)
     assert len(handed) < 98  # the others stopped
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from atera_mcp.client.base import ClientBase
 from atera_mcp.client.mapping import decode_created_id
 from atera_mcp.client.paging import Collected
@@ -29,6 +31,33 @@ class DirectoryEndpoints(ClientBase):
         """GET /customers across pages."""
         return await self._collect(
             "/customers", Page[CustomerDto], action="list customers", max_items=max_items
+        )
+
+    async def customers_page(
+        self, *, page: int, items_in_page: int, modified_since: date | None = None
+    ) -> Page[CustomerDto]:
+        """One page of GET /customers; `modified_since` is Atera's FromLastModifiedDate (a day
+        in the account's zone: callers give one a day early, as they know no zone)."""
+        return await self._page(
+            "/customers",
+            Page[CustomerDto],
+            action="list customers",
+            page=page,
+            items_in_page=items_in_page,
+            params=_since(modified_since),
+        )
+
+    async def contacts_page(
+        self, *, page: int, items_in_page: int, modified_since: date | None = None
+    ) -> Page[ContactDto]:
+        """One page of GET /contacts, as `customers_page`."""
+        return await self._page(
+            "/contacts",
+            Page[ContactDto],
+            action="list contacts",
+            page=page,
+            items_in_page=items_in_page,
+            params=_since(modified_since),
         )
 
     async def get_customer(self, customer_id: int) -> CustomerDto:
@@ -70,3 +99,7 @@ class DirectoryEndpoints(ClientBase):
         action = "create a contact"
         response = await self._core.send("POST", "/contacts", action=action, json=body.to_wire())
         return decode_created_id(response, action)
+
+
+def _since(day: date | None) -> dict[str, str]:
+    return {} if day is None else {"FromLastModifiedDate": day.isoformat()}

@@ -20,11 +20,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
 from atera_mcp.index.fts import TextQuery
 from atera_mcp.index.rows import timestamp
+
+if TYPE_CHECKING:
+    from atera_mcp.index.people import Batch, Kind, PeopleState, PersonRow, Query
 
 # Resolved and Closed are always done; the overdue index leaves them out (query.py says the same).
 DONE_STATUS_KEYS = ("resolved", "closed")
@@ -228,3 +231,13 @@ class IndexBackend(Protocol):
     def size(self) -> int:
         """Bytes the index takes on disk."""
         ...
+
+    # Customers and contacts (people.py).
+    def write_many(self, batches: Sequence[Batch]) -> None: ...
+    def load_people_state(self) -> PeopleState: ...
+    def save_people_state(self, state: PeopleState) -> None: ...
+    def upsert_people(self, kind: Kind, rows: Sequence[PersonRow], seen_at: float) -> None: ...
+    def drop_people_unseen(self, kind: Kind, since: float) -> None: ...
+    def match_people(self, kind: Kind, query: Query) -> list[tuple[int, str]]: ...
+    def people_bodies(self, kind: Kind, ids: Sequence[int]) -> dict[int, str]: ...
+    def name_vocabulary(self, kind: Kind, shortest: int, longest: int) -> list[str]: ...

@@ -17,16 +17,18 @@ import psycopg
 from psycopg import sql
 
 from atera_mcp.index.fts import literal, tokens
+from atera_mcp.index.people import PEOPLE_DDL
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: customers and contacts
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position (later words share it)
 MAX_DOCUMENT = 900_000  # bytes: a tsvector holds at most 1 MiB; a longer thread is cut here
 
-_DDL = """
+_DDL = (
+    """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE tickets (
     id BIGINT PRIMARY KEY,
@@ -71,8 +73,10 @@ CREATE INDEX tickets_modified ON tickets (mod_lo, mod_hi);
 CREATE TABLE threads (ticket_id BIGINT PRIMARY KEY, body TEXT NOT NULL,
                       stored_at DOUBLE PRECISION NOT NULL);
 CREATE TABLE ticket_text (id BIGINT PRIMARY KEY, description TEXT NOT NULL, doc TSVECTOR NOT NULL);
-CREATE INDEX ticket_text_doc ON ticket_text USING gin (doc)
+CREATE INDEX ticket_text_doc ON ticket_text USING gin (doc);
 """
+    + PEOPLE_DDL
+)
 
 
 def schema_for(fingerprint: str) -> str:

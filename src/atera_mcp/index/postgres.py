@@ -45,6 +45,7 @@ from atera_mcp.index.backend import (
     merge_saved,
 )
 from atera_mcp.index.fts import tsquery
+from atera_mcp.index.people import Batch, PeopleTables
 from atera_mcp.index.pg_schema import (
     SCHEMA_VERSION,
     check_name,
@@ -142,7 +143,7 @@ def _open_connection(url: str, name: str = "atera-mcp index") -> Connection:
     return conn
 
 
-class PostgresStore(SameOnBothEngines):
+class PostgresStore(SameOnBothEngines, PeopleTables):
     """One account's index in schema `schema` of the database at `url`. Open it with
     `PostgresStore.open(url, schema)`; the URL is never shown (it may hold a password)."""
 
@@ -228,6 +229,13 @@ class PostgresStore(SameOnBothEngines):
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
         with self._lock:
             return self._connection().execute(sql, params).fetchall()
+
+    def write_many(self, batches: Sequence[Batch]) -> None:
+        with self._lock:
+            conn = self._connection()
+            with conn.transaction(), conn.cursor() as cur:
+                for statement, rows in batches:
+                    cur.executemany(statement, rows)
 
     def _lock_rows(self, conn: Connection, ids: Iterable[int]) -> None:
         """Take the rows of `ids` for this transaction, in id order (so two writers never

@@ -20,6 +20,7 @@ from atera_mcp.index.backend import (
     TITLE_WEIGHT,
     SchemaMismatch,
 )
+from atera_mcp.index.people import PEOPLE_DDL
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,10 @@ __all__ = [
     "SchemaMismatch",
 ]
 
-SCHEMA_VERSION = 2  # 2: due_at (open tickets' index) and the email indexes
+SCHEMA_VERSION = 3  # 2: due_at and the email indexes; 3: customers and contacts
 
-_DDL = """
+_DDL = (
+    """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE tickets (
     id INTEGER PRIMARY KEY,
@@ -84,6 +86,8 @@ CREATE VIRTUAL TABLE ticket_text USING fts5(
     prefix = '2 3'
 );
 """
+    + PEOPLE_DDL
+)
 
 
 def _private_file(path: Path) -> None:

@@ -18,9 +18,10 @@ import anyio
 
 from atera_mcp.client import AteraClient, background_requests
 from atera_mcp.config import Settings
-from atera_mcp.domain.wire import TicketCommentDto, TicketDto
+from atera_mcp.domain.wire import ContactDto, CustomerDto, TicketCommentDto, TicketDto
 from atera_mcp.errors import AteraError
 from atera_mcp.index.backend import IndexBackend, Observation, SyncState
+from atera_mcp.index.people_sync import PeopleDirectory, record_work
 from atera_mcp.index.store import IndexStore
 from atera_mcp.index.sync import OVERLAP, SyncEngine, percent_synced
 from atera_mcp.index.upkeep import Upkeep
@@ -136,6 +137,7 @@ class TicketIndex:
         self.owner = owner or f"atera-mcp-{uuid.uuid4().hex}"
         self.engine = SyncEngine(atera, self.run, clock, overlap=overlap, heartbeat=self._renew)
         self.upkeep = Upkeep(atera, self.run, clock, heartbeat=self._renew)
+        self.people = PeopleDirectory(atera, self.run, clock, heartbeat=self._renew)
         self._sleep = sleep
         self._worker = anyio.CapacityLimiter(1)
         self._delta_lock: anyio.Lock | None = None
@@ -228,6 +230,10 @@ class TicketIndex:
         """A ticket's whole thread read live (get_ticket, list_comments, add_comment)."""
         await self._write_through(lambda s: s.replace_comments(ticket_id, comments))
 
+    async def record_person(self, record: CustomerDto | ContactDto) -> None:
+        """A customer or contact made live (create_ticket's new contact) is found at once."""
+        await self._write_through(record_work(record, self.clock()))
+
     async def _write_through(self, work: Callable[[IndexBackend], object]) -> None:
         """What a tool read goes into the index, but never fails the tool: a write that
         happened must not be answered with an error because its copy here could not be
@@ -270,7 +276,8 @@ class TicketIndex:
 
     async def run_background(self) -> None:
         """The server's background work, until cancelled: first sync, comment backfill,
-        deltas while in use, the daily sweep. Atera failures are retried after a pause.
+        deltas while in use, customers and contacts (people_sync.py), the daily sweep. Atera
+        failures are retried after a pause.
 
         It runs in the server's task group, so nothing may escape it: an unexpected failure
         of one step is logged with its traceback and retried after the same pause."""
@@ -303,6 +310,8 @@ class TicketIndex:
                 await self.upkeep.reconcile()  # verifies a first sync the account changed under
                 return 0.0
             if await self.upkeep.backfill_comments(BACKFILL_BATCH):
+                return 0.0
+            if await self.people.step(in_use=self.in_use()):
                 return 0.0
             if self.upkeep.sweep_due(state):
                 await self.upkeep.reconcile()

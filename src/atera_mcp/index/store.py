@@ -19,6 +19,7 @@ from atera_mcp.domain.text import thread_text
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
 from atera_mcp.index.backend import EPSILON, Dialect, Observation, SameOnBothEngines, SyncState
 from atera_mcp.index.fts import TextQuery
+from atera_mcp.index.people import Batch, PeopleTables
 from atera_mcp.index.rows import Prior, merge_ticket, timestamp
 from atera_mcp.index.schema import (
     COMMENTS_WEIGHT,
@@ -52,7 +53,7 @@ SQLITE = Dialect(
 )
 
 
-class IndexStore(SameOnBothEngines):
+class IndexStore(SameOnBothEngines, PeopleTables):
     """The SQLite file of one account. Open it with `IndexStore.open(path)`."""
 
     dialect = SQLITE
@@ -93,6 +94,17 @@ class IndexStore(SameOnBothEngines):
             try:
                 for sql, params in statements:
                     self._conn.execute(sql, params)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def write_many(self, batches: Sequence[Batch]) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, rows in batches:
+                    self._conn.executemany(sql, rows)
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")

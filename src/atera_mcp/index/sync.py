@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import anyio
 
@@ -30,9 +30,8 @@ from atera_mcp.index.backend import IndexBackend, Observation, SyncState
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+P = TypeVar("P")  # a page of any list
 Clock = Callable[[], datetime]
-FetchPage = Callable[[int], Awaitable[Page[TicketDto]]]
-OnPage = Callable[[int, Page[TicketDto], datetime], Awaitable[None]]
 
 PAGE_SIZE = 50  # Atera's maximum itemsInPage
 OVERLAP = timedelta(seconds=120)  # deltas re-read this much before the watermark (clock skew)
@@ -55,7 +54,7 @@ def percent_synced(state: SyncState) -> float:
     return min(100.0, 100.0 * len(state.pages_done) / state.pages_total)
 
 
-def page_count(page: Page[TicketDto]) -> int:
+def page_count(page: Page[Any]) -> int:
     """How many pages a list has, from its first page (Atera may leave totalPages out)."""
     if page.total_pages > 0:
         return page.total_pages
@@ -63,7 +62,11 @@ def page_count(page: Page[TicketDto]) -> int:
 
 
 async def read_pages(
-    fetch: FetchPage, numbers: Iterable[int], on_page: OnPage, clock: Clock, concurrency: int
+    fetch: Callable[[int], Awaitable[P]],
+    numbers: Iterable[int],
+    on_page: Callable[[int, P, datetime], Awaitable[None]],
+    clock: Clock,
+    concurrency: int,
 ) -> None:
     """Fetch each page number with at most `concurrency` in flight and hand every page to
     `on_page` with its read time as it arrives. The first failure stops the rest and is

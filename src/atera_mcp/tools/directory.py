@@ -17,6 +17,12 @@ from atera_mcp.domain.views import Ref, ToolResult, View
 from atera_mcp.domain.wire import ContactDto, CustomerDto
 from atera_mcp.errors import NotFoundError, RuleError
 from atera_mcp.tools.context import ToolContext
+from atera_mcp.tools.directory_index import (
+    contacts_from_index,
+    customer_known,
+    customers_from_index,
+    rank,
+)
 from atera_mcp.tools.params import SHORT_TEXT_CAP, CustomerId, Limit
 
 CUSTOMER_SCAN = 1000  # customers read per find_customers, at most
@@ -89,11 +95,6 @@ def _customer_view(c: CustomerDto) -> CustomerView:
     )
 
 
-def _rank(name: str, query: str) -> int:
-    """Exact name first, then names starting with the query, then the rest."""
-    return 0 if name == query else 1 if name.startswith(query) else 2
-
-
 async def find_customers(
     ctx: ToolContext,
     query: Annotated[
@@ -106,6 +107,13 @@ async def find_customers(
     limit: Limit = 20,
 ) -> FindCustomersResult:
     """Customers whose name or domain contains the query (any case), with their CustomerID."""
+    indexed = await customers_from_index(ctx, query, _limit(limit))
+    if indexed is not None:
+        return FindCustomersResult(
+            customers=[_customer_view(c) for c in indexed.items],
+            total=indexed.total,
+            complete=True,
+        )
     found = await ctx.atera.list_customers(max_items=CUSTOMER_SCAN)
     folded = query.strip().casefold()
     hits = [
@@ -115,7 +123,7 @@ async def find_customers(
     ]
     hits.sort(
         key=lambda c: (
-            _rank((c.customer_name or "").casefold(), folded),
+            rank((c.customer_name or "").casefold(), folded),
             (c.customer_name or "").casefold(),
             c.customer_id or 0,
         )
@@ -169,6 +177,17 @@ async def find_contacts(
     terms = _WORD.findall((name or "").casefold())
     if email is None and not terms and customer_id is None:
         raise RuleError("Give at least one of email, name or customer_id to find contacts.")
+    indexed = await contacts_from_index(
+        ctx, name=name, email=email, customer_id=customer_id, limit=limit
+    )
+    if indexed is not None:
+        if not indexed.items and customer_id is not None:
+            await _require_customer(ctx, customer_id)
+        return FindContactsResult(
+            contacts=[_contact_view(c) for c in indexed.items],
+            total=indexed.total,
+            complete=True,
+        )
     # Atera filters contacts by Email only; names and customers are matched over a walk.
     found = await ctx.atera.find_contacts(email=email, max_items=CONTACT_SCAN)
     hits = [
@@ -187,6 +206,8 @@ async def find_contacts(
 
 
 async def _require_customer(ctx: ToolContext, customer_id: int) -> None:
+    if await customer_known(ctx, customer_id):
+        return
     try:
         await ctx.atera.get_customer(customer_id)
     except NotFoundError:

@@ -96,6 +96,8 @@ async def resolve_end_user(
         lastname=last_name,
         email=email,
     )
+    if ctx.index is not None:
+        await ctx.index.record_person(contact)
     return contact, created
 
 
