@@ -14,6 +14,7 @@ from atera_mcp.index.people_sync import CATCH_UP_EVERY, FULL_EVERY
 from atera_mcp.sandbox import sandbox_state
 from atera_mcp.tools.directory import find_contacts, find_customers
 from atera_mcp.tools.tickets import create_ticket
+from tests.contract.openapi_check import assert_contract
 from tests.harness import sandbox_app
 from tests.index.helpers import Clock, Setup, open_index, outside
 
@@ -124,6 +125,7 @@ async def test_a_contact_added_in_atera_is_found_after_the_catch_up_read(tmp_pat
         assert not await setup.index.people.step()
         sent = [e.request.url for e in setup.recorder.records]
         assert all("FromLastModifiedDate" in str(u.params) for u in sent)
+        assert_contract(setup.recorder.records)
         assert made in {c.id for c in (await find_contacts(ctx, name="quentin")).contacts}
 
 
