@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -200,3 +201,33 @@ def _open_ticket(store: SandboxStore, like: Ticket, end_user_id: int, title: str
     )
     store.tickets[ticket.id] = ticket
     return ticket.id
+
+
+class _MonitoringForbidden:
+    """Atera's answer to a key without the monitoring permission: 403 on alerts and agents."""
+
+    def __init__(self, app: object) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] == "http" and ("/alerts" in path or "/agents/" in path):
+            await send({"type": "http.response.start", "status": 403, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)  # type: ignore[operator]
+
+
+async def test_a_key_without_monitoring_rights_still_gets_the_ticket_with_a_note() -> None:
+    app = sandbox_app(tickets=300)
+    app.add_middleware(_MonitoringForbidden)
+    ticket = next(iter(sandbox_state(app).store.tickets.values()))
+    async with rig(app) as r:
+        result = await get_ticket(r.ctx, ticket.id, include_context=True)
+    assert result.ticket.ticket_id == ticket.id
+    assert result.context is not None
+    assert (result.context.alert, result.context.devices) == (None, [])
+    assert result.context.note is not None
+    assert "alerts could not be read" in result.context.note
+    assert "agents could not be read" in result.context.note
+    assert "HTTP 403" in result.context.note

@@ -20,6 +20,7 @@ from atera_mcp.domain.machine import (
 from atera_mcp.domain.views import TicketHit
 from atera_mcp.domain.wire import TicketDto
 from atera_mcp.domain.wire_monitoring import AgentDto, AlertDto
+from atera_mcp.errors import AteraError
 from atera_mcp.index.backend import IndexBackend
 from atera_mcp.index.fts import tokens
 from atera_mcp.index.query import Hit, TicketQuery, search
@@ -60,21 +61,30 @@ async def ticket_context(ctx: ToolContext, ticket: TicketDto) -> TicketContext:
     now, cache = ctx.now(), ctx.monitoring
     open_alerts: Snapshot[AlertDto] = Snapshot([], now)
     found: Snapshot[AgentDto] = Snapshot([], now)
+    alert: AlertDto | None = None
+    unread: list[str] = []  # what Atera would not give: the ticket is still worth answering
 
     async def read_alerts() -> None:
-        nonlocal open_alerts
-        open_alerts = await cache.open_alerts(ctx.atera, now)
+        nonlocal open_alerts, alert
+        try:
+            open_alerts = await cache.open_alerts(ctx.atera, now)
+            alert = await cache.ticket_alert(ctx.atera, ticket.ticket_id, open_alerts)
+        except AteraError as exc:
+            unread.append(f"The alerts could not be read ({exc})")
 
     async def read_agents() -> None:
         nonlocal found
-        if ticket.customer_id is not None:
+        if ticket.customer_id is None:
+            return
+        try:
             found = await cache.agents(ctx.atera, ticket.customer_id, now)
+        except AteraError as exc:
+            unread.append(f"The customer's agents could not be read ({exc})")
 
     await gather(read_alerts, read_agents)
-    alert = await cache.ticket_alert(ctx.atera, ticket.ticket_id, open_alerts)
     keys = user_keys(ticket.end_user_email, ticket.end_user_first_name, ticket.end_user_last_name)
     mine, related, index_note = await _open_tickets(ctx, ticket, now)
-    notes = [index_note]
+    notes = [index_note, *sorted(unread)]
     if not open_alerts.complete:
         notes.append(f"Only {len(open_alerts.items):,} of {open_alerts.total:,} open alerts read.")
     if not found.complete:
