@@ -218,3 +218,11 @@ def test_without_directory_sizes_the_seed_is_what_it_always_was() -> None:
     text += repr(sorted((t.id, t.title) for t in data.tickets.values()))
     # The digest of the same data as seeded before the directory sizes existed.
     assert hashlib.sha256(text.encode()).hexdigest()[:16] == "899547ec27efe527"
+
+
+def test_work_scale_makes_the_book_denser_and_leaves_the_default_as_it_was() -> None:
+    plain = generate(tickets=2_000, seed=3, now=NOW, zone=ZONE)
+    dense = generate(tickets=2_000, seed=3, now=NOW, zone=ZONE, work_scale=1.2)
+    count = [sum(len(t.work) for t in d.tickets.values()) for d in (plain, dense)]
+    assert 1.1 * count[0] < count[1] < 1.35 * count[0]
+    assert generate(tickets=2_000, seed=3, now=NOW, zone=ZONE, work_scale=1.0) == plain

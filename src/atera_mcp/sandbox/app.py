@@ -41,6 +41,7 @@ def create_app(config: SandboxConfig) -> Starlette:
         zone=zone,
         customers=config.customers,
         contacts=config.contacts,
+        work_scale=config.work_scale,
     )
     state = SandboxState(
         config=config,

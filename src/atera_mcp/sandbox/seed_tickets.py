@@ -59,8 +59,10 @@ class TicketSeeder:
         days: DayTable,
         customers: list[Customer],
         contacts: dict[int, Contact],
+        work_scale: float = 1.0,
     ) -> None:
         self._dice, self._now, self._days = Dice(rnd), now, days
+        self._work_scale = work_scale
         self._customers = customers
         # Earlier customers are bigger clients (Acme first): a long tail, like a real book.
         self._customer_cum = list(accumulate(1 / (i + 1) ** 0.7 for i in range(len(customers))))
@@ -202,6 +204,8 @@ class TicketSeeder:
     ) -> None:
         dice, days = self._dice, self._days
         count = dice.weighted((0, 1, 2, 3), (20, 65, 90, 100))
+        if self._work_scale != 1.0:  # a denser book; the default draws nothing more
+            count = int(count * self._work_scale + dice.random())
         first_day, last_day = days.day_of(after), days.day_of(bound)
         picks = sorted((dice.between(last_day, first_day) for _ in range(count)), reverse=True)
         billable_share = 0.8 if template.type in ("Request", "Change") else 0.7
