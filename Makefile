@@ -13,8 +13,8 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 
 .PHONY: install install-run services browser screenshots lint typecheck test run sandbox demo \
-	bench bench-index bench-directory bench-faults bench-fuzz bench-load bench-budget \
-	bench-replicas bench-tokens bench-similar bench-startup check-deploy spec clean
+	bench bench-index bench-directory bench-ledger bench-faults bench-fuzz bench-load \
+	bench-budget bench-replicas bench-tokens bench-similar bench-startup check-deploy spec clean
 
 $(UV):
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(UV_DIR) 'uv>=0.9,<1'
@@ -86,6 +86,9 @@ bench-similar: install services
 
 bench-directory: install  # find_customers/find_contacts from the index: 5,000 + 50,000 (~8 min)
 	PYTHONPATH=. $(BIN)/python bench/bench_directory.py
+
+bench-ledger: install  # get_billable from the index: month, quarter, year at 50,000 tickets
+	PYTHONPATH=. $(BIN)/python bench/bench_ledger.py
 
 bench-faults: install  # 520 writes under injected faults, retried as a model would (~2 min)
 	PYTHONPATH=. $(BIN)/python bench/bench_faults.py

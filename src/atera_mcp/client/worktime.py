@@ -94,6 +94,19 @@ class WorkTimeEndpoints(ClientBase):
         )
         return decode_as(response, _durations.validate_python, action)
 
+    async def work_hours_page(
+        self, start: datetime, end: datetime, *, page: int, items_in_page: int
+    ) -> Page[WorkhourRecordDto]:
+        """One page of GET /workhours between `start` and `end` (naive, account-local)."""
+        return await self._page(
+            "/workhours",
+            Page[WorkhourRecordDto],
+            action="read the work hours of the period",
+            page=page,
+            items_in_page=items_in_page,
+            params=_period(start, end),
+        )
+
     async def work_hours_in_period(
         self,
         start: datetime,
@@ -107,17 +120,7 @@ class WorkTimeEndpoints(ClientBase):
         Both are naive datetimes in the account's time zone (`get_account().time_zone_name`);
         Atera accepts no offset, so an aware datetime is refused rather than guessed at.
         """
-        if start.tzinfo is not None or end.tzinfo is not None:
-            raise InvalidRequestError(
-                "Work-hour periods are given in the Atera account's own time zone without an "
-                "offset; pass naive start and end times."
-            )
-        if end < start:
-            raise InvalidRequestError("The end of the work-hour period is before its start.")
-        params: dict[str, str | bool] = {
-            "startWorkhour": start.strftime("%Y-%m-%dT%H:%M:%S"),
-            "endWorkhour": end.strftime("%Y-%m-%dT%H:%M:%S"),
-        }
+        params = _period(start, end)
         if include_rates:
             params["includeRates"] = True
         return await self._collect(
@@ -127,3 +130,20 @@ class WorkTimeEndpoints(ClientBase):
             max_items=max_items,
             params=params,
         )
+
+
+def _period(start: datetime, end: datetime) -> dict[str, str | bool]:
+    """GET /workhours's period. Both times are naive datetimes in the account's time zone
+    (`get_account().time_zone_name`); Atera accepts no offset, so an aware one is refused
+    rather than guessed at."""
+    if start.tzinfo is not None or end.tzinfo is not None:
+        raise InvalidRequestError(
+            "Work-hour periods are given in the Atera account's own time zone without an "
+            "offset; pass naive start and end times."
+        )
+    if end < start:
+        raise InvalidRequestError("The end of the work-hour period is before its start.")
+    return {
+        "startWorkhour": start.strftime("%Y-%m-%dT%H:%M:%S"),
+        "endWorkhour": end.strftime("%Y-%m-%dT%H:%M:%S"),
+    }

@@ -17,11 +17,12 @@ import psycopg
 from psycopg import sql
 
 from atera_mcp.index.fts import literal, tokens
+from atera_mcp.index.ledger import LEDGER_DDL
 from atera_mcp.index.people import PEOPLE_DDL
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: customers and contacts
+SCHEMA_VERSION = 3  # 2: customers and contacts; 3: work entries
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position (later words share it)
@@ -76,6 +77,8 @@ CREATE TABLE ticket_text (id BIGINT PRIMARY KEY, description TEXT NOT NULL, doc 
 CREATE INDEX ticket_text_doc ON ticket_text USING gin (doc);
 """
     + PEOPLE_DDL
+    + ";\n"
+    + LEDGER_DDL
 )
 
 

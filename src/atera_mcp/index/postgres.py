@@ -45,6 +45,7 @@ from atera_mcp.index.backend import (
     merge_saved,
 )
 from atera_mcp.index.fts import tsquery
+from atera_mcp.index.ledger import LedgerTables
 from atera_mcp.index.people import Batch, PeopleTables
 from atera_mcp.index.pg_schema import (
     SCHEMA_VERSION,
@@ -143,7 +144,7 @@ def _open_connection(url: str, name: str = "atera-mcp index") -> Connection:
     return conn
 
 
-class PostgresStore(SameOnBothEngines, PeopleTables):
+class PostgresStore(SameOnBothEngines, PeopleTables, LedgerTables):
     """One account's index in schema `schema` of the database at `url`. Open it with
     `PostgresStore.open(url, schema)`; the URL is never shown (it may hold a password)."""
 

@@ -20,6 +20,7 @@ from atera_mcp.index.backend import (
     TITLE_WEIGHT,
     SchemaMismatch,
 )
+from atera_mcp.index.ledger import LEDGER_DDL
 from atera_mcp.index.people import PEOPLE_DDL
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ __all__ = [
     "SchemaMismatch",
 ]
 
-SCHEMA_VERSION = 3  # 2: due_at and the email indexes; 3: customers and contacts
+SCHEMA_VERSION = 4  # 2: due_at, email indexes; 3: customers, contacts; 4: work entries
 
 _DDL = (
     """
@@ -87,6 +88,8 @@ CREATE VIRTUAL TABLE ticket_text USING fts5(
 );
 """
     + PEOPLE_DDL
+    + ";\n"
+    + LEDGER_DDL
 )
 
 

@@ -18,9 +18,16 @@ import anyio
 
 from atera_mcp.client import AteraClient, background_requests
 from atera_mcp.config import Settings
-from atera_mcp.domain.wire import ContactDto, CustomerDto, TicketCommentDto, TicketDto
+from atera_mcp.domain.wire import (
+    ContactDto,
+    CustomerDto,
+    TicketCommentDto,
+    TicketDto,
+    TicketWorkHoursDto,
+)
 from atera_mcp.errors import AteraError
 from atera_mcp.index.backend import IndexBackend, Observation, SyncState
+from atera_mcp.index.ledger_sync import WorkLedger, entries_work
 from atera_mcp.index.people_sync import PeopleDirectory, record_work
 from atera_mcp.index.store import IndexStore
 from atera_mcp.index.sync import OVERLAP, SyncEngine, percent_synced
@@ -138,6 +145,7 @@ class TicketIndex:
         self.engine = SyncEngine(atera, self.run, clock, overlap=overlap, heartbeat=self._renew)
         self.upkeep = Upkeep(atera, self.run, clock, heartbeat=self._renew)
         self.people = PeopleDirectory(atera, self.run, clock, heartbeat=self._renew)
+        self.ledger = WorkLedger(atera, self.run, clock, heartbeat=self._renew)
         self._sleep = sleep
         self._worker = anyio.CapacityLimiter(1)
         self._delta_lock: anyio.Lock | None = None
@@ -234,6 +242,15 @@ class TicketIndex:
         """A customer or contact made live (create_ticket's new contact) is found at once."""
         await self._write_through(record_work(record, self.clock()))
 
+    async def record_work(
+        self,
+        entries: Sequence[TicketWorkHoursDto],
+        customer_id: int | None,
+        end_user_id: int | None,
+    ) -> None:
+        """A ticket's time entries read live (log_hours' read-back): reports count them at once."""
+        await self._write_through(entries_work(entries, customer_id, end_user_id))
+
     async def _write_through(self, work: Callable[[IndexBackend], object]) -> None:
         """What a tool read goes into the index, but never fails the tool: a write that
         happened must not be answered with an error because its copy here could not be
@@ -276,8 +293,8 @@ class TicketIndex:
 
     async def run_background(self) -> None:
         """The server's background work, until cancelled: first sync, comment backfill,
-        deltas while in use, customers and contacts (people_sync.py), the daily sweep. Atera
-        failures are retried after a pause.
+        deltas while in use, customers and contacts (people_sync.py), work hours
+        (ledger_sync.py), the daily sweep. Atera failures are retried after a pause.
 
         It runs in the server's task group, so nothing may escape it: an unexpected failure
         of one step is logged with its traceback and retried after the same pause."""
@@ -312,6 +329,8 @@ class TicketIndex:
             if await self.upkeep.backfill_comments(BACKFILL_BATCH):
                 return 0.0
             if await self.people.step(in_use=self.in_use()):
+                return 0.0
+            if await self.ledger.step(in_use=self.in_use()):
                 return 0.0
             if self.upkeep.sweep_due(state):
                 await self.upkeep.reconcile()

@@ -19,6 +19,7 @@ from atera_mcp.domain.text import thread_text
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
 from atera_mcp.index.backend import EPSILON, Dialect, Observation, SameOnBothEngines, SyncState
 from atera_mcp.index.fts import TextQuery
+from atera_mcp.index.ledger import LedgerTables
 from atera_mcp.index.people import Batch, PeopleTables
 from atera_mcp.index.rows import Prior, merge_ticket, timestamp
 from atera_mcp.index.schema import (
@@ -53,7 +54,7 @@ SQLITE = Dialect(
 )
 
 
-class IndexStore(SameOnBothEngines, PeopleTables):
+class IndexStore(SameOnBothEngines, PeopleTables, LedgerTables):
     """The SQLite file of one account. Open it with `IndexStore.open(path)`."""
 
     dialect = SQLITE

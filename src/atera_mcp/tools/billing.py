@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
+from atera_mcp.client.paging import Collected
 from atera_mcp.domain.text import clean_text, count
 from atera_mcp.domain.views import ToolResult
 from atera_mcp.domain.wire import TicketDurationsDto, WorkhourRecordDto
 from atera_mcp.errors import NotFoundError, RuleError
+from atera_mcp.tools.billing_index import names_from_index, period_from_index
 from atera_mcp.tools.concurrency import gather
 from atera_mcp.tools.context import ToolContext
 from atera_mcp.tools.params import AteraId, CustomerId, Day, TechnicianId
@@ -160,6 +162,33 @@ async def _customer_names(ctx: ToolContext, ids: set[int]) -> dict[int, str]:
     return names
 
 
+async def _entries(
+    ctx: ToolContext, zone: ZoneInfo, start: date, end: date
+) -> tuple[Collected[WorkhourRecordDto], str]:
+    """The period's entries, and what they stand on ("; entries as of ..." from the index)."""
+    indexed = await period_from_index(ctx, zone, start, end)
+    if indexed is not None:
+        found = Collected(indexed.items, len(indexed.items), indexed.complete)
+        when = indexed.as_of
+        return found, f"; entries as of {when:%Y-%m-%d %H:%M} UTC" if when else ""
+    # Atera keeps entries that *end* by endWorkhour; ask one day further so work that starts on
+    # the last day and runs past midnight is returned, then attribute every entry to the local
+    # day it starts on.
+    found = await ctx.atera.work_hours_in_period(
+        datetime.combine(start, time()),
+        datetime.combine(end + timedelta(days=1), time(23, 59, 59)),
+        max_items=MAX_RECORDS,
+    )
+    return found, ""
+
+
+async def _names(ctx: ToolContext, ids: set[int]) -> dict[int, str]:
+    """Customer names from the index's directory, Atera for those it does not hold."""
+    names = await names_from_index(ctx, ids) or {}
+    missing = ids - set(names)
+    return names | (await _customer_names(ctx, missing) if missing else {})
+
+
 async def _period_mode(
     ctx: ToolContext,
     start: date,
@@ -176,15 +205,8 @@ async def _period_mode(
             raise RuleError(
                 f"Customer {customer_id} was not found. Use find_customers to get its id."
             ) from None
-    # Atera keeps entries that *end* by endWorkhour; ask one day further so work that starts on
-    # the last day and runs past midnight is returned, then attribute every entry to the local
-    # day it starts on.
-    await report(0, 2, f"Reading every work-hour entry from {start} to {end} from Atera")
-    found = await ctx.atera.work_hours_in_period(
-        datetime.combine(start, time()),
-        datetime.combine(end + timedelta(days=1), time(23, 59, 59)),
-        max_items=MAX_RECORDS,
-    )
+    await report(0, 2, f"Reading every work-hour entry from {start} to {end}")
+    found, as_of = await _entries(ctx, zone, start, end)
     await report(1, 2, f"Totalling {len(found.items):,} work-hour entries")
     kept = [
         r
@@ -213,7 +235,7 @@ async def _period_mode(
         ticket_customer[r.ticket_id] = r.customer_id
         if r.technician_full_name:
             tech_names[r.technician_contact_id] = r.technician_full_name
-    names = known or await _customer_names(ctx, {i for i in customers if i is not None})
+    names = known or await _names(ctx, {i for i in customers if i is not None})
     for c in customers.values():
         c.name = clean_text(names.get(c.id or 0), 200) or f"Customer {c.id}"
     for t in tickets.values():
@@ -224,7 +246,7 @@ async def _period_mode(
         s.name = clean_text(tech_names.get(s.id) or (tech.name if tech else ""), 120)
     rows = [_rows(d.values()) for d in (customers, technicians, tickets)]
     return GetBillableResult(
-        period=f"{start} to {end} ({zone.key})",
+        period=f"{start} to {end} ({zone.key})" + as_of,
         totals=total.view(),
         by_customer=[s.view() for s in rows[0][:MAX_ROWS]],
         by_technician=[s.view() for s in rows[1][:MAX_ROWS]],

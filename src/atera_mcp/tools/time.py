@@ -14,6 +14,7 @@ from atera_mcp.domain.text import clean_text
 from atera_mcp.domain.views import Timestamp, ToolResult, View
 from atera_mcp.domain.wire import (
     CreateWorkHoursModel,
+    TicketDto,
     TicketDurationsDto,
     TicketWorkHoursDto,
     TicketWorkHoursSummaryDto,
@@ -286,12 +287,12 @@ async def log_hours(
     # The overlap check, the send and settling are one step: a second identical call made at
     # the same time waits, then sees this entry as an overlap.
     async with ctx.write_locks.hold(("time", ticket_id, tech.id)):
-        return await _checked_send(ctx, ticket_id, tech, body, zone, allow_overlap)
+        return await _checked_send(ctx, ticket, tech, body, zone, allow_overlap)
 
 
 async def _checked_send(
     ctx: ToolContext,
-    ticket_id: int,
+    ticket: TicketDto,
     tech: Technician,
     body: CreateWorkHoursModel,
     zone: ZoneInfo,
@@ -299,6 +300,7 @@ async def _checked_send(
 ) -> LogHoursResult:
     """log_hours once the times and ticket allow it: refuse an overlap, send, settle, read
     back the entry and the totals."""
+    ticket_id = ticket.ticket_id
     start_utc, end_utc = body.start_work_hour, body.end_work_hour
     existing = (await ctx.atera.work_hour_records(ticket_id)).items
     _observe(ctx, existing)
@@ -334,6 +336,8 @@ async def _checked_send(
             exc, "the entries and totals"
         )
         return result.settled_by(settled)
+    if ctx.index is not None:  # the ticket's entries, ours included, count at once
+        await ctx.index.record_work(after, ticket.customer_id, ticket.end_user_id)
     stored = _find_new(after, known, tech, start_utc, end_utc)
     entry = (work_entry(stored, ctx) if stored is not None else None) or sent
     return LogHoursResult(ticket_id=ticket_id, entry=entry, totals=new_totals).settled_by(settled)
