@@ -16,6 +16,7 @@ from atera_mcp.index.ledger_sync import RECENT_EVERY
 from atera_mcp.sandbox import sandbox_state
 from atera_mcp.tools.billing import GetBillableResult, get_billable
 from atera_mcp.tools.time import log_hours
+from tests.contract.openapi_check import assert_contract
 from tests.harness import NOW, TECHNICIANS
 from tests.index.helpers import Clock, Setup, account, open_index, outside
 
@@ -70,6 +71,7 @@ async def test_a_period_reads_its_days_once_then_answers_exactly_with_no_request
         cold = await report(setup, clock, first, last)
         check(cold, expected(app, first, last))
         assert workhour_pages(setup) >= 1
+        assert_contract(setup.recorder.records)
         setup.recorder.records.clear()
         warm = await report(setup, clock, first, last)
         assert workhour_pages(setup) == 0
