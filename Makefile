@@ -90,8 +90,10 @@ bench-directory: install  # find_customers/find_contacts from the index: 5,000 +
 bench-ledger: install  # get_billable from the index: month, quarter, year at 50,000 tickets
 	PYTHONPATH=. $(BIN)/python bench/bench_ledger.py
 
-bench-faults: install  # 520 writes under injected faults, retried as a model would (~2 min)
-	PYTHONPATH=. $(BIN)/python bench/bench_faults.py
+# 520 writes under injected faults, retried as a model would (~2 min); with the ticket index
+# on: make bench-faults ARGS="--index --tickets 50000"
+bench-faults: install
+	PYTHONPATH=. $(BIN)/python bench/bench_faults.py $(ARGS)
 
 bench-fuzz: install    # 10,000 hostile tool calls (~3 min)
 	PYTHONPATH=. $(BIN)/python bench/bench_fuzz.py 10000

@@ -1,6 +1,7 @@
 """Writes under faults, driven as a model drives them: does each write land exactly once?
 
-Run on demand: `PYTHONPATH=. .venv/bin/python bench/bench_faults.py [seed]`.
+Run on demand: `PYTHONPATH=. .venv/bin/python bench/bench_faults.py [seed] [--index]
+[--tickets N]` (`make bench-faults ARGS="--index --tickets 50000"`).
 
 520 writes (create_ticket, add_comment, log_hours, update_ticket, link_tickets) go through the
 in-memory MCP client, the real server and client, into the sandbox, while faults are injected:
@@ -18,35 +19,41 @@ allow_overlap) so that no refusal can hide a duplicate.
 
 Creates run first, one at a time (their faults match the shared POST /tickets); the other
 writes then run in parallel workers, each on tickets of its own so every fault hits its target.
+
+With `--index` (50,000 tickets unless `--tickets` says otherwise) the same writes run with the
+ticket index on, built first (bench/faults_index.py). create_ticket's duplicate check and its
+settling then read the index, caught up from Atera's change feed first, so the creates keep
+their duplicate check on (every title is new: it can only refuse a copy of the same job, which
+a call that wrote but answered an error has already counted) and two more faults are drawn for
+them: the feed failing before the write, and the feed failing after a dropped answer.
 """
 
 from __future__ import annotations
 
+import argparse
 import random
-import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import anyio
 from mcp import Client
 from mcp.types import CallToolResult
-from pydantic import SecretStr
 from tests.fault_seam import FaultSeam
 
-from atera_mcp.config import Settings
-from atera_mcp.domain.directory import Technician
-from atera_mcp.sandbox import SANDBOX_TECHNICIANS, SandboxConfig, create_app, sandbox_transport
+from atera_mcp.sandbox import SandboxConfig, create_app, sandbox_transport
 from atera_mcp.sandbox.faults import Faults
 from atera_mcp.sandbox.records import Ticket
 from atera_mcp.sandbox.state import sandbox_state
 from atera_mcp.sandbox.store import SandboxStore
 from atera_mcp.server import build_server
+from bench.faults_index import FEED, KEY, Fallbacks, FeedReads, bench_settings, build_index
 
-KEY = "bench-key-0123456789"
 WORKERS = 8
 MIX = {"add_comment": 130, "log_hours": 110, "update_ticket": 90, "link_tickets": 90}
 CREATES = 100
@@ -89,17 +96,19 @@ class Fault:
     times: int = 1
 
 
-def draw(rng: random.Random, *, ids: bool, reads_back: bool) -> Fault | None:
+def draw(rng: random.Random, *, ids: bool, reads_back: bool, feed: bool) -> Fault | None:
     """One fault (or none) for a write, drawn when the job is made so a seed replays a run.
 
     `ids`: the write's answer carries an id (so an unreadable one matters); `reads_back`: the
-    tool reads after writing (so a failing read-back can be met)."""
+    tool reads after writing (so a failing read-back can be met); `feed`: the tool reads the
+    change feed (create_ticket with the index on)."""
     if rng.random() >= FAULT_RATE:
         return None
     kind = rng.choice(
         ["dropped", "gateway", "500-write", "500-after-commit", "500-read-before", "429-burst"]
         + (["500-read-back"] if reads_back else [])
         + (["unreadable-2xx"] if ids else [])
+        + (["500-feed", "dropped+500-feed"] if feed else [])
     )
     return Fault(kind, status=rng.choice([502, 503, 504]), times=rng.randint(2, 5))
 
@@ -107,7 +116,17 @@ def draw(rng: random.Random, *, ids: bool, reads_back: bool) -> Fault | None:
 def inject(seam: FaultSeam, faults: Faults, p: Paths, fault: Fault) -> None:
     """Arm `fault` on this job's paths, through the sandbox's Faults (and the seam for the
     faults that must follow the write: a failing read-back, an unreadable answer)."""
-    if fault.kind == "dropped":
+
+    def fail_feed() -> None:
+        # Every attempt the client makes at one read of the feed fails.
+        faults.fail("GET", FEED, 500, times=READ_ATTEMPTS, empty=True)
+
+    if fault.kind == "500-feed":
+        fail_feed()
+    elif fault.kind == "dropped+500-feed":
+        faults.drop_after_commit(p.write_method, p.write)
+        seam.after(p.write_method, "/api/v3" + p.write, then=fail_feed)
+    elif fault.kind == "dropped":
         faults.drop_after_commit(p.write_method, p.write)
     elif fault.kind == "gateway":
         faults.fail(p.write_method, p.write, fault.status)
@@ -148,11 +167,9 @@ async def run_job(client: Client, job: Job, faults_seen: Counter[str]) -> None:
     job.copies = job.count()
 
 
-def technicians() -> tuple[Technician, ...]:
-    return tuple(Technician(t.id, t.full_name, t.email) for t in SANDBOX_TECHNICIANS)
-
-
-def creates(store: SandboxStore, seam: FaultSeam, faults: Faults, rng: random.Random) -> list[Job]:
+def creates(
+    store: SandboxStore, seam: FaultSeam, faults: Faults, rng: random.Random, *, index: bool
+) -> list[Job]:
     contacts = sorted(store.contacts.values(), key=lambda c: c.id)
     jobs = []
     for n in range(CREATES):
@@ -160,7 +177,7 @@ def creates(store: SandboxStore, seam: FaultSeam, faults: Faults, rng: random.Ra
         args: dict[str, Any] = {
             "title": title,
             "description": "Jobs stay queued.",
-            "allow_duplicate": True,
+            "allow_duplicate": not index,
         }
         new_contact = n % 5 == 0
         if new_contact:
@@ -181,7 +198,7 @@ def creates(store: SandboxStore, seam: FaultSeam, faults: Faults, rng: random.Ra
 
         write = "/contacts" if new_contact and rng.random() < 0.5 else "/tickets"
         paths = Paths("POST", write, before="/contacts", after="/tickets")
-        arm = _armer(seam, faults, rng, paths)
+        arm = _armer(seam, faults, rng, paths, feed=index)
         jobs.append(Job(n, "create_ticket", args, count, True, arm, 2 if new_contact else 1))
     return jobs
 
@@ -269,8 +286,9 @@ def _armer(
     *,
     ids: bool = True,
     reads_back: bool = True,
+    feed: bool = False,
 ) -> Callable[[], str | None]:
-    fault = draw(rng, ids=ids, reads_back=reads_back)
+    fault = draw(rng, ids=ids, reads_back=reads_back, feed=feed)
 
     def arm() -> str | None:
         if fault is None:
@@ -281,23 +299,36 @@ def _armer(
     return arm
 
 
-async def main(seed: int) -> None:
+async def main(args: argparse.Namespace) -> None:
+    tickets = args.tickets or (50_000 if args.index else 1500)
+    began = time.perf_counter()
+    app = create_app(SandboxConfig(tickets=tickets, seed=args.seed, api_key=KEY, rpm=0))
+    print(
+        f"account: {tickets:,} tickets, ticket index {'on' if args.index else 'off'}, "
+        f"seed {args.seed}; seeded in {time.perf_counter() - began:.1f} s"
+    )
+    if not args.index:
+        await run(app, args.seed, None)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "index.sqlite3"
+        await build_index(app, path)
+        fallbacks = Fallbacks.install()
+        feed = await run(app, args.seed, path)
+    print(feed)
+    print(f"checks the index could not answer (Atera's lists read instead): {fallbacks.count}")
+
+
+async def run(app: Any, seed: int, index_path: Path | None) -> FeedReads:
     rng = random.Random(seed)
-    app = create_app(SandboxConfig(tickets=1500, seed=seed, api_key=KEY, rpm=0))
     state = sandbox_state(app)
     store, faults = state.store, state.faults
     seam = FaultSeam(sandbox_transport(app))
-    settings = Settings(
-        api_key=SecretStr(KEY),
-        base_url="https://sandbox.bench/api/v3",
-        technicians=technicians(),
-        technician_id=SANDBOX_TECHNICIANS[0].id,
-        rpm=0,
-    )
-    server = build_server(settings, transport=seam)
+    feed = FeedReads(seam)
+    server = build_server(bench_settings(index_path), transport=feed)
     faults_seen: Counter[str] = Counter()
     began = time.perf_counter()
-    first = creates(store, seam, faults, rng)
+    first = creates(store, seam, faults, rng, index=index_path is not None)
     rest = others(store, seam, faults, rng, datetime.now(UTC).replace(second=0, microsecond=0))
     async with Client(server) as client:
         for job in first:
@@ -317,6 +348,7 @@ async def main(seed: int) -> None:
         faults.latency(0)
     elapsed = time.perf_counter() - began
     report([*first, *(j for q in rest for j in q)], faults_seen, elapsed)
+    return feed
 
 
 def report(jobs: list[Job], faults_seen: Counter[str], elapsed: float) -> None:
@@ -357,4 +389,8 @@ def _note_kind(note: str | None) -> str:
 
 
 if __name__ == "__main__":
-    anyio.run(main, int(sys.argv[1]) if len(sys.argv) > 1 else 7)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("seed", type=int, nargs="?", default=7)
+    parser.add_argument("--index", action="store_true", help="run with the ticket index on")
+    parser.add_argument("--tickets", type=int, help="the account's size (1,500; 50,000 indexed)")
+    anyio.run(main, parser.parse_args())
