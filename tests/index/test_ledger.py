@@ -153,3 +153,36 @@ async def test_the_background_reads_the_last_year_newest_first_so_reports_cost_n
         year = await report(setup, clock, date(2025, 11, 27), date(2026, 11, 26))
         assert workhour_pages(setup) == 0
         check(year, expected(app, date(2025, 11, 27), date(2026, 11, 26)))
+
+
+async def test_billable_time_logged_elsewhere_long_ago_counts_once_the_feed_lists_its_ticket(
+    tmp_path: Path,
+) -> None:
+    app, clock = account(400)
+    day = (NOW - timedelta(days=60)).astimezone(ZONE).date()  # past every re-read window
+    ticket = max(t.id for t in sandbox_state(app).store.tickets.values() if t.status == "Open")
+    async with open_index(app, tmp_path / "i.db", clock) as setup:
+        await setup.index.first_sync()
+        first = await report(setup, clock, day, day)
+        while await setup.index.ledger.step(in_use=False):  # what the background does
+            pass
+        clock.advance(30)
+        async with outside(app) as atera:
+            body = CreateWorkHoursModel(
+                start_work_hour=datetime(day.year, day.month, day.day, 9, tzinfo=ZONE),
+                end_work_hour=datetime(day.year, day.month, day.day, 11, tzinfo=ZONE),
+                technician_contact_id=TECHNICIANS[2].id,
+                billiable=True,
+                on_customer_site=False,
+            )
+            await atera.add_work_hours(ticket, body)
+        clock.advance(30)
+        await setup.index.engine.delta()  # the feed lists the ticket
+        setup.recorder.records.clear()
+        assert await setup.index.ledger.step(in_use=False)
+        sent = [e.request.url.path for e in setup.recorder.records]
+        assert sent[0].endswith("/tickets/billableduration")
+        assert sent[1:] == [f"/api/v3/tickets/{ticket}/workhoursrecords"]
+        later = await report(setup, clock, day, day)
+        assert later.totals.billable_seconds == first.totals.billable_seconds + 7200
+        check(later, expected(app, day, day))

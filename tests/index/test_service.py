@@ -123,6 +123,7 @@ async def test_background_work_runs_first_sync_then_backfill_then_deltas_while_i
         await retitle(app, min(sandbox_ids(app)), "Changed while someone works")
         assert await s.index.background_step() == 0.0
         assert len(feed_requests(s.recorder)) == feeds + 1
+        assert await s.index.background_step() == 0.0  # the listed ticket's time checked
         clock.advance(5)
         assert await s.index.background_step() == pytest.approx(10.0)
         clock.advance(IN_USE.total_seconds())

@@ -117,6 +117,27 @@ class LedgerTables(ABC):
         rows = self.execute(f"SELECT day, read_at FROM work_days WHERE day IN ({marks})", params)
         return {str(row[0]): float(row[1]) for row in rows}
 
+    def billable_seconds(self, ticket_ids: Sequence[int]) -> dict[int, int]:
+        """Each ticket's billable seconds in the index (tickets with none left out)."""
+        if not ticket_ids:
+            return {}
+        params = {f"t{n}": t for n, t in enumerate(ticket_ids)}
+        marks = ", ".join(self._at(name) for name in params)
+        rows = self.execute(
+            "SELECT ticket_id, sum(ended - started) FROM work_entries "
+            f"WHERE billable = 1 AND ticket_id IN ({marks}) GROUP BY ticket_id",
+            params,
+        )
+        return {int(row[0]): round(float(row[1])) for row in rows}
+
+    def ticket_owner(self, ticket_id: int) -> tuple[int | None, int | None]:
+        """The customer and end user of an indexed ticket (None, None when not indexed)."""
+        rows = self.execute(
+            f"SELECT customer_id, end_user_id FROM tickets WHERE id = {self._at('id')}",
+            {"id": ticket_id},
+        )
+        return (rows[0][0], rows[0][1]) if rows else (None, None)
+
     def work_entries_between(self, lo: float, hi: float) -> list[tuple[Any, ...]]:
         """Every entry starting in [lo, hi), as `_COLUMNS`."""
         rows = self.execute(

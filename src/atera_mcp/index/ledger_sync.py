@@ -6,6 +6,10 @@ a past day; but an entry cannot be edited or deleted, so the index only ever add
 - a report reads from `GET /workhours` only the days of its period never read in full (cold:
   the pages of those days, plus the day after, since Atera filters by the end of an entry);
 - our own writes go in at once (log_hours reads the ticket's entries back and records them);
+- the tickets the change feed lists (time logged marks a ticket modified) have their billable
+  total compared with Atera's (`POST /tickets/billableduration`, 50 a request), and those that
+  differ are read again (`GET /tickets/{id}/workhoursrecords`): billable time logged late
+  elsewhere counts within a background step or two, whatever its day;
 - while the server is in use, the last `RECENT_DAYS` days are read again every `RECENT_EVERY`,
   and the last `SETTLE_DAYS` days once a day: an entry logged late for one of those days is in
   the index within that time;
@@ -21,14 +25,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from atera_mcp.client import AteraClient
+from atera_mcp.client.worktime import MAX_BILLABLE_IDS
 from atera_mcp.domain.timezones import zone_from_name
 from atera_mcp.domain.wire import Page, TicketWorkHoursDto, WorkhourRecordDto
+from atera_mcp.errors import NotFoundError
 from atera_mcp.index.backend import IndexBackend
 from atera_mcp.index.ledger import as_record, day_key, entry_row
 from atera_mcp.index.rows import timestamp
@@ -41,6 +47,7 @@ CHUNK_DAYS = 31  # days read by one background step
 RECENT_DAYS, RECENT_EVERY = 7, timedelta(hours=1)
 SETTLE_DAYS, SETTLE_EVERY = 35, timedelta(days=1)
 READ_ATTEMPTS = 3
+TOLERANCE = 30  # seconds: Atera gives hours as rounded floats; an entry is a minute at least
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,36 @@ class WorkLedger:
     concurrency: int = 4
     heartbeat: Callable[[], Awaitable[None]] | None = None
     zone: ZoneInfo | None = None  # the account's, as the last report or Atera said
+    pending: set[int] = field(default_factory=set)  # tickets the feed listed, not checked yet
+
+    def note_modified(self, ticket_ids: set[int]) -> None:
+        """Tickets the change feed listed: their billable totals are checked next."""
+        self.pending |= ticket_ids
+
+    async def check_modified(self) -> bool:
+        """Compare up to 50 listed tickets' billable totals with Atera's and read again the
+        entries of those that differ; whether there was any to check."""
+        batch = sorted(self.pending)[:MAX_BILLABLE_IDS]
+        if not batch:
+            return False
+        self.pending -= set(batch)
+        theirs = {
+            d.ticket_id: round((d.on_site_duration_hours + d.off_site_duration_hours) * 3600)
+            for d in await self.atera.billable_durations(batch)
+        }
+        ours = await self.run(lambda s: s.billable_seconds(batch))
+        for ticket_id, seconds in sorted(theirs.items()):
+            if abs(seconds - ours.get(ticket_id, 0)) > TOLERANCE:
+                await self._reread(ticket_id)
+        return True
+
+    async def _reread(self, ticket_id: int) -> None:
+        try:
+            found = await self.atera.work_hour_records(ticket_id)
+        except NotFoundError:
+            return
+        owner = await self.run(partial(_owner, ticket_id=ticket_id))
+        await self.run(entries_work(found.items, *owner))
 
     # -- what get_billable calls ---------------------------------------------------------------
 
@@ -148,7 +185,10 @@ class WorkLedger:
     # -- background work -----------------------------------------------------------------------
 
     async def step(self, *, in_use: bool) -> bool:
-        """Read the most urgent run of days, if any is due; whether one was read."""
+        """Check the tickets the feed listed, else read the most urgent run of days, if any
+        is due; whether anything was done."""
+        if await self.check_modified():
+            return True
         zone = self.zone or await self._account_zone()
         now = self.clock()
         today = now.astimezone(zone).date()
@@ -185,6 +225,10 @@ def entries_work(
     """Store work recording a ticket's entries read live (log_hours reads them back)."""
     rows = [r for e in entries if (r := entry_row(e, customer_id, end_user_id)) is not None]
     return lambda store: store.add_work_entries(rows)
+
+
+def _owner(store: IndexBackend, *, ticket_id: int) -> tuple[int | None, int | None]:
+    return store.ticket_owner(ticket_id)
 
 
 def _mark_read(store: IndexBackend, *, days: list[str], at: float) -> None:

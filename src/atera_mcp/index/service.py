@@ -146,6 +146,7 @@ class TicketIndex:
         self.upkeep = Upkeep(atera, self.run, clock, heartbeat=self._renew)
         self.people = PeopleDirectory(atera, self.run, clock, heartbeat=self._renew)
         self.ledger = WorkLedger(atera, self.run, clock, heartbeat=self._renew)
+        self.engine.on_feed = self.ledger.note_modified
         self._sleep = sleep
         self._worker = anyio.CapacityLimiter(1)
         self._delta_lock: anyio.Lock | None = None

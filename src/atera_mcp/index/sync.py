@@ -123,6 +123,7 @@ class SyncEngine:
     overlap: timedelta = OVERLAP
     heartbeat: Callable[[], Awaitable[None]] | None = None
     on_progress: Callable[[SyncState], None] | None = None
+    on_feed: Callable[[set[int]], None] | None = None  # the ids a complete feed read listed
 
     # -- first sync ---------------------------------------------------------------------------
 
@@ -260,6 +261,8 @@ class SyncEngine:
             asked = await self.run(lambda s: s.uncertain_since(since))
             feed = await self._read_feed(since)
             if feed.complete:
+                if self.on_feed is not None:
+                    self.on_feed(feed.ids)
                 settle = partial(_settle, since=since, modified=feed.ids, asked=asked)
                 await self.run(settle)
                 return feed
