@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -148,11 +149,29 @@ class LedgerTables(ABC):
         return [tuple(row) for row in rows]
 
 
-def as_record(row: tuple[Any, ...]) -> WorkhourRecordDto:
-    """A stored row as the record `GET /workhours` gave (the fields billing reads). Built
-    without validation: the values are the index's own, and a year holds 100,000 of them."""
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """An entry as the index holds it: the fields of `WorkhourRecordDto` that billing reads,
+    under the same names. A plain dataclass: a year holds 100,000 entries, and building as
+    many pydantic models (even unvalidated) takes longer than the whole report otherwise."""
+
+    work_hours_id: int
+    ticket_id: int
+    customer_id: int | None
+    end_user_id: int | None
+    technician_contact_id: int | None
+    technician_full_name: str | None
+    technician_email: str | None
+    start_work_hour: datetime | None
+    end_work_hour: datetime | None
+    billiable: bool | None
+    on_customer_site: bool | None
+
+
+def as_record(row: tuple[Any, ...]) -> LedgerEntry:
+    """A stored row as the entry `GET /workhours` gave (the fields billing reads)."""
     values = dict(zip(_COLUMNS, row, strict=True))
-    return WorkhourRecordDto.model_construct(
+    return LedgerEntry(
         work_hours_id=int(values["id"]),
         ticket_id=int(values["ticket_id"]),
         customer_id=values["customer_id"],

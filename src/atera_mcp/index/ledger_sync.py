@@ -36,7 +36,7 @@ from atera_mcp.domain.timezones import zone_from_name
 from atera_mcp.domain.wire import Page, TicketWorkHoursDto, WorkhourRecordDto
 from atera_mcp.errors import NotFoundError
 from atera_mcp.index.backend import IndexBackend
-from atera_mcp.index.ledger import as_record, day_key, entry_row
+from atera_mcp.index.ledger import LedgerEntry, as_record, day_key, entry_row
 from atera_mcp.index.rows import timestamp
 from atera_mcp.index.sync import PAGE_SIZE, Clock, StoreRunner, page_count, read_pages
 
@@ -54,7 +54,7 @@ TOLERANCE = 30  # seconds: Atera gives hours as rounded floats; an entry is a mi
 class Entries:
     """A period's entries from the index, and what they stand on."""
 
-    items: list[WorkhourRecordDto]
+    items: list[LedgerEntry]
     as_of: datetime | None  # None: some day could not be read (complete is then False)
     complete: bool
 

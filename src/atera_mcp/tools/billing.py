@@ -16,6 +16,7 @@ from atera_mcp.domain.text import clean_text, count
 from atera_mcp.domain.views import ToolResult
 from atera_mcp.domain.wire import TicketDurationsDto, WorkhourRecordDto
 from atera_mcp.errors import NotFoundError, RuleError
+from atera_mcp.index.ledger import LedgerEntry
 from atera_mcp.tools.billing_index import names_from_index, period_from_index
 from atera_mcp.tools.concurrency import gather
 from atera_mcp.tools.context import ToolContext
@@ -108,7 +109,10 @@ def _rows(sums: Iterable[_Sum]) -> list[_Sum]:
     return sorted(sums, key=lambda s: (-(s.billable + s.non_billable), s.id is None, s.id or 0))
 
 
-def _entry_seconds(r: WorkhourRecordDto) -> int:
+Entry = WorkhourRecordDto | LedgerEntry  # as Atera gave it, or as the index holds it
+
+
+def _entry_seconds(r: Entry) -> int:
     if r.start_work_hour is None or r.end_work_hour is None:
         return 0
     return max(0, int((r.end_work_hour - r.start_work_hour).total_seconds()))
@@ -164,22 +168,22 @@ async def _customer_names(ctx: ToolContext, ids: set[int]) -> dict[int, str]:
 
 async def _entries(
     ctx: ToolContext, zone: ZoneInfo, start: date, end: date
-) -> tuple[Collected[WorkhourRecordDto], str]:
+) -> tuple[Collected[Entry], str]:
     """The period's entries, and what they stand on ("; entries as of ..." from the index)."""
     indexed = await period_from_index(ctx, zone, start, end)
     if indexed is not None:
-        found = Collected(indexed.items, len(indexed.items), indexed.complete)
+        found = Collected[Entry](list(indexed.items), len(indexed.items), indexed.complete)
         when = indexed.as_of
         return found, f"; entries as of {when:%Y-%m-%d %H:%M} UTC" if when else ""
     # Atera keeps entries that *end* by endWorkhour; ask one day further so work that starts on
     # the last day and runs past midnight is returned, then attribute every entry to the local
     # day it starts on.
-    found = await ctx.atera.work_hours_in_period(
+    read = await ctx.atera.work_hours_in_period(
         datetime.combine(start, time()),
         datetime.combine(end + timedelta(days=1), time(23, 59, 59)),
         max_items=MAX_RECORDS,
     )
-    return found, ""
+    return Collected[Entry](list(read.items), read.total, read.complete), ""
 
 
 async def _names(ctx: ToolContext, ids: set[int]) -> dict[int, str]:
