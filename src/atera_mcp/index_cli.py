@@ -31,6 +31,7 @@ from atera_mcp.index.service import (
     describe,
     index_location,
     open_failures,
+    open_statuses,
     open_store,
 )
 from atera_mcp.index.store import IndexStore
@@ -123,7 +124,7 @@ def sync(
             transport=transport,
             rate_budget=budget,
         ) as atera:
-            index = await TicketIndex.open(where, atera)
+            index = await TicketIndex.open(where, atera, open_statuses=open_statuses(settings))
             progress = SyncProgress(err)
             try:
                 progress.update(await index.first_sync(progress.update))

@@ -38,7 +38,13 @@ from atera_mcp.client import AteraClient, Budget
 from atera_mcp.config import Settings
 from atera_mcp.errors import AteraMcpError, ConfigError
 from atera_mcp.guidance import register_guidance
-from atera_mcp.index.service import TicketIndex, describe, index_location, open_failures
+from atera_mcp.index.service import (
+    TicketIndex,
+    describe,
+    index_location,
+    open_failures,
+    open_statuses,
+)
 from atera_mcp.ops import Operations
 from atera_mcp.schema import simplify_input_schema, slim_output_schema
 from atera_mcp.shared.file_budget import FileBudget
@@ -216,7 +222,13 @@ async def _open_index(
     if where is None:
         return None
     try:
-        return await TicketIndex.open(where, atera, clock=clock, refresh=settings.index_refresh)
+        return await TicketIndex.open(
+            where,
+            atera,
+            clock=clock,
+            refresh=settings.index_refresh,
+            open_statuses=open_statuses(settings),
+        )
     except open_failures(where) as exc:
         log.warning(
             "The ticket index at %s cannot be opened (%s); searching Atera instead.",

@@ -75,10 +75,12 @@ async def without_first_item(response: httpx.Response) -> tuple[httpx.Response, 
 
 
 def page_of(request: httpx.Request) -> int | None:
-    """The page number of a GET /tickets sweep page (50 a page), else None."""
+    """The page number of a GET /tickets sweep page (50 a page, every status), else None."""
     params = request.url.params
     if request.method != "GET" or not request.url.path.endswith("/tickets"):
         return None
+    if "ticketStatus" in params:
+        return None  # the open statuses, read first
     if params.get("itemsInPage") != "50":
         return None
     return int(params.get("page", "1"))

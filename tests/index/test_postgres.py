@@ -303,7 +303,8 @@ async def test_a_syncing_replica_whose_lease_connection_died_stops_syncing_at_it
         assert killed
         state = await first.index.state()
         assert state.phase == "sweeping"
-        assert len(state.pages_done) < state.pages_total
+        # Stopped unfinished: in its first pass (the open statuses) or the full one.
+        assert not state.statuses_read or len(state.pages_done) < state.pages_total
 
 
 def test_sync_state_saved_by_two_replicas_never_moves_back(tmp_path: Path) -> None:

@@ -61,6 +61,9 @@ class SyncState:
     first_watermark: datetime | None = None  # the start of the first complete sweep
     last_delta_at: datetime | None = None  # when the index last heard from Atera (as_of)
     last_full_sweep_at: datetime | None = None  # when the last reconciling id sweep finished
+    # Open first: the statuses (case-folded) whose every ticket was read before the rest of the
+    # first sync, then kept by the delta feed; a search within them is complete meanwhile.
+    statuses_read: frozenset[str] = frozenset()
 
     def to_json(self) -> str:
         def when(value: datetime | None) -> float | None:
@@ -76,6 +79,7 @@ class SyncState:
                 "first_watermark": when(self.first_watermark),
                 "last_delta_at": when(self.last_delta_at),
                 "last_full_sweep_at": when(self.last_full_sweep_at),
+                "statuses_read": sorted(self.statuses_read),
             }
         )
 
@@ -96,19 +100,21 @@ class SyncState:
             first_watermark=when("first_watermark"),
             last_delta_at=when("last_delta_at"),
             last_full_sweep_at=when("last_full_sweep_at"),
+            statuses_read=frozenset(str(s) for s in data.get("statuses_read", [])),
         )
 
 
 def merge_saved(current: SyncState, incoming: SyncState) -> SyncState:
     """What a save of `incoming` leaves stored over `current`, which another replica may have
     saved since `incoming` was loaded (a delta before a search needs no lease; a syncer learns
-    it lost its lease only at its next page). A finished first sync is never put back to an
-    unfinished one, and once ready the watermark and the times of the last delta and sweep
-    never move back."""
-    if current.phase != "ready":
-        return incoming
-    if incoming.phase != "ready":
+    it lost its lease only at its next page), or a delta while the first sync reads the rest
+    of the history. A finished first sync is never put back to an unfinished one, and within
+    one sweep or once ready the watermark and the times of the last delta and sweep never move
+    back."""
+    if current.phase == "ready" and incoming.phase != "ready":
         return current
+    if incoming.phase != "ready" and incoming.sweep_started != current.sweep_started:
+        return incoming  # another sweep begins: nothing of the last one carries over
 
     def later(a: datetime | None, b: datetime | None) -> datetime | None:
         return a if b is None or (a is not None and a > b) else b
@@ -118,6 +124,7 @@ def merge_saved(current: SyncState, incoming: SyncState) -> SyncState:
         watermark=later(current.watermark, incoming.watermark),
         last_delta_at=later(current.last_delta_at, incoming.last_delta_at),
         last_full_sweep_at=later(current.last_full_sweep_at, incoming.last_full_sweep_at),
+        statuses_read=current.statuses_read | incoming.statuses_read,
     )
 
 
@@ -163,6 +170,11 @@ class SameOnBothEngines(ABC):
 
     def count(self) -> int:
         return int(self.execute("SELECT count(*) FROM tickets")[0][0])
+
+    def count_status(self, key: str) -> int:
+        """How many indexed tickets have the status whose case-folded name is `key`."""
+        where = f"status_key = {self.dialect.placeholder.format('key')}"
+        return int(self.execute(f"SELECT count(*) FROM tickets WHERE {where}", {"key": key})[0][0])
 
     def comment_backlog(self, limit: int) -> list[int]:
         """Ids of unresolved tickets whose comments are missing or older than their last
@@ -222,6 +234,7 @@ class IndexBackend(Protocol):
     def delete_ticket(self, ticket_id: int) -> bool: ...
     def ticket_ids(self) -> set[int]: ...
     def count(self) -> int: ...
+    def count_status(self, key: str) -> int: ...
     def replace_comments(
         self, ticket_id: int, comments: Sequence[TicketCommentDto], at: datetime | None = None
     ) -> None: ...

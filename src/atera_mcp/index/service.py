@@ -30,7 +30,7 @@ from atera_mcp.index.backend import IndexBackend, Observation, SyncState
 from atera_mcp.index.ledger_sync import WorkLedger, entries_work
 from atera_mcp.index.people_sync import PeopleDirectory, record_work
 from atera_mcp.index.store import IndexStore
-from atera_mcp.index.sync import OVERLAP, SyncEngine, percent_synced
+from atera_mcp.index.sync import OPEN_STATUSES, OVERLAP, SyncEngine, has_deltas, percent_synced
 from atera_mcp.index.upkeep import Upkeep
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,13 @@ def index_location(settings: Settings) -> Location | None:
         url = settings.database_url.get_secret_value()
         return PostgresTarget(url, schema_for(settings.account_fingerprint))
     return settings.index_path
+
+
+def open_statuses(settings: Settings) -> tuple[str, ...]:
+    """The statuses of open work the first sync reads first: Open, Pending, and the custom
+    statuses configured as either (ATERA_CUSTOM_STATUSES)."""
+    custom = (name for name, base in settings.custom_statuses.items() if base in OPEN_STATUSES)
+    return (*OPEN_STATUSES, *sorted(custom))
 
 
 def describe(where: Location) -> str:
@@ -115,6 +122,7 @@ class IndexOptions(TypedDict, total=False):
     sleep: Sleep
     overlap: timedelta
     owner: str | None
+    open_statuses: tuple[str, ...]
 
 
 class TicketIndex:
@@ -136,13 +144,21 @@ class TicketIndex:
         sleep: Sleep = anyio.sleep,
         overlap: timedelta = OVERLAP,
         owner: str | None = None,
+        open_statuses: tuple[str, ...] = OPEN_STATUSES,
     ) -> None:
         self.store = store
         self.atera = atera
         self.clock = clock
         self.refresh = timedelta(seconds=refresh)
         self.owner = owner or f"atera-mcp-{uuid.uuid4().hex}"
-        self.engine = SyncEngine(atera, self.run, clock, overlap=overlap, heartbeat=self._renew)
+        self.engine = SyncEngine(
+            atera,
+            self.run,
+            clock,
+            overlap=overlap,
+            heartbeat=self._renew,
+            open_statuses=open_statuses,
+        )
         self.upkeep = Upkeep(atera, self.run, clock, heartbeat=self._renew)
         self.people = PeopleDirectory(atera, self.run, clock, heartbeat=self._renew)
         self.ledger = WorkLedger(atera, self.run, clock, heartbeat=self._renew)
@@ -354,8 +370,8 @@ class TicketIndex:
                 await self.engine.delta()
 
     def _stale(self, state: SyncState) -> bool:
-        if state.phase != "ready":
-            return False  # nothing to refresh before the first sync is done
+        if not has_deltas(state):
+            return False  # nothing to refresh before the open statuses are read
         last = state.last_delta_at
         return last is None or self.clock() - last >= self.refresh
 

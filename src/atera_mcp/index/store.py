@@ -17,7 +17,14 @@ from typing import Any
 
 from atera_mcp.domain.text import thread_text
 from atera_mcp.domain.wire import TicketCommentDto, TicketDto
-from atera_mcp.index.backend import EPSILON, Dialect, Observation, SameOnBothEngines, SyncState
+from atera_mcp.index.backend import (
+    EPSILON,
+    Dialect,
+    Observation,
+    SameOnBothEngines,
+    SyncState,
+    merge_saved,
+)
 from atera_mcp.index.fts import TextQuery
 from atera_mcp.index.ledger import LedgerTables
 from atera_mcp.index.people import Batch, PeopleTables
@@ -114,8 +121,21 @@ class IndexStore(SameOnBothEngines, PeopleTables, LedgerTables):
     # -- sync state ---------------------------------------------------------------------------
 
     def save_state(self, state: SyncState) -> None:
+        """Save `state` over what is stored as `merge_saved` says (a delta may have advanced
+        the watermark since `state` was loaded)."""
         sql = "INSERT OR REPLACE INTO meta (key, value) VALUES ('sync_state', ?)"
-        self._write([(sql, (state.to_json(),))])
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")  # other processes' saves wait
+            try:
+                row = self._conn.execute(
+                    "SELECT value FROM meta WHERE key = 'sync_state'"
+                ).fetchone()
+                current = SyncState.from_json(row[0]) if row else SyncState()
+                self._conn.execute(sql, (merge_saved(current, state).to_json(),))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
 
     def analyze(self) -> None:
         """Gather statistics for the query planner (once the file holds the whole account)."""

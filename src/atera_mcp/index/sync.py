@@ -37,6 +37,7 @@ PAGE_SIZE = 50  # Atera's maximum itemsInPage
 OVERLAP = timedelta(seconds=120)  # deltas re-read this much before the watermark (clock skew)
 FEED_ATTEMPTS = 3  # reads of one delta before giving up until the next pass
 REPAIR_ROUNDS = 2  # re-reads of every page when the first sync still misses tickets
+OPEN_STATUSES = ("Open", "Pending")
 
 
 class StoreRunner(Protocol):
@@ -124,6 +125,9 @@ class SyncEngine:
     heartbeat: Callable[[], Awaitable[None]] | None = None
     on_progress: Callable[[SyncState], None] | None = None
     on_feed: Callable[[set[int]], None] | None = None  # the ids a complete feed read listed
+    # Read before the rest of the history (the statuses of open work: Open, Pending and the
+    # custom statuses configured as either), so searches within them are complete early.
+    open_statuses: tuple[str, ...] = OPEN_STATUSES
 
     # -- first sync ---------------------------------------------------------------------------
 
@@ -135,6 +139,7 @@ class SyncEngine:
         first_total: int | None = None  # Atera's count when this sweep began (None: resumed)
         if state.phase != "sweeping" or state.pages_total <= 0 or state.sweep_started is None:
             state = SyncState(phase="sweeping", sweep_started=self.clock())
+            await self._read_open_first(state)
             first_total = await self._read_first_page(state)
         assert state.sweep_started is not None
         for attempt in range(REPAIR_ROUNDS + 1):
@@ -167,6 +172,57 @@ class SyncEngine:
             return True  # resumed: what happened while it was stopped is unknown
         created = sum(1 for at in feed.created.values() if at is not None and at >= started)
         return first_total + created > total
+
+    async def _read_open_first(self, state: SyncState) -> None:
+        """Read every ticket of the open statuses, then the feed since the sweep began (what
+        changed status meanwhile, whichever way), and count: each status whose tickets are
+        all indexed now is kept by the deltas from here, and searches within it are complete
+        while the rest of the history is read. One status per request (Atera's filter)."""
+        assert state.sweep_started is not None
+        await self.run(lambda store: store.save_state(state))
+        for status in self.open_statuses:
+            await self._read_status(status)
+        for _ in range(REPAIR_ROUNDS + 1):
+            started = self.clock()
+            feed = await self.read_feed(state.sweep_started - self.overlap)
+            if not feed.complete:
+                return  # the feed kept changing: the full sweep and its checks will do
+            missing = [s for s in self.open_statuses if not await self._all_indexed(s)]
+            state.statuses_read = frozenset(
+                s.casefold() for s in self.open_statuses if s not in missing
+            )
+            state.watermark = state.last_delta_at = started
+            await self.run(lambda store: store.save_state(state))
+            if not missing:
+                return
+            # A page shift (a ticket leaving the status while its pages were read) carried
+            # one past a page boundary: read those statuses again.
+            for status in missing:
+                await self._read_status(status)
+
+    async def _read_status(self, status: str) -> None:
+        async def fetch(number: int) -> Page[TicketDto]:
+            return await self.atera.list_tickets_page(
+                page=number, items_in_page=PAGE_SIZE, status=status
+            )
+
+        async def on_page(number: int, page: Page[TicketDto], at: datetime) -> None:
+            items = page.items or []
+            await self.run(lambda store: store.upsert_tickets(items, Observation(at=at)))
+            if self.heartbeat is not None:
+                await self.heartbeat()
+
+        first = await fetch(1)
+        await on_page(1, first, self.clock())
+        await read_pages(
+            fetch, range(2, page_count(first) + 1), on_page, self.clock, self.concurrency
+        )
+
+    async def _all_indexed(self, status: str) -> bool:
+        page = await self.atera.list_tickets_page(page=1, items_in_page=1, status=status)
+        key = status.casefold()
+        indexed = await self.run(lambda store: store.count_status(key))
+        return indexed >= page.total_item_count
 
     async def _read_first_page(self, state: SyncState) -> int:
         """Page 1 tells how many pages there are (and tickets: returned); the rest follow."""
@@ -229,10 +285,11 @@ class SyncEngine:
     # -- deltas -------------------------------------------------------------------------------
 
     async def delta(self) -> SyncState:
-        """Read the feed from the watermark (minus the overlap) into the index; once ready."""
+        """Read the feed from the watermark (minus the overlap) into the index: once ready, or
+        once the open statuses were read while the rest of the history is read."""
         state = await self.run(lambda s: s.load_state())
         mark = state.watermark or state.first_watermark
-        if state.phase != "ready" or mark is None:
+        if not has_deltas(state) or mark is None:
             return state
         started = self.clock()
         feed = await self.read_feed(mark - self.overlap)
@@ -295,6 +352,11 @@ class SyncEngine:
             )
             done, pages = pages, max(pages, math.ceil(feed.largest_total / PAGE_SIZE))
         return feed
+
+
+def has_deltas(state: SyncState) -> bool:
+    """Whether the delta feed keeps this index (or its open statuses) up to date."""
+    return state.phase == "ready" or (state.phase == "sweeping" and bool(state.statuses_read))
 
 
 def _settle(store: IndexBackend, *, since: datetime, modified: set[int], asked: set[int]) -> None:

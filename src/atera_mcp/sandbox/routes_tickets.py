@@ -27,13 +27,18 @@ def _filtered(request: Request, query: Query, *, no_comments: bool) -> list[Tick
     status = query.text("ticketStatus")
     wanted = status.strip().lower() if status else None
     tickets = state.store.tickets.values()
-    return [
-        t
-        for t in (reversed(tickets) if state.config.order == "newest" else tickets)
-        if (customer_id is None or t.customer_id == customer_id)
-        and (wanted is None or t.status.lower() == wanted)
-        and (not no_comments or len(t.comments) <= 1)
-    ]
+
+    def build() -> list[Ticket]:
+        return [
+            t
+            for t in (reversed(tickets) if state.config.order == "newest" else tickets)
+            if (customer_id is None or t.customer_id == customer_id)
+            and (wanted is None or t.status.lower() == wanted)
+            and (not no_comments or len(t.comments) <= 1)
+        ]
+
+    key = (state.config.order, customer_id, wanted, no_comments)
+    return state.store.listing(key, build)
 
 
 def _ticket_list(request: Request, *, no_comments: bool) -> Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,10 @@ class SandboxStore:
         self._next_work_id = max((entry.id for entry in self.work_entries()), default=0) + 1
         self._next_comment_id = sum(len(t.comments) for t in self.tickets.values()) + 1
         self._write_seq = 0
+        # Lists of GET /tickets by filter, kept until the next write (a large account's sync
+        # reads thousands of pages of one list: building it per page made every page O(N)).
+        self._lists: dict[Hashable, list[Ticket]] = {}
+        self._lists_at: tuple[int, int] = (0, len(self.tickets))
 
     # Lookups ----------------------------------------------------------------------------
     def ticket(self, ticket_id: int) -> Ticket:
@@ -87,6 +91,16 @@ class SandboxStore:
     def work_entries(self) -> Iterator[WorkEntry]:
         for ticket in self.tickets.values():
             yield from ticket.work
+
+    def listing(self, key: Hashable, build: Callable[[], list[Ticket]]) -> list[Ticket]:
+        """The ticket list `key` names, built by `build` unless built since the last write
+        (every write stamps the ticket it touches; a deletion changes the count)."""
+        now = (self._write_seq, len(self.tickets))
+        if now != self._lists_at:
+            self._lists, self._lists_at = {}, now
+        if key not in self._lists:
+            self._lists[key] = build()
+        return self._lists[key]
 
     # Writes -----------------------------------------------------------------------------
     def now(self) -> datetime:

@@ -112,16 +112,37 @@ async def _settle_modified(ctx: ToolContext, index: TicketIndex, since: datetime
     return None
 
 
-def _progress_note(state: SyncState) -> str | None:
+def _within_read_statuses(state: SyncState, query: TicketQuery) -> bool:
+    """Whether every ticket this search can match has a status the first sync read in full
+    already (open first), so its answer is complete while the history is still read."""
+    return bool(query.statuses) and set(query.statuses) <= state.statuses_read
+
+
+def _progress_note(state: SyncState, complete: bool = False) -> str | None:
     if state.phase == "ready":
         return None
+    share = min(99, int(percent_synced(state)))
+    if state.statuses_read:
+        read = ", ".join(sorted(state.statuses_read))
+        if complete:
+            return (
+                f"The ticket index is still reading older tickets ({share}% so far), but every "
+                f"ticket in {read} is indexed and kept current: this answer is complete."
+            )
+        return (
+            f"The ticket index is still reading older tickets ({share}% so far): tickets in "
+            f"{read} are all indexed, other statuses only in part. Filter by those statuses "
+            "for a complete answer now, or ask again in a few minutes."
+        )
     if state.pages_total:
-        share = min(99, int(percent_synced(state)))
         return (
             f"The ticket index is still being built ({share}% of tickets read so far); these "
             "results cover only what is indexed. Ask again in a few minutes for a full answer."
         )
-    return "The ticket index is being built; results will be complete once it has finished."
+    return (
+        "The ticket index is being built, open tickets first; results will be complete once "
+        "they are read (a few minutes)."
+    )
 
 
 async def _unknown_customer(index: TicketIndex, name: str) -> RuleError | None:
@@ -165,8 +186,9 @@ async def _search_index(
         unsettled = await _settle_modified(ctx, index, request.modified_after)
     now = ctx.now()
     query = _query(ctx, request, now)
+    complete = state.phase == "ready" or _within_read_statuses(state, query)
     if state.phase != "ready":
-        await report(percent_synced(state), 100, _progress_note(state))
+        await report(percent_synced(state), 100, _progress_note(state, complete))
     try:
         # One hit more than asked tells whether another page follows.
         page = await index.run(
@@ -182,14 +204,14 @@ async def _search_index(
     next_cursor = None
     if len(page.hits) > request.limit:
         next_cursor = encode_cursor(list(hits[-1].key), request.owner)
-    notes = [_progress_note(state), unsettled]
+    notes = [_progress_note(state, complete), unsettled]
     if request.text is not None and request.text.dropped:
         notes.append(f"Only the first {MAX_TERMS} words or phrases of the query were used.")
     return SearchTicketsResult(
         tickets=[ticket_hit(h) for h in hits],
         total=page.total,
         next_cursor=next_cursor,
-        complete=state.phase == "ready" and unsettled is None,
+        complete=complete and unsettled is None,
         as_of=state.last_delta_at,
         note=" ".join(n for n in notes if n) or None,
     )
