@@ -240,12 +240,16 @@ async def over_stdio(app: Any, path: Path, calls: int) -> None:
     params = StdioServerParameters(command=command, args=["serve"], env=env)
     try:
         async with Client(params) as client:
+            totals: list[str] = []
 
             async def call(arguments: dict[str, Any]) -> None:
-                await client.call_tool("search_tickets", arguments)
+                result = await client.call_tool("search_tickets", arguments)
+                data = result.structured_content or {}
+                totals.append(f"{data.get('total')}{'' if data.get('complete') else '+?'}")
 
             await call(QUERIES[0])
             line("index, MCP over stdio", await timed(calls, call))
+            print(f"    totals: {', '.join(totals[1 : len(QUERIES) + 1])}")
     finally:
         sandbox.should_exit = True
 

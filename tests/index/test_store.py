@@ -273,3 +273,45 @@ def test_a_term_fts5_finds_no_word_in_matches_nothing_on_both_backends(tmp_path:
     vowel_sign = "\u19b0"  # a letter to Python, not to FTS5's tokenizer
     assert ids(store, match=text_query(f"printer {vowel_sign}")) == []
     assert ids(store, match=text_query(vowel_sign)) == []
+
+
+def test_text_matching_many_tickets_finds_the_same_pages_driven_by_the_filters(
+    tmp_path: Path,
+) -> None:
+    store = open_store_at(tmp_path / "a.sqlite3")
+    statuses = ("Open", "Pending", "Resolved", "Closed")
+    store.upsert_tickets(
+        [
+            dto(
+                n,
+                TicketStatus=statuses[n % 4],
+                TicketPriority=("Low", "Medium", "High", "Critical")[n % 3],
+                CustomerID=1 + n % 2,
+                CustomerName=("Acme Corporation", "Globex")[n % 2],
+                TicketTitle=f"Printer {'jammed' if n % 5 else 'offline'} {n}",
+            )
+            for n in range(1, 121)
+        ],
+        Observation(at=T0),
+    )
+    printer, jammed = text_query("printer"), text_query("jammed")
+    queries = [
+        TicketQuery(match=printer),
+        TicketQuery(match=jammed, statuses=("open", "pending")),
+        TicketQuery(match=jammed, customer_ids=(2,), sort="oldest"),
+        TicketQuery(match=printer, customer_text="acme", sort="priority"),
+        TicketQuery(match=jammed, statuses=("closed",), sort="relevance"),
+    ]
+    for query in queries:
+        pages: list[list[tuple[list[int], int]]] = []
+        for few in (0, 10_000):  # every plan: by the filters and the order, or by the matches
+            after, seen = None, []
+            while True:
+                page = search(store, query, limit=7, after=after, few_matches=few)
+                seen.append(([h.row["id"] for h in page.hits], page.total))
+                if len(page.hits) < 7:
+                    break
+                after = page.hits[-1].key
+            pages.append(seen)
+        assert pages[0] == pages[1]
+        assert sum(len(ids) for ids, _ in pages[0]) == pages[0][0][1] > 0

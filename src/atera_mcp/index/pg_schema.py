@@ -16,6 +16,7 @@ import re
 import psycopg
 from psycopg import sql
 
+from atera_mcp.index.backend import SEARCH_INDEXES
 from atera_mcp.index.fts import literal, tokens
 from atera_mcp.index.ledger import LEDGER_DDL
 from atera_mcp.index.people import PEOPLE_DDL
@@ -69,7 +70,6 @@ CREATE INDEX tickets_customer ON tickets (customer_id, created);
 CREATE INDEX tickets_technician ON tickets (technician_id, status_key);
 CREATE INDEX tickets_technician_email ON tickets (technician_email_key);
 CREATE INDEX tickets_end_user_email ON tickets (end_user_email_key, created);
-CREATE INDEX tickets_due_open ON tickets (due_at) WHERE status_key NOT IN ('resolved', 'closed');
 CREATE INDEX tickets_modified ON tickets (mod_lo, mod_hi);
 CREATE TABLE threads (ticket_id BIGINT PRIMARY KEY, body TEXT NOT NULL,
                       stored_at DOUBLE PRECISION NOT NULL);
@@ -165,6 +165,10 @@ def prepare(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (creation_lock_key(schema),))
         version = schema_version(conn, schema)
         if version == SCHEMA_VERSION:
+            # Only the search indexes an older release did not make.
+            conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(name))
+            for statement in SEARCH_INDEXES:
+                conn.execute(statement)  # our own DDL
             return
         if version == -1:
             raise SchemaRefused(
@@ -187,7 +191,7 @@ def prepare(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> None:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(name))
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(name))
         conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(name))
-        for statement in _DDL.split(";\n"):
+        for statement in (*_DDL.split(";\n"), *SEARCH_INDEXES):
             conn.execute(statement)  # our own DDL
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('schema_version', %s)", (str(SCHEMA_VERSION),)

@@ -1,0 +1,108 @@
+"""A decade of history: the index on 500,000 tickets.
+
+Run on demand: `make bench-scale`, or
+`PYTHONPATH=. .venv/bin/python bench/bench_scale.py [--tickets 500000]`. Prints:
+- the sandbox itself: seeding time and memory (it holds every ticket in this process);
+- open first, at Atera's real rate (`--rpm` 700, the sync's default half of it): how long until
+  a search of the open statuses answers `complete: true`, against the pages it needs;
+- the first sync with the limit raised (`--fast-rpm`): throughput, CPU seconds, index size;
+- warm search p50/p95 over stdio on the same mixed queries as bench_index at 50,000, their
+  totals, and the stdio server's peak RSS (a process of its own, not the sandbox's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+from mcp import Client
+
+from atera_mcp.sandbox import SandboxConfig, create_app, sandbox_state, sandbox_transport
+from atera_mcp.server import build_server
+from bench.bench_index import KEY, QUERIES, Counter, cold_sync, over_stdio, settings
+
+OPEN_WORK = ["Open", "Pending", "Waiting on vendor"]
+CUSTOM = {"Waiting on vendor": "Pending"}
+
+
+def rss() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def open_first(app: Any, path: Path, rpm: int) -> None:
+    tickets = sandbox_state(app).store.tickets.values()
+    counts = {s: sum(t.status == s for t in tickets) for s in OPEN_WORK}
+    pages = sum(math.ceil(n / 50) or 1 for n in counts.values())
+    sync_rpm = rpm // 2
+    print(
+        f"open first at {rpm}/min (sync {sync_rpm}/min): open work {counts} -> {pages} pages, "
+        f"floor {pages / sync_rpm * 60:.0f} s"
+    )
+    counter = Counter(sandbox_transport(app))
+    server = build_server(
+        settings(index_path=path, rpm=rpm, custom_statuses=CUSTOM), transport=counter
+    )
+    began = time.perf_counter()
+    async with Client(server) as client:
+        while True:
+            result = await client.call_tool("search_tickets", {"status": OPEN_WORK, "limit": 5})
+            data = result.structured_content or {}
+            if data.get("complete"):
+                break
+            if time.perf_counter() - began > 900:
+                print("  NOT complete within 15 minutes")
+                return
+            await anyio.sleep(2.0)
+        took = time.perf_counter() - began
+        truth = sum(counts.values())
+        print(
+            f"  an open-work search was complete after {took:.0f} s ({took / 60:.1f} min): "
+            f"total {data.get('total')} (sandbox {truth}), {counter.sent} requests, "
+            f"429s {counter.throttled}"
+        )
+        print(f"  note: {data.get('note')}")
+
+
+async def main(args: argparse.Namespace) -> None:
+    began = time.perf_counter()
+    config = SandboxConfig(tickets=args.tickets, seed=1, api_key=KEY, rpm=0, order=args.order)
+    app = create_app(config)
+    print(
+        f"sandbox: {args.tickets:,} tickets seeded in {time.perf_counter() - began:.1f} s, "
+        f"process RSS {rss():.0f} MiB"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        if not args.skip_open:
+            await open_first(app, Path(folder) / "open.sqlite3", args.rpm)
+        path = Path(folder) / "index.sqlite3"
+        cpu = time.process_time()
+        began = time.perf_counter()
+        await cold_sync(app, path, args.fast_rpm, args.fast_rpm)
+        took, cpu = time.perf_counter() - began, time.process_time() - cpu
+        pages = math.ceil(args.tickets / 50)
+        print(
+            f"  {pages / took:.1f} pages/s; CPU {cpu:.0f} s in this process (sandbox and index "
+            f"together), {cpu / pages * 1000:.1f} ms a page"
+        )
+        print(f"index file: {path.stat().st_size / 2**20:.0f} MiB")
+        print(f"warm searches over stdio ({len(QUERIES)} mixed queries):")
+        await over_stdio(app, path, args.queries)
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"stdio server peak RSS: {child:.0f} MiB; this process (sandbox) {rss():.0f} MiB")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=500_000)
+    parser.add_argument("--order", choices=("newest", "oldest"), default="oldest")
+    parser.add_argument("--rpm", type=int, default=700, help="Atera's real rate, for open first")
+    parser.add_argument("--fast-rpm", type=int, default=60_000, help="the raised limit")
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--skip-open", action="store_true")
+    anyio.run(main, parser.parse_args())
