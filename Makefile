@@ -14,7 +14,8 @@ PORT   ?= 8000
 
 .PHONY: install install-run services browser screenshots lint typecheck test run sandbox demo \
 	bench bench-index bench-directory bench-ledger bench-faults bench-fuzz bench-load \
-	bench-budget bench-replicas bench-tokens bench-similar bench-startup check-deploy spec clean
+	bench-budget bench-replicas bench-tokens bench-similar bench-startup bench-scale \
+	bench-machine check-deploy spec clean
 
 $(UV):
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(UV_DIR) 'uv>=0.9,<1'
@@ -94,6 +95,12 @@ bench-ledger: install  # get_billable from the index: month, quarter, year at 50
 # on: make bench-faults ARGS="--index --tickets 50000"
 bench-faults: install
 	PYTHONPATH=. $(BIN)/python bench/bench_faults.py $(ARGS)
+
+bench-scale: install   # 500,000 tickets: open first at 700/min, the fast first sync, warm search (~25 min)
+	PYTHONPATH=. $(BIN)/python bench/bench_scale.py $(ARGS)
+
+bench-machine: install # three stdio servers on one key, one budget file, 60 s at 700/min
+	PYTHONPATH=. $(BIN)/python bench/bench_machine.py $(ARGS)
 
 bench-fuzz: install    # 10,000 hostile tool calls (~3 min)
 	PYTHONPATH=. $(BIN)/python bench/bench_fuzz.py 10000
