@@ -4,17 +4,26 @@ index (ATERA_BUDGET_PATH): every request either process sends takes a slot in it
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import sys
+import time
 from pathlib import Path
 
+import anyio
 import pytest
+from mcp import Client, StdioServerParameters
 
 from atera_mcp.config import Settings
 from atera_mcp.errors import ConfigError
 from atera_mcp.sandbox import sandbox_state
-from tests.harness import NOW, sandbox_app
+from atera_mcp.sandbox.requestlog import busiest_window
+from tests.harness import API_KEY, NOW, sandbox_app
 from tests.index.test_settings import KEY
+from tests.ports import free_port, serving
 from tests.server.mcp_rig import mcp_rig
+
+SERVE = ["-m", "atera_mcp.cli", "serve"]
 
 pytestmark = pytest.mark.anyio
 
@@ -58,3 +67,41 @@ def test_the_budget_file_defaults_beside_the_index_and_can_be_moved(tmp_path: Pa
 def test_a_folder_as_the_budget_file_is_refused_by_name(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="ATERA_BUDGET_PATH must name a file"):
         Settings.from_env({"ATERA_API_KEY": KEY, "ATERA_BUDGET_PATH": str(tmp_path)})
+
+
+async def test_three_stdio_servers_on_one_key_keep_one_pace_together(tmp_path: Path) -> None:
+    # 60 a minute: a slot every 61/60 s and no burst. Three budgets of their own would send
+    # three times that; one shared budget sends as one server would.
+    app = sandbox_app(tickets=30)
+    ids = sorted(sandbox_state(app).store.tickets)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATERA_")}
+    env |= {
+        "ATERA_API_KEY": API_KEY,
+        "ATERA_BASE_URL": f"http://127.0.0.1:{port}/api/v3",
+        "ATERA_RPM": "60",
+        "ATERA_INDEX": "off",
+        "XDG_CACHE_HOME": str(tmp_path),
+    }
+    params = StdioServerParameters(command=sys.executable, args=SERVE, env=env)
+    connected = anyio.Event()
+    ready: list[Client] = []
+    began: list[float] = []
+
+    async def server() -> None:
+        async with Client(params) as client:
+            ready.append(client)
+            if len(ready) == 3:
+                began.append(time.monotonic())
+                connected.set()
+            await connected.wait()
+            while time.monotonic() < began[0] + 6.0:
+                await client.call_tool("get_ticket", {"ticket_id": ids[len(ready) % len(ids)]})
+
+    with serving(app, port), anyio.fail_after(120):
+        async with anyio.create_task_group() as group:
+            for _ in range(3):
+                group.start_soon(server)
+    arrivals = [e.at for e in sandbox_state(app).requests if e.at >= began[0]]
+    assert len(arrivals) >= 4  # each server had its turn
+    assert busiest_window(arrivals, 6.0) <= 8  # one pace (6 slots), not three (18)
