@@ -3,6 +3,10 @@ backfill and the reconciling sweep are in upkeep.py).
 
 Everything here reads Atera through `AteraClient` and writes the store through a runner (the
 `TicketIndex` worker thread). Nothing relies on the order Atera lists tickets in:
+- the first sync reads the open statuses first (`GET /tickets?ticketStatus=`, one a request),
+  then the feed since it began (what changed status meanwhile, either way) and a count per
+  status; a status whose tickets are all indexed is kept by deltas from then on, while the rest
+  of the history is read;
 - the first sync reads every page of `GET /tickets` (pages shift while they are read), then the
   delta feed from the sweep's start catches what changed meanwhile, and a count check re-reads
   the pages when tickets were still missed (a shift carried one across a page boundary);
