@@ -16,7 +16,7 @@ class SearchTicketsResult(ToolResult):
     tickets: list[TicketHit]
     total: int = Field(description="Matching tickets in all")
     next_cursor: str | None = Field(None, description="Pass as cursor for the next page")
-    complete: bool = Field(description="False while the index is still being built (see note)")
+    complete: bool = Field(description="False when matching tickets may be missing (see note)")
     as_of: Timestamp | None = Field(None, description="When the index last heard from Atera")
     note: str | None = None
 
