@@ -11,8 +11,9 @@ class, status), from which the figures are computed client-side. Real time: it t
 
 Replicas: `--replicas N` runs N replicas' worth of clients (the callers spread over them) against
 the one sandbox. With `--redis URL` they share one `RedisBudget` per replica on that Redis (a
-fresh account prefix, deleted afterwards), as the server does with ATERA_REDIS_URL; without it
-each replica has its own process budget, which is what sharing prevents.
+fresh account prefix, deleted afterwards), as the server does with ATERA_REDIS_URL; with `--file`
+they share one `FileBudget` file, as the processes of one machine do without Redis; without
+either each replica has its own process budget, which is what sharing prevents.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import anyio
 import httpx
@@ -42,6 +45,7 @@ from atera_mcp.client.retry import parse_retry_after
 from atera_mcp.errors import AteraError
 from atera_mcp.sandbox import SandboxConfig, create_app, sandbox_transport
 from atera_mcp.sandbox.requestlog import busiest_window
+from atera_mcp.shared.file_budget import FileBudget
 from atera_mcp.shared.redis_budget import RedisBudget
 from bench.figures import percentile
 
@@ -114,7 +118,16 @@ async def background(client: AteraClient, log: Log, until: float, seed: int) -> 
 
 @asynccontextmanager
 async def replica_budgets(args: argparse.Namespace) -> AsyncIterator[list[Budget]]:
-    """One budget per replica: shared through Redis with `--redis`, else each its own."""
+    """One budget per replica: shared through Redis with `--redis`, through one file with
+    `--file` (each its own connection, as processes of one machine), else each its own."""
+    if args.file:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "budget.sqlite3"
+            budgets = [FileBudget(path, args.rpm, args.sync_rpm) for _ in range(args.replicas)]
+            yield list(budgets)
+            for budget in budgets:
+                budget.close()
+        return
     if not args.redis:
         yield [RateBudget(args.rpm, args.sync_rpm) for _ in range(args.replicas)]
         return
@@ -139,7 +152,7 @@ async def main(args: argparse.Namespace) -> None:
             )
             for budget in budgets
         ]
-        shared = "one Redis" if args.redis else "nothing"
+        shared = "one Redis" if args.redis else "one file" if args.file else "nothing"
         print(
             f"budget: {budgets[0]!r} x {len(budgets)} replicas sharing {shared}; "
             f"sandbox limit {args.atera_rpm}/min"
@@ -199,6 +212,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--background", type=int, default=4, help="background callers")
     parser.add_argument("--replicas", type=int, default=1, help="replicas (callers spread)")
     parser.add_argument("--redis", help="a Redis URL the replicas share their budget through")
+    parser.add_argument("--file", action="store_true", help="share it through one budget file")
     parser.add_argument(
         "--think",
         type=float,

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -86,8 +87,9 @@ class FileBudget:
         schedule()  # the rates are checked now, not at the first request
         self._new_schedule = schedule
         self._clock = clock
-        # One step at a time, each in a worker thread: the file's lock may be waited for.
-        self._worker = anyio.CapacityLimiter(1)
+        # One step at a time on the connection: on the event loop, or in a worker thread when
+        # the file is busy (the thread waits for the lock; the loop never does).
+        self._guard = threading.Lock()
         self._connection: sqlite3.Connection | None = None
 
     def __repr__(self) -> str:
@@ -116,12 +118,29 @@ class FileBudget:
         return (await self._step("pause_left"))[0]
 
     async def _step(self, op: str, value: float | None = None) -> tuple[float, float | None]:
-        return await anyio.to_thread.run_sync(self._step_now, op, value, limiter=self._worker)
+        # Nearly always the file is free: one step takes a fraction of a millisecond, done
+        # here. Opening the file, or waiting while another process holds it, is done in a
+        # worker thread.
+        if self._connection is not None and self._guard.acquire(blocking=False):
+            try:
+                return self._step_now(op, value, wait=False)
+            except _Busy:
+                pass
+            finally:
+                self._guard.release()
+        return await anyio.to_thread.run_sync(self._waiting_step, op, value)
 
-    def _step_now(self, op: str, value: float | None) -> tuple[float, float | None]:
+    def _waiting_step(self, op: str, value: float | None) -> tuple[float, float | None]:
+        with self._guard:
+            return self._step_now(op, value, wait=True)
+
+    def _step_now(self, op: str, value: float | None, *, wait: bool) -> tuple[float, float | None]:
         try:
             connection = self._connection or self._connect()
-            connection.execute("BEGIN IMMEDIATE")
+            if wait:
+                connection.execute("BEGIN IMMEDIATE")  # SQLite waits up to its busy timeout
+            elif not _begin_now(connection):
+                raise _Busy
             try:
                 answer = self._run(connection, op, value)
             except BaseException:
@@ -175,6 +194,24 @@ class FileBudget:
             (now, json.dumps(schedule.save())),
         )
         return answer
+
+
+class _Busy(Exception):
+    """Another process holds the file at this instant."""
+
+
+def _begin_now(connection: sqlite3.Connection) -> bool:
+    """Take the file's write lock if it is free now (never wait: the caller is the event loop)."""
+    connection.execute("PRAGMA busy_timeout = 0")
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+            raise
+        return False
+    finally:
+        connection.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
+    return True
 
 
 def _unavailable(exc: Exception) -> SharedStateUnavailable:
