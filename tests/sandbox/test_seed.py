@@ -127,11 +127,34 @@ def test_resolved_date_is_set_exactly_on_resolved_and_closed_tickets(data: SeedD
         assert (ticket.resolved is not None) == (ticket.status in RESOLVED_STATUSES)
 
 
-def test_due_dates_follow_the_priority_sla(data: SeedData) -> None:
+def test_due_dates_follow_the_priority_sla_where_the_customer_has_one(data: SeedData) -> None:
+    without = 0
     for ticket in data.tickets.values():
+        if data.customers[ticket.customer_id].contract_id is None:
+            # No contract, no SLA policy: Atera leaves both due dates empty.
+            assert ticket.first_response_due is None
+            assert ticket.closed_due is None
+            without += 1
+            continue
         sla = timedelta(hours=SLA_HOURS[ticket.priority])
         assert ticket.first_response_due == ticket.created + sla
         assert ticket.closed_due == ticket.created + 4 * sla
+    assert 0 < without < len(data.tickets) / 2
+
+
+def test_open_tickets_wait_on_either_side(data: SeedData) -> None:
+    unresolved = [t for t in data.tickets.values() if t.status not in RESOLVED_STATUSES]
+    unanswered = [t for t in unresolved if t.technician_first_comment is None]
+    customer_last = [
+        t
+        for t in unresolved
+        if t.technician_first_comment is not None
+        and t.last_end_user_comment_at is not None
+        and t.last_technician_comment_at is not None
+        and t.last_end_user_comment_at > t.last_technician_comment_at
+    ]
+    assert unanswered
+    assert customer_last
 
 
 def test_the_mix_reads_like_a_real_desk(data: SeedData) -> None:

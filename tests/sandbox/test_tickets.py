@@ -7,7 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
+from atera_mcp.sandbox import sandbox_state
 from tests.sandbox.helpers import (
     ACME_ID,
     JOHN_SMITH_ID,
@@ -60,6 +62,23 @@ async def test_the_body_values_win_over_the_defaults(api: httpx.AsyncClient) -> 
     assert created["TicketImpact"] == "SiteDown"
     opened = utc(created["TicketCreatedDate"])
     assert utc(created["FirstResponseDueDate"]) - opened == timedelta(hours=1)
+
+
+async def test_a_customer_without_a_contract_gets_no_due_dates_even_after_a_priority_change(
+    app: Starlette, api: httpx.AsyncClient
+) -> None:
+    store = sandbox_state(app).store
+    contact = next(
+        c for c in store.contacts.values() if store.customers[c.customer_id].contract_id is None
+    )
+    ticket_id = await new_ticket(api, EndUserID=contact.id)
+    created = await ticket(api, ticket_id)
+    assert created["FirstResponseDueDate"] is None
+    assert created["ClosedTicketDueDate"] is None
+    await api.put(f"/tickets/{ticket_id}", json={"TicketPriority": "Critical"})
+    updated = await ticket(api, ticket_id)
+    assert updated["FirstResponseDueDate"] is None
+    assert updated["ClosedTicketDueDate"] is None
 
 
 @pytest.mark.parametrize(

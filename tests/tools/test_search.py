@@ -35,10 +35,14 @@ from tests.harness import NOW, Rig, indexed_rig, rig, sandbox_app
 from tests.tools.search_oracle import (
     FILTERS,
     RANK,
+    SLA_FILTERS,
     assert_foreign_and_garbled_cursors_are_refused,
     every_ticket,
     newest,
     search_everything,
+    sla_due_of,
+    soonest_due,
+    waiting_on_of,
 )
 
 pytestmark = pytest.mark.anyio
@@ -124,6 +128,62 @@ async def test_overdue_filter_agrees_with_the_sla_rule_both_ways(tmp_path: Path)
         assert all(t.overdue for t in first.tickets)
         on_time = [t for t in tickets if t not in late]
         assert (await search_everything(r.ctx, overdue=False))[0] == newest(on_time)
+
+
+async def test_each_sla_and_waiting_filter_is_exact_against_brute_force_without_a_request(
+    tmp_path: Path,
+) -> None:
+    async with indexed_rig(tmp_path / "i.sqlite3", sandbox_app(tickets=1500, seed=5)) as r:
+        tickets = await every_ticket(r)
+        r.recorder.records.clear()
+        for name, params, wanted in SLA_FILTERS:
+            expected = [t for t in tickets if wanted(t)]
+            assert 0 < len(expected) < len(tickets), name
+            ids, first = await search_everything(r.ctx, **params)
+            assert ids == newest(expected), name
+            assert first.total == len(expected), name
+            ids, first = await search_everything(r.ctx, sort="sla_due", **params)
+            assert ids == soonest_due(expected), name
+        assert r.recorder.records == []
+
+
+async def test_sla_due_sort_puts_the_soonest_first_and_tickets_without_a_clock_last(
+    tmp_path: Path,
+) -> None:
+    async with indexed_rig(tmp_path / "i.sqlite3") as r:
+        tickets = await every_ticket(r)
+        ids, _ = await search_everything(r.ctx, sort="sla_due")
+        assert ids == soonest_due(tickets)
+
+
+async def test_hits_carry_the_sla_and_who_the_ticket_waits_on(tmp_path: Path) -> None:
+    async with indexed_rig(tmp_path / "i.sqlite3") as r:
+        by_id = {t.ticket_id: t for t in await every_ticket(r)}
+        _, first = await search_everything(r.ctx, sort="sla_due")
+        result = await search_tickets(r.ctx, limit=50)
+        seen_estimated = False
+        for hit in first.tickets + result.tickets:
+            t = by_id[hit.ticket_id]
+            assert hit.sla_due == sla_due_of(t)
+            assert hit.waiting_on == waiting_on_of(t)
+            if hit.sla_due is not None:
+                assert hit.sla_state == ("breached" if hit.sla_due < NOW else hit.sla_state)
+            estimated = (
+                t.first_response_due_date is None and t.technician_first_comment_date is None
+            )
+            assert hit.sla_estimated == (estimated and hit.sla_due is not None)
+            seen_estimated |= hit.sla_estimated
+            compact = hit.model_dump(mode="json")
+            assert "sla_estimated" not in compact or compact["sla_estimated"] is True
+            assert None not in compact.values()
+        assert seen_estimated
+
+
+async def test_sla_parameters_out_of_range_are_refused_plainly(tmp_path: Path) -> None:
+    async with indexed_rig(tmp_path / "i.sqlite3") as r:
+        for window in (0, 10081):
+            with pytest.raises(RuleError, match="sla_window_minutes must be between 1 and"):
+                await search_tickets(r.ctx, sla=["at_risk"], sla_window_minutes=window)
 
 
 async def test_custom_statuses_count_as_their_base_status(tmp_path: Path) -> None:

@@ -26,11 +26,13 @@ from tests.harness import NOW, rig, sandbox_app
 from tests.tools.search_oracle import (
     FILTERS,
     RANK,
+    SLA_FILTERS,
     assert_foreign_and_garbled_cursors_are_refused,
     every_ticket,
     newest,
     paths,
     search_everything,
+    soonest_due,
 )
 
 pytestmark = pytest.mark.anyio
@@ -72,6 +74,20 @@ async def test_overdue_filter_agrees_with_the_sla_rule_both_ways() -> None:
         assert (await search_everything(r.ctx, overdue=True))[0] == newest(late)
         on_time = [t for t in tickets if t not in late]
         assert (await search_everything(r.ctx, overdue=False))[0] == newest(on_time)
+
+
+async def test_sla_and_waiting_filters_work_on_what_was_read() -> None:
+    async with rig(sandbox_app(tickets=1500, seed=5)) as r:
+        tickets = await every_ticket(r)
+        for name, params, wanted in SLA_FILTERS:
+            expected = [t for t in tickets if wanted(t)]
+            assert expected, name
+            ids, first = await search_everything(r.ctx, **params)
+            assert ids == newest(expected), name
+            assert first.total == len(expected), name
+            assert first.complete, name
+        ids, _ = await search_everything(r.ctx, sort="sla_due")
+        assert ids == soonest_due(tickets)
 
 
 async def test_status_and_customer_are_pushed_down_to_atera_one_call_per_status() -> None:

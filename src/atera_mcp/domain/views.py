@@ -18,7 +18,16 @@ from pydantic import (
     model_serializer,
 )
 
-from atera_mcp.domain.policy import StatusRules, response_due
+from atera_mcp.domain.policy import BaseStatus, StatusRules
+from atera_mcp.domain.sla import (
+    SlaState,
+    WaitingOn,
+    clock,
+    first_response_due,
+    sla_due,
+    sla_state,
+    waiting_on,
+)
 from atera_mcp.domain.text import clean_text
 from atera_mcp.domain.wire import TicketDto, UtcDateTime, format_utc
 
@@ -91,6 +100,12 @@ class _TicketFacts(View):
         False,
         description="Not resolved, and its first response or its close date is past due",
     )
+    sla_due: Timestamp | None = Field(None, description="When the running SLA clock is due")
+    sla_state: SlaState | None = Field(None, description="at_risk: due within 60 minutes")
+    sla_estimated: bool = Field(
+        False, description="sla_due is the priority's target: Atera set no due date"
+    )
+    waiting_on: WaitingOn | None = None
 
     def technician_name(self) -> str | None:
         raise NotImplementedError
@@ -123,25 +138,31 @@ class TicketSummary(_TicketFacts):
 class TicketHit(_TicketFacts):
     """A search hit: what a model needs to pick a ticket, at a fifth of Atera's TicketDto.
 
-    Emails, due dates, when it was resolved and descriptions stay with get_ticket."""
+    Emails, the other due dates, when it was resolved and descriptions stay with get_ticket."""
 
     created_at: HitTime | None = None
     end_user: str | None = None
     technician: str | None = None
     overdue: bool = Field(False, description="Present (true) only when past its SLA")
+    sla_state: SlaState | None = Field(
+        None, description="Present only when breached or at_risk (due within 60 min)"
+    )
 
     def technician_name(self) -> str | None:
         return self.technician
 
     @model_serializer(mode="wrap")
     def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # Every hit pays its keys in tokens: absent values, no impact and "not overdue" are
-        # left out rather than spelled as null, NoImpact and false.
+        # Every hit pays its keys in tokens: absent values, no impact, "not overdue" and an
+        # SLA that is fine are left out rather than spelled as null, NoImpact, false and ok.
         data: dict[str, Any] = handler(self)
         return {
             k: v
             for k, v in data.items()
-            if v is not None and not (k == "overdue" and v is False) and v != "NoImpact"
+            if v is not None
+            and v is not False
+            and v != "NoImpact"
+            and not (k == "sla_state" and v == "ok")
         }
 
 
@@ -149,6 +170,8 @@ class TicketDetail(TicketSummary):
     description: str = Field("", description="The original request (Atera FirstComment)")
     source: str | None = None
     close_due: Timestamp | None = None
+    response_sla: str | None = Field(None, description="met, missed, due in .., breached by ..")
+    resolution_sla: str | None = None
     first_response_at: Timestamp | None = None
     last_end_user_comment: CommentRef | None = None
     last_technician_comment: CommentRef | None = None
@@ -160,13 +183,6 @@ def _full_name(first: str | None, last: str | None) -> str:
     return clean_text(" ".join(p for p in (first, last) if p), 120)
 
 
-def first_response_due(dto: TicketDto) -> datetime | None:
-    """Atera's FirstResponseDueDate, else the priority's SLA from the creation time."""
-    if dto.first_response_due_date is not None or dto.ticket_created_date is None:
-        return dto.first_response_due_date
-    return response_due(dto.ticket_created_date, dto.ticket_priority)
-
-
 def is_overdue(dto: TicketDto, rules: StatusRules, now: datetime) -> bool:
     """Open or pending, and the first response (not yet given) or the close date is past due."""
     base = rules.base_of(dto.ticket_status or "Open")
@@ -176,6 +192,16 @@ def is_overdue(dto: TicketDto, rules: StatusRules, now: datetime) -> bool:
     missed_response = due is not None and dto.technician_first_comment_date is None and due < now
     missed_close = dto.closed_ticket_due_date is not None and dto.closed_ticket_due_date < now
     return missed_response or missed_close
+
+
+def _sla_fields(dto: TicketDto, base: BaseStatus | None, now: datetime) -> dict[str, object]:
+    due = sla_due(dto, base)
+    return {
+        "sla_due": due.at,
+        "sla_state": sla_state(due.at, now),
+        "sla_estimated": due.estimated,
+        "waiting_on": waiting_on(dto, base),
+    }
 
 
 def _summary_fields(dto: TicketDto, rules: StatusRules, now: datetime) -> dict[str, object]:
@@ -212,6 +238,7 @@ def _summary_fields(dto: TicketDto, rules: StatusRules, now: datetime) -> dict[s
         "resolved_at": dto.ticket_resolved_date,
         "response_due": first_response_due(dto),
         "overdue": is_overdue(dto, rules, now),
+        **_sla_fields(dto, rules.base_of(dto.ticket_status or "Open"), now),
     }
 
 
@@ -223,6 +250,22 @@ def _comment(text: str | None, at: datetime | None) -> CommentRef | None:
     return CommentRef(text=clean_text(text, COMMENT_LIMIT), at=at) if text else None
 
 
+def _clocks(dto: TicketDto, base: BaseStatus | None, now: datetime) -> dict[str, str | None]:
+    """Both clocks in words. A clock still running on a done ticket stopped at its
+    resolution (or, without a resolution date, is not shown)."""
+    done = base in ("Resolved", "Closed")
+    resolved = dto.ticket_resolved_date
+
+    def words(due: datetime | None, stopped: datetime | None) -> str | None:
+        stopped = stopped or (resolved if done else None)
+        return None if done and stopped is None else clock(due, stopped, now)
+
+    return {
+        "response_sla": words(first_response_due(dto), dto.technician_first_comment_date),
+        "resolution_sla": words(dto.closed_ticket_due_date, resolved),
+    }
+
+
 def ticket_detail(dto: TicketDto, rules: StatusRules, now: datetime) -> TicketDetail:
     return TicketDetail.model_validate(
         {
@@ -230,6 +273,7 @@ def ticket_detail(dto: TicketDto, rules: StatusRules, now: datetime) -> TicketDe
             "description": clean_text(dto.first_comment, DESCRIPTION_LIMIT),
             "source": dto.ticket_source,
             "close_due": dto.closed_ticket_due_date,
+            **_clocks(dto, rules.base_of(dto.ticket_status or "Open"), now),
             "first_response_at": dto.technician_first_comment_date,
             "last_end_user_comment": _comment(
                 dto.last_end_user_comment, dto.last_end_user_comment_timestamp

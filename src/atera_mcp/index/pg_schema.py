@@ -23,7 +23,7 @@ from atera_mcp.index.people import PEOPLE_DDL
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3  # 2: customers and contacts; 3: work entries
+SCHEMA_VERSION = 4  # 2: customers and contacts; 3: work entries; 4: sla_due, wait_basis
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position (later words share it)
@@ -57,6 +57,9 @@ CREATE TABLE tickets (
     first_response_at DOUBLE PRECISION,
     close_due DOUBLE PRECISION,
     due_at DOUBLE PRECISION,
+    sla_due DOUBLE PRECISION,
+    sla_estimated INTEGER NOT NULL DEFAULT 0,
+    wait_basis TEXT,
     mod_lo DOUBLE PRECISION,
     mod_hi DOUBLE PRECISION NOT NULL,
     digest TEXT NOT NULL,
@@ -70,6 +73,9 @@ CREATE INDEX tickets_customer ON tickets (customer_id, created);
 CREATE INDEX tickets_technician ON tickets (technician_id, status_key);
 CREATE INDEX tickets_technician_email ON tickets (technician_email_key);
 CREATE INDEX tickets_end_user_email ON tickets (end_user_email_key, created);
+CREATE INDEX tickets_sla_open ON tickets (sla_due) WHERE status_key NOT IN ('resolved', 'closed');
+CREATE INDEX tickets_wait_open ON tickets (wait_basis, status_key)
+    WHERE status_key NOT IN ('resolved', 'closed');
 CREATE INDEX tickets_modified ON tickets (mod_lo, mod_hi);
 CREATE TABLE threads (ticket_id BIGINT PRIMARY KEY, body TEXT NOT NULL,
                       stored_at DOUBLE PRECISION NOT NULL);

@@ -12,8 +12,9 @@ from typing import Any, Literal
 from atera_mcp.index.backend import DONE_STATUS_KEYS, Dialect, IndexBackend
 from atera_mcp.index.fts import TextQuery
 
-Sort = Literal["newest", "oldest", "priority", "recently_modified", "relevance"]
+Sort = Literal["newest", "oldest", "priority", "recently_modified", "relevance", "sla_due"]
 Direction = Literal["ASC", "DESC"]
+NO_DUE = 1e300  # the sla_due sort key of a ticket without a running clock: after every time
 
 # Each order ends on the ticket id, so it is total: a keyset cursor never skips or repeats.
 SORTS: dict[Sort, tuple[tuple[str, Direction], ...]] = {
@@ -24,6 +25,8 @@ SORTS: dict[Sort, tuple[tuple[str, Direction], ...]] = {
     # it only ever moves forward, so a page already read is never served again.
     "recently_modified": (("coalesce(t.mod_lo, -1.0)", "DESC"), ("t.id", "DESC")),
     "relevance": (("f.rank", "ASC"), ("t.created", "DESC"), ("t.id", "DESC")),
+    # Soonest first; tickets without a running clock last ({live_due} is filled in per query).
+    "sla_due": ((f"coalesce({{live_due}}, {NO_DUE})", "ASC"), ("t.id", "ASC")),
 }
 
 HIT_COLUMNS = (
@@ -65,18 +68,26 @@ class TicketQuery:
     modified_after: float | None = None
     overdue: bool | None = None
     open_only: bool = False  # only tickets not counted as resolved (`done_statuses`)
+    sla: tuple[str, ...] = ()  # any of "breached", "at_risk"
+    sla_window: float = 3600.0  # seconds: what counts as at risk
+    waiting_on: str | None = None  # "us" | "customer"
     now: float = 0.0
     done_statuses: tuple[str, ...] = ("resolved", "closed")
+    pending_statuses: tuple[str, ...] = ("pending",)
     sort: Sort = "newest"
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One matching ticket: the shown columns, whether it is overdue, and its sort key."""
+    """One matching ticket: the shown columns, whether it is overdue, its sort key, and its
+    SLA as of the query (`sla_due` in Unix seconds, None without a running clock)."""
 
     row: dict[str, Any]
     overdue: bool
     key: tuple[float, ...]
+    sla_due: float | None = None
+    sla_estimated: bool = False
+    waiting_on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,21 +113,48 @@ class _Sql:
         self.where.append(f"{column} IN ({', '.join(self.param(v) for v in values)})")
 
 
-def _overdue(sql: _Sql, q: TicketQuery) -> str:
-    """due_at (the first response if not given, or the close date, whichever is first) has
-    passed and the ticket is not done. The built-in done statuses are spelled literally so the
-    planner can use the index of open tickets' due dates; custom ones are parameters."""
+def _unresolved(sql: _Sql, q: TicketQuery) -> str:
+    """The ticket is not done. The built-in done statuses are spelled literally so the
+    planner can use the partial indexes of open tickets; custom ones are parameters."""
     builtin = ", ".join(f"'{key}'" for key in DONE_STATUS_KEYS)
-    # Spelled so it is never NULL (a ticket without a due date is simply not overdue), which
-    # `NOT (...)` for overdue=false relies on.
-    clause = (
-        f"t.due_at IS NOT NULL AND t.due_at < {sql.param(q.now)} "
-        f"AND t.status_key NOT IN ({builtin})"
-    )
+    clause = f"t.status_key NOT IN ({builtin})"
     custom = [s for s in q.done_statuses if s not in DONE_STATUS_KEYS]
     if custom:
         clause += f" AND t.status_key NOT IN ({', '.join(sql.param(s) for s in custom)})"
+    return clause
+
+
+def _overdue(sql: _Sql, q: TicketQuery) -> str:
+    """due_at (the first response if not given, or the close date, whichever is first) has
+    passed and the ticket is not done."""
+    # Spelled so it is never NULL (a ticket without a due date is simply not overdue), which
+    # `NOT (...)` for overdue=false relies on.
+    return f"(t.due_at IS NOT NULL AND t.due_at < {sql.param(q.now)} AND {_unresolved(sql, q)})"
+
+
+def _sla(sql: _Sql, q: TicketQuery) -> str:
+    """sla_due (stored whatever the status) against the query's own time: breached is due
+    before now, at_risk due from now to now + the window; both at once is one range."""
+    upper = q.now if set(q.sla) == {"breached"} else q.now + q.sla_window
+    clause = f"t.sla_due < {sql.param(upper)} AND {_unresolved(sql, q)}"
+    if "breached" not in q.sla:
+        clause += f" AND t.sla_due >= {sql.param(q.now)}"
     return f"({clause})"
+
+
+def _waiting(sql: _Sql, q: TicketQuery) -> str:
+    """Who the ticket waits on ('us', 'customer' or NULL), from who wrote last and its status."""
+    pending = ", ".join(sql.param(s) for s in q.pending_statuses) or "NULL"
+    return (
+        f"CASE WHEN t.wait_basis = 'us' AND {_unresolved(sql, q)} THEN 'us' "
+        f"WHEN t.wait_basis = 'technician_last' AND t.status_key IN ({pending}) "
+        "THEN 'customer' END"
+    )
+
+
+def _live_due(sql: _Sql, q: TicketQuery) -> str:
+    """sla_due as the contract means it: none once the ticket is done."""
+    return f"CASE WHEN {_unresolved(sql, q)} THEN t.sla_due END"
 
 
 def _filters(q: TicketQuery, dialect: Dialect) -> tuple[_Sql, str]:
@@ -153,6 +191,13 @@ def _filters(q: TicketQuery, dialect: Dialect) -> tuple[_Sql, str]:
     overdue = _overdue(sql, q)
     if q.overdue is not None:
         sql.where.append(overdue if q.overdue else f"NOT {overdue}")
+    if q.sla:
+        sql.where.append(_sla(sql, q))
+    if q.waiting_on == "us":
+        sql.where.append(f"(t.wait_basis = 'us' AND {_unresolved(sql, q)})")
+    elif q.waiting_on == "customer":
+        pending = ", ".join(sql.param(s) for s in q.pending_statuses) or "NULL"
+        sql.where.append(f"(t.wait_basis = 'technician_last' AND t.status_key IN ({pending}))")
     return sql, overdue
 
 
@@ -209,7 +254,8 @@ def search(
     else:
         count = f"{with_clause}SELECT count(*) FROM {source} WHERE {where}"
         total = store.execute(count, sql.params)[0][0]
-    keys = SORTS[q.sort]
+    live_due = _live_due(sql, q)
+    keys = tuple((expr.format(live_due=live_due), d) for expr, d in SORTS[q.sort])
     if after is not None:
         if len(after) != len(keys):
             raise ValueError("cursor key does not fit the sort")
@@ -217,11 +263,12 @@ def search(
     order = ", ".join(f"{expr} {direction}" for expr, direction in keys)
     columns = ", ".join(f"t.{c}" for c in HIT_COLUMNS)
     key_columns = ", ".join(expr for expr, _ in keys)
+    shown = f"{overdue}, {live_due}, t.sla_estimated, {_waiting(sql, q)}"
     # The page's ids first, sorted over what the indexes hold; then only those tickets' rows.
     # Sorting whole rows read every candidate's row (thousands) to keep a page of them.
     page = f"SELECT t.id FROM {source} WHERE {where} ORDER BY {order} LIMIT {sql.param(limit)}"
     rows = store.execute(
-        f"{with_clause}SELECT {columns}, {overdue}, {key_columns} FROM {source} "
+        f"{with_clause}SELECT {columns}, {shown}, {key_columns} FROM {source} "
         f"WHERE t.id IN ({page}) ORDER BY {order}",
         sql.params,
     )
@@ -230,7 +277,10 @@ def search(
         Hit(
             row=dict(zip(HIT_COLUMNS, row[:width], strict=True)),
             overdue=bool(row[width]),
-            key=tuple(float(v) for v in row[width + 1 :]),
+            sla_due=row[width + 1],
+            sla_estimated=bool(row[width + 1] is not None and row[width + 2]),
+            waiting_on=row[width + 3],
+            key=tuple(float(v) for v in row[width + 4 :]),
         )
         for row in rows
     ]

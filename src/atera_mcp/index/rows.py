@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from atera_mcp.domain.policy import PRIORITY_RANK
-from atera_mcp.domain.views import first_response_due
+from atera_mcp.domain.sla import first_response_due, running_due, wait_basis
 from atera_mcp.domain.wire import TicketDto
 
 UNKNOWN_PRIORITY_RANK = len(PRIORITY_RANK)
@@ -46,6 +46,7 @@ def ticket_row(dto: TicketDto) -> dict[str, Any]:
     response_due = timestamp(first_response_due(dto))
     answered = timestamp(dto.technician_first_comment_date)
     close_due = timestamp(dto.closed_ticket_due_date)
+    running = running_due(dto)
     return {
         "id": dto.ticket_id,
         "number": dto.ticket_number,
@@ -71,6 +72,10 @@ def ticket_row(dto: TicketDto) -> dict[str, Any]:
         "first_response_at": answered,
         "close_due": close_due,
         "due_at": _due_at(response_due, answered, close_due),
+        # Whatever the status: the query applies it, and "breached" is decided when asked.
+        "sla_due": timestamp(running.at),
+        "sla_estimated": int(running.estimated),
+        "wait_basis": wait_basis(dto),
     }
 
 

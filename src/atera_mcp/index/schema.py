@@ -34,7 +34,8 @@ __all__ = [
     "SchemaMismatch",
 ]
 
-SCHEMA_VERSION = 4  # 2: due_at, email indexes; 3: customers, contacts; 4: work entries
+SCHEMA_VERSION = 5  # 2: due_at, email indexes; 3: customers, contacts; 4: work entries;
+# 5: sla_due, sla_estimated, wait_basis
 
 _DDL = (
     """
@@ -64,6 +65,9 @@ CREATE TABLE tickets (
     first_response_at REAL,
     close_due REAL,
     due_at REAL,
+    sla_due REAL,
+    sla_estimated INTEGER NOT NULL DEFAULT 0,
+    wait_basis TEXT,
     mod_lo REAL,
     mod_hi REAL NOT NULL,
     digest TEXT NOT NULL,
@@ -77,6 +81,9 @@ CREATE INDEX tickets_customer ON tickets (customer_id, created);
 CREATE INDEX tickets_technician ON tickets (technician_id, status_key);
 CREATE INDEX tickets_technician_email ON tickets (technician_email_key);
 CREATE INDEX tickets_end_user_email ON tickets (end_user_email_key, created);
+CREATE INDEX tickets_sla_open ON tickets (sla_due) WHERE status_key NOT IN ('resolved', 'closed');
+CREATE INDEX tickets_wait_open ON tickets (wait_basis, status_key)
+    WHERE status_key NOT IN ('resolved', 'closed');
 CREATE INDEX tickets_modified ON tickets (mod_lo, mod_hi);
 CREATE TABLE threads (ticket_id INTEGER PRIMARY KEY, body TEXT NOT NULL, stored_at REAL NOT NULL);
 CREATE TABLE lease (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL,

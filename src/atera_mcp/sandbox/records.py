@@ -124,8 +124,10 @@ class Ticket:
     customer_id: int
     technician_id: int | None
     created: datetime
-    first_response_due: datetime
-    closed_due: datetime
+    # None: the customer has no SLA policy, and Atera leaves FirstResponseDueDate and
+    # ClosedTicketDueDate empty.
+    first_response_due: datetime | None
+    closed_due: datetime | None
     # Hidden: feeds /tickets/lastmodified, never serialised (Atera's DTO has no such field).
     modified: datetime
     modified_seq: int = 0

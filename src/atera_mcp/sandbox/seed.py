@@ -126,6 +126,11 @@ def _customers(rnd: random.Random, count: int, now: datetime) -> dict[int, Custo
             created_on=created,
             last_modified=created + timedelta(days=rnd.randint(0, 150)),
         )
+    acme = next((c for c in customers.values() if c.domain == "acme.com"), None)
+    if acme is not None:
+        # The demo client has a contract, so its tickets carry SLA due dates (set after the
+        # draws: the random stream, and so every other record, stays as it was).
+        acme.contract_id = 5000 + acme.id
     return customers
 
 

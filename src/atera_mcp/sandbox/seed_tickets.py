@@ -23,7 +23,12 @@ from atera_mcp.sandbox.records import (
     WorkEntry,
     apply_comment,
 )
-from atera_mcp.sandbox.sla import RESOLUTION_FACTOR, RESOLVED_STATUSES, response_hours
+from atera_mcp.sandbox.sla import (
+    RESOLUTION_FACTOR,
+    RESOLVED_STATUSES,
+    has_sla,
+    response_hours,
+)
 from atera_mcp.sandbox.templates import Template
 from atera_mcp.sandbox.timeline import DayTable
 
@@ -135,8 +140,8 @@ class TicketSeeder:
             customer_id=customer.id,
             technician_id=tech,
             created=created,
-            first_response_due=created + sla,
-            closed_due=created + sla * RESOLUTION_FACTOR,
+            first_response_due=created + sla if has_sla(customer) else None,
+            closed_due=created + sla * RESOLUTION_FACTOR if has_sla(customer) else None,
             modified=created,
         )
         apply_comment(ticket, Comment(created, description, user.id, None, False))

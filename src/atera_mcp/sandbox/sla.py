@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Final
 
+from atera_mcp.sandbox.records import Customer
+
 # The skill document's four statuses, in its order; Atera also accepts custom ones.
 BUILT_IN_STATUSES: Final = ("Open", "Pending", "Resolved", "Closed")
 RESOLVED_STATUSES: Final = frozenset({"Resolved", "Closed"})
@@ -37,3 +39,9 @@ def first_response_due(created: datetime, priority: str | None) -> datetime:
 def resolution_due(created: datetime, priority: str | None) -> datetime:
     """When resolution is due (`DueDate`): creation plus four times the response target."""
     return created + timedelta(hours=response_hours(priority) * RESOLUTION_FACTOR)
+
+
+def has_sla(customer: Customer | None) -> bool:
+    """Atera sets due dates from the SLA policy of the customer's contract; a customer without
+    a contract has none, and its tickets' due dates stay empty."""
+    return customer is not None and customer.contract_id is not None

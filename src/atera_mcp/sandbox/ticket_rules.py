@@ -23,6 +23,7 @@ from atera_mcp.sandbox.sla import (
     BUILT_IN_STATUSES,
     RESOLVED_STATUSES,
     first_response_due,
+    has_sla,
     resolution_due,
 )
 from atera_mcp.sandbox.store import SandboxStore
@@ -56,7 +57,7 @@ def create_ticket(store: SandboxStore, body: CreateTicketModel) -> Ticket:
         closed_due=now,
         modified=now,
     )
-    _set_due_dates(ticket)
+    _set_due_dates(store, ticket)
     apply_comment(ticket, Comment(now, description, user.id, None, False))
     set_status(ticket, status, now)
     store.tickets[ticket.id] = ticket
@@ -78,7 +79,7 @@ def update_ticket(store: SandboxStore, ticket: Ticket, body: UpdateTicketModel) 
         ticket.impact = body.ticket_impact
     if body.ticket_priority is not None and body.ticket_priority != ticket.priority:
         ticket.priority = body.ticket_priority
-        _set_due_dates(ticket)
+        _set_due_dates(store, ticket)
     if tech is not None:
         ticket.technician_id = tech.id
     if status is not None:
@@ -208,7 +209,10 @@ def _end_user(store: SandboxStore, body: CreateTicketModel) -> Contact:
     return contact
 
 
-def _set_due_dates(ticket: Ticket) -> None:
+def _set_due_dates(store: SandboxStore, ticket: Ticket) -> None:
     # SLA targets run from creation; a priority change re-targets them.
+    if not has_sla(store.customers.get(ticket.customer_id)):
+        ticket.first_response_due = ticket.closed_due = None
+        return
     ticket.first_response_due = first_response_due(ticket.created, ticket.priority)
     ticket.closed_due = resolution_due(ticket.created, ticket.priority)

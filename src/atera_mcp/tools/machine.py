@@ -48,12 +48,14 @@ def title_words(title: str | None) -> frozenset[str]:
     return frozenset(w for w in tokens(title or "") if len(w) >= 3 and w not in _COMMON)
 
 
-def same_words(hits: list[Hit], words: frozenset[str], ticket_id: int) -> list[TicketHit]:
+def same_words(
+    hits: list[Hit], words: frozenset[str], ticket_id: int, now: datetime
+) -> list[TicketHit]:
     """The hits whose titles share words with `words`: most shared first, then newest."""
     scored = [(len(words & title_words(h.row["title"])), h) for h in hits]
     kept = [(n, h) for n, h in scored if n and h.row["id"] != ticket_id]
     kept.sort(key=lambda pair: (-pair[0], -(pair[1].row["created"] or 0), -pair[1].row["id"]))
-    return [ticket_hit(h) for _, h in kept[:RELATED_LIMIT]]
+    return [ticket_hit(h, now) for _, h in kept[:RELATED_LIMIT]]
 
 
 async def ticket_context(ctx: ToolContext, ticket: TicketDto) -> TicketContext:
@@ -116,12 +118,13 @@ async def _open_tickets(
         related: list[TicketHit] = []
         if email is not None:
             own = replace(base, end_user_email=email)
-            mine = [ticket_hit(h) for h in search(store, own, limit=OWN_LIMIT + 1).hits]
+            mine = [ticket_hit(h, now) for h in search(store, own, limit=OWN_LIMIT + 1).hits]
         if words and ticket.customer_id is not None:
             # A customer has few open tickets: comparing their titles here is exact and far
             # cheaper than ranking the whole account's text matches.
             theirs = replace(base, customer_ids=(ticket.customer_id,))
-            related = same_words(search(store, theirs, limit=MAX_CANDIDATES).hits, words, ticket_id)
+            found = search(store, theirs, limit=MAX_CANDIDATES).hits
+            related = same_words(found, words, ticket_id, now)
         return mine, related
 
     try:

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
+from atera_mcp.domain.policy import fold_case
+from atera_mcp.domain.sla import WaitingOn
 from atera_mcp.errors import RuleError
 from atera_mcp.index.fts import text_query
 from atera_mcp.tools.context import ToolContext
@@ -30,11 +32,22 @@ from atera_mcp.tools.params import (
     TypeParam,
 )
 from atera_mcp.tools.search_bounded import search_by_scan
-from atera_mcp.tools.search_filters import Sort, build_filter, fingerprint
+from atera_mcp.tools.search_filters import (
+    SLA_FILTERS,
+    WAITING,
+    SlaFilter,
+    Sort,
+    build_filter,
+    fingerprint,
+)
 from atera_mcp.tools.search_index import search_index
 from atera_mcp.tools.search_model import SearchRequest, SearchTicketsResult
 
 __all__ = ["SearchTicketsResult", "search_tickets"]
+
+MAX_WINDOW = 7 * 24 * 60  # sla_window_minutes, at most a week
+SlaName = Annotated[SlaFilter, BeforeValidator(fold_case(SLA_FILTERS))]
+WaitingName = Annotated[WaitingOn, BeforeValidator(fold_case(WAITING))]
 
 
 async def _utc(ctx: ToolContext, value: datetime | None) -> datetime | None:
@@ -57,6 +70,9 @@ async def _request(
     created_before: datetime | None,
     modified_after: datetime | None,
     overdue: bool | None,
+    sla: Sequence[str] | None,
+    sla_window_minutes: int,
+    waiting_on: str | None,
     sort: Sort,
     limit: int,
     cursor: str | None,
@@ -69,6 +85,11 @@ async def _request(
     if query is not None and query.strip() and text is None:
         raise RuleError(
             "The query has no letters or digits to search for; give words such as 'outlook'."
+        )
+    if not 1 <= sla_window_minutes <= MAX_WINDOW:
+        raise RuleError(
+            f"sla_window_minutes must be between 1 and {MAX_WINDOW} (a week), "
+            f"not {sla_window_minutes}."
         )
     if sort == "relevance" and text is None:
         raise RuleError("sort=relevance needs a query; give one or sort by newest.")
@@ -83,6 +104,9 @@ async def _request(
         created_after=await _utc(ctx, created_after),
         created_before=await _utc(ctx, created_before),
         overdue=overdue,
+        sla=sla,
+        sla_window_minutes=sla_window_minutes,
+        waiting_on=waiting_on,
     )
     since = await _utc(ctx, modified_after)
     name = (customer_name or "").strip().casefold() or None
@@ -137,6 +161,14 @@ async def search_tickets(
         bool | None,
         Field(description="Unresolved, past Atera FirstResponseDueDate/ClosedTicketDueDate"),
     ] = None,
+    sla: Annotated[
+        list[SlaName] | None,
+        Field(description="breached: SLA due passed; at_risk: due within sla_window_minutes"),
+    ] = None,
+    sla_window_minutes: int = 60,
+    waiting_on: Annotated[
+        WaitingName | None, Field(description="us: no reply yet or customer wrote last")
+    ] = None,
     sort: Sort = "newest",  # the values name themselves; relevance ranks by the query
     limit: Limit = 20,
     cursor: Cursor | None = None,
@@ -159,6 +191,9 @@ async def search_tickets(
         created_before=created_before,
         modified_after=modified_after,
         overdue=overdue,
+        sla=sla,
+        sla_window_minutes=sla_window_minutes,
+        waiting_on=waiting_on,
         sort=sort,
         limit=limit,
         cursor=cursor,

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import replace
+from datetime import datetime
 from functools import partial
 
 import anyio
 
+from atera_mcp.domain.sla import sla_due, waiting_on
 from atera_mcp.domain.text import thread_text
 from atera_mcp.domain.views import is_overdue
 from atera_mcp.domain.wire import TicketDto
@@ -66,6 +68,19 @@ async def _comment_texts(ctx: ToolContext, tickets: list[TicketDto]) -> dict[int
     return {t.ticket_id: text for t, text in zip(tickets, texts, strict=True)}
 
 
+def _hit(t: TicketDto, ctx: ToolContext, now: datetime) -> Hit:
+    base = ctx.rules.base_of(t.ticket_status or "Open")
+    due = sla_due(t, base)
+    return Hit(
+        row=ticket_row(t),
+        overdue=is_overdue(t, ctx.rules, now),
+        key=(),
+        sla_due=due.at.timestamp() if due.at is not None else None,
+        sla_estimated=due.estimated,
+        waiting_on=waiting_on(t, base),
+    )
+
+
 async def search_by_scan(ctx: ToolContext, request: SearchRequest) -> SearchTicketsResult:
     """Answer `request` from a bounded read of Atera (the index is off)."""
     offset = 0
@@ -102,7 +117,7 @@ async def search_by_scan(ctx: ToolContext, request: SearchRequest) -> SearchTick
         else:
             skipped = len(misses)
         matched = [t for t in matched if scores[t.ticket_id]]
-    ordered = sorted(matched, key=sort_key(request.sort, scores, found.modified_rank))
+    ordered = sorted(matched, key=sort_key(request.sort, scores, found.modified_rank, ctx.rules))
     end = offset + request.limit
     notes = [INDEX_OFF, scan_note(found)]
     if skipped:
@@ -110,10 +125,7 @@ async def search_by_scan(ctx: ToolContext, request: SearchRequest) -> SearchTick
             f"Comments were not searched: {skipped:,} tickets did not match on title or "
             "description; narrow the search to have their comments searched too."
         )
-    hits = [
-        ticket_hit(Hit(row=ticket_row(t), overdue=is_overdue(t, ctx.rules, now), key=()))
-        for t in ordered[offset:end]
-    ]
+    hits = [ticket_hit(_hit(t, ctx, now), now) for t in ordered[offset:end]]
     return SearchTicketsResult(
         tickets=hits,
         total=len(ordered),

@@ -15,15 +15,20 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from atera_mcp.domain.directory import TechnicianDirectory
 from atera_mcp.domain.policy import PRIORITY_RANK, StatusRules, canonical_priority, canonical_type
+from atera_mcp.domain.sla import WaitingOn, sla_due, sla_state, waiting_on
 from atera_mcp.domain.views import is_overdue
 from atera_mcp.domain.wire import TicketDto
 from atera_mcp.errors import RuleError
 
-Sort = Literal["newest", "oldest", "priority", "recently_modified", "relevance"]
+Sort = Literal["newest", "oldest", "priority", "recently_modified", "relevance", "sla_due"]
+SlaFilter = Literal["breached", "at_risk"]
+SLA_FILTERS: tuple[SlaFilter, ...] = ("breached", "at_risk")
+WAITING: tuple[WaitingOn, ...] = ("us", "customer")
+T = TypeVar("T", bound=str)
 
 # Where a query term was found, for relevance: title above description above comments.
 TITLE_WEIGHT, DESCRIPTION_WEIGHT, COMMENT_WEIGHT = 3, 2, 1
@@ -57,6 +62,9 @@ class TicketFilter:
     created_after: datetime | None = None
     created_before: datetime | None = None
     overdue: bool | None = None
+    sla: frozenset[str] = frozenset()
+    sla_window_minutes: int = 60
+    waiting_on: WaitingOn | None = None
 
     def identity(self) -> dict[str, object]:
         """The filter as plain, order-independent values (sets sorted), for cursor checks."""
@@ -95,7 +103,14 @@ class TicketFilter:
             return False
         if self.created_before is not None and (created is None or created >= self.created_before):
             return False
-        return self.overdue is None or is_overdue(dto, rules, now) == self.overdue
+        if self.overdue is not None and is_overdue(dto, rules, now) != self.overdue:
+            return False
+        base = rules.base_of(dto.ticket_status or "Open")
+        if self.sla:
+            state = sla_state(sla_due(dto, base).at, now, self.sla_window_minutes)
+            if state not in self.sla:
+                return False
+        return self.waiting_on is None or waiting_on(dto, base) == self.waiting_on
 
 
 def _same_technician(dto: TicketDto, email: str, directory: TechnicianDirectory) -> bool:
@@ -117,6 +132,9 @@ def build_filter(
     created_after: datetime | None,
     created_before: datetime | None,
     overdue: bool | None,
+    sla: Sequence[str] | None = None,
+    sla_window_minutes: int = 60,
+    waiting_on: str | None = None,
 ) -> TicketFilter:
     """Validate the caller's values; RuleErrors list what is valid."""
     after, before = utc(created_after), utc(created_before)
@@ -132,7 +150,18 @@ def build_filter(
         created_after=after,
         created_before=before,
         overdue=overdue,
+        sla=frozenset(_one_of("sla", v, SLA_FILTERS) for v in sla or ()),
+        sla_window_minutes=sla_window_minutes,
+        waiting_on=_one_of("waiting_on", waiting_on, WAITING) if waiting_on else None,
     )
+
+
+def _one_of(name: str, value: str, valid: tuple[T, ...]) -> T:
+    folded = value.strip().casefold()
+    found = next((v for v in valid if v == folded), None)
+    if found is None:
+        raise RuleError(f"{name} '{value}' is not valid. Use one of: {', '.join(valid)}.")
+    return found
 
 
 def _folded(value: str | None) -> str | None:
@@ -167,12 +196,20 @@ def _created(dto: TicketDto) -> float:
 
 
 def sort_key(
-    sort: Sort, scores: Mapping[int, int], modified_rank: Mapping[int, int]
+    sort: Sort,
+    scores: Mapping[int, int],
+    modified_rank: Mapping[int, int],
+    rules: StatusRules | None = None,
 ) -> Callable[[TicketDto], tuple[float, ...]]:
-    """A key for `sorted()`; every order ends on the ticket id so it is total and stable."""
+    """A key for `sorted()`; every order ends on the ticket id so it is total and stable.
+    `rules` tell sla_due which tickets are done (no running clock: last)."""
 
     def key(t: TicketDto) -> tuple[float, ...]:
         newest = (-_created(t), -t.ticket_id)
+        if sort == "sla_due":
+            base = (rules or StatusRules()).base_of(t.ticket_status or "Open")
+            due = sla_due(t, base).at
+            return (due.timestamp() if due is not None else math.inf, t.ticket_id)
         if sort == "oldest":
             return (_created(t), t.ticket_id)
         if sort == "priority":

@@ -12,7 +12,8 @@ import difflib
 from datetime import UTC, datetime
 from typing import Any
 
-from atera_mcp.domain.policy import BASE_STATUSES
+from atera_mcp.domain.policy import BASE_STATUSES, BaseStatus
+from atera_mcp.domain.sla import sla_state
 from atera_mcp.domain.text import clean_text
 from atera_mcp.domain.views import TITLE_LIMIT, Ref, TicketHit
 from atera_mcp.errors import RuleError, SharedStateUnavailable
@@ -34,9 +35,10 @@ def _timestamp(value: float | None) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if value is not None else None
 
 
-def ticket_hit(hit: Hit) -> TicketHit:
-    """A search hit from an index row: cleaned text, compact people."""
+def ticket_hit(hit: Hit, now: datetime) -> TicketHit:
+    """A search hit from an index row: cleaned text, compact people, the SLA as of `now`."""
     row: dict[str, Any] = hit.row
+    due = _timestamp(hit.sla_due)
     return TicketHit(
         ticket_id=row["id"],
         title=clean_text(row["title"], TITLE_LIMIT),
@@ -49,13 +51,21 @@ def ticket_hit(hit: Hit) -> TicketHit:
         technician=clean_text(row["technician_name"], 120) or None,
         created_at=_timestamp(row["created"] or None),
         overdue=hit.overdue,
+        sla_due=due,
+        sla_state=sla_state(due, now),
+        sla_estimated=hit.sla_estimated,
+        waiting_on=hit.waiting_on,
     )
+
+
+def _statuses_of(ctx: ToolContext, *bases: BaseStatus) -> tuple[str, ...]:
+    names = (*BASE_STATUSES, *ctx.rules.custom)
+    return tuple(n.casefold() for n in names if ctx.rules.base_of(n) in bases)
 
 
 def done_statuses(ctx: ToolContext) -> tuple[str, ...]:
     """The keys of the statuses whose base is Resolved or Closed, custom ones included."""
-    names = (*BASE_STATUSES, *ctx.rules.custom)
-    return tuple(n.casefold() for n in names if ctx.rules.base_of(n) in ("Resolved", "Closed"))
+    return _statuses_of(ctx, "Resolved", "Closed")
 
 
 def _query(ctx: ToolContext, request: SearchRequest, now: datetime) -> TicketQuery:
@@ -79,8 +89,12 @@ def _query(ctx: ToolContext, request: SearchRequest, now: datetime) -> TicketQue
         created_before=flt.created_before.timestamp() if flt.created_before else None,
         modified_after=request.modified_after.timestamp() if request.modified_after else None,
         overdue=flt.overdue,
+        sla=tuple(sorted(flt.sla)),
+        sla_window=flt.sla_window_minutes * 60.0,
+        waiting_on=flt.waiting_on,
         now=now.timestamp(),
-        done_statuses=done_statuses(ctx),
+        done_statuses=_statuses_of(ctx, "Resolved", "Closed"),
+        pending_statuses=_statuses_of(ctx, "Pending"),
         sort=request.sort,
     )
 
@@ -208,7 +222,7 @@ async def _search_index(
     if request.text is not None and request.text.dropped:
         notes.append(f"Only the first {MAX_TERMS} words or phrases of the query were used.")
     return SearchTicketsResult(
-        tickets=[ticket_hit(h) for h in hits],
+        tickets=[ticket_hit(h, now) for h in hits],
         total=page.total,
         next_cursor=next_cursor,
         complete=complete and unsettled is None,

@@ -115,7 +115,7 @@ async def _text_of(ctx: ToolContext, index: TicketIndex, ticket_id: int) -> tupl
 
 async def _details(ctx: ToolContext, hit: SimilarHit) -> SimilarTicket | None:
     """The hit with its fix and time logged (two reads); None when Atera no longer has it."""
-    view = ticket_hit(Hit(row=hit.row, overdue=False, key=()))
+    view = ticket_hit(Hit(row=hit.row, overdue=False, key=()), ctx.now())
     resolved = hit.row["resolved"]
     resolved_at = datetime.fromtimestamp(resolved, UTC) if resolved is not None else None
     ticket_id = view.ticket_id
