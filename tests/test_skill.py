@@ -65,11 +65,21 @@ def table_first_column(text: str, header: str) -> list[str]:
     return cells
 
 
+# What the server adds to the skill document's triggers: its triage questions.
+SERVER_TRIGGERS = [
+    "what is about to breach",
+    "who is waiting on us",
+    "how did we fix",
+    "sla breach",
+    "morning triage",
+]
+
+
 def test_skill_front_matter_names_the_skill_and_copies_the_documents_triggers() -> None:
     lines = front_matter(SKILL.read_text(encoding="utf-8"))
     assert {"name", "description", "triggers"} <= front_matter_keys(lines)
     assert "name: atera-mcp" in lines
-    assert triggers(lines) == SKILL_DOCUMENT_TRIGGERS
+    assert triggers(lines) == SKILL_DOCUMENT_TRIGGERS + SERVER_TRIGGERS
 
 
 def test_skill_tool_table_holds_only_backticked_tool_names() -> None:

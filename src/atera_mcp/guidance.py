@@ -3,6 +3,8 @@
 - prompt `triage_request`: a new request -> find the contact, check duplicates, create with a
   chosen priority, assign, acknowledge publicly.
 - prompt `resolve_ticket`: internal findings -> time -> Resolved -> a public resolution summary.
+- prompt `morning_triage`: walk the queue (`atera://queue`, queue_watch.py): breached, at risk,
+  waiting on us, unassigned, each with its next action.
 - resource `atera://reference/tickets`: fields, statuses, transitions, priorities (markdown).
 - resource template `atera://tickets/{ticket_id}`: the ticket as JSON, read through the same
   code as the `get_ticket` tool, with its comments and time totals.
@@ -122,6 +124,30 @@ If a tool returns an error, read it: it says what was wrong and what is allowed.
 error saying a write's outcome is unknown, read back before trying again."""
 
 
+MORNING_TRIAGE = """\
+It is the start of the day on the service desk. Walk the queue in Atera with the atera-mcp
+tools and give me a plan; change nothing until I agree.
+
+1. Read the resource atera://queue: open tickets breached, at risk (due within 60 minutes),
+   waiting on us (the customer wrote last, or nobody has answered yet) and unassigned, soonest
+   SLA due first, at most 50 per list with each list's total. If you cannot read resources, use
+   search_tickets(sla=["breached"], sort="sla_due"), then sla=["at_risk"], then
+   waiting_on="us", each sorted by sla_due.
+2. Breached first, the longest overdue first. For each: get_ticket(ticket_id,
+   include_comments=true). Its response_sla and resolution_sla say which clock broke. The next
+   action is a first reply to the customer when nobody has answered yet, else the step that
+   resolves it; say who should take it if nobody has.
+3. Then at risk, in due order: these can still be saved. Same next actions.
+4. Then waiting on us: the customer is waiting for an answer; the next action is a reply
+   (add_comment, internal=false) or the work the reply asks for.
+5. Then unassigned: propose a technician for each (list_technicians), highest priority first.
+
+Present one short list per section, one line per ticket: id, title, customer, SLA due, next
+action. When a list's total is larger than what is shown, say how many more there are. A due
+time marked sla_estimated is the priority's response target: Atera has no SLA for that
+customer. Write nothing (replies, status changes, assignments) until I say which to do."""
+
+
 def register_guidance(server: MCPServer[ToolContext]) -> None:
     """Add the workflow prompts and the reference and ticket resources to `server`."""
 
@@ -154,6 +180,17 @@ def register_guidance(server: MCPServer[ToolContext]) -> None:
         fix_summary: Annotated[str, Field(description="What was wrong and what was done")],
     ) -> list[UserMessage]:
         return [UserMessage(resolve_text(_ticket_number(ticket_id, "ticket_id"), fix_summary))]
+
+    @server.prompt(
+        name="morning_triage",
+        title="Morning triage",
+        description=(
+            "Walk the queue: breached tickets first, then at risk, then those waiting on us, "
+            "then unassigned, each with its next action; nothing is written without a go-ahead."
+        ),
+    )
+    def morning_triage() -> list[UserMessage]:
+        return [UserMessage(MORNING_TRIAGE)]
 
     @server.resource(
         REFERENCE_URI,

@@ -46,6 +46,7 @@ from atera_mcp.index.service import (
     open_statuses,
 )
 from atera_mcp.ops import Operations
+from atera_mcp.queue_watch import QueueWatch
 from atera_mcp.schema import simplify_input_schema, slim_output_schema
 from atera_mcp.shared.file_budget import FileBudget
 from atera_mcp.tools import TOOLS, ToolSpec, tool_names
@@ -280,6 +281,7 @@ def build_server(
         audit = AuditLog(settings.audit_log, clock, settings.technician_id)
     specs = select_tools(settings)
     ops = Operations(settings, clock, metrics=metrics)
+    watch = QueueWatch()
     tools: list[Tool] = [AteraTool.from_spec(spec, audit, ops) for spec in specs]
 
     @asynccontextmanager
@@ -325,14 +327,19 @@ def build_server(
             index = await _open_index(settings, atera, clock)
             if index is None:
                 with ops.serving(atera, None, shared):
-                    yield ToolContext.create(atera, settings, clock, write_locks=locks)
+                    ctx = ToolContext.create(atera, settings, clock, write_locks=locks)
+                    watch.bind(ctx)
+                    yield ctx
                 return
             try:
                 async with anyio.create_task_group() as background:
+                    ctx = ToolContext.create(atera, settings, clock, index, locks)
+                    watch.bind(ctx)
                     background.start_soon(index.run_background)
+                    background.start_soon(watch.run, ctx)
                     try:
                         with ops.serving(atera, index, shared):
-                            yield ToolContext.create(atera, settings, clock, index, locks)
+                            yield ctx
                     finally:
                         background.cancel_scope.cancel()
             finally:
@@ -352,8 +359,10 @@ def build_server(
         auth=access.auth if access else None,
         middleware=[surface],
         extensions=[apps_extension(spec.name for spec in specs)],
+        subscriptions=watch.bus,
     )
     register_guidance(server)
+    watch.install(server)
     surface.bind(server)  # resources/read is filtered by the tool each resource mirrors
     ops.install(server)  # /healthz, /readyz, /metrics beside /mcp under HTTP
     return server

@@ -8,7 +8,13 @@ from mcp import MCPError
 from mcp.types import TextContent, TextResourceContents
 
 from atera_mcp.domain.policy import RESPONSE_HOURS
-from atera_mcp.guidance import REFERENCE_URI, reference_text, resolve_text, triage_text
+from atera_mcp.guidance import (
+    MORNING_TRIAGE,
+    REFERENCE_URI,
+    reference_text,
+    resolve_text,
+    triage_text,
+)
 from atera_mcp.tools import tool_names
 from tests.server.mcp_rig import MODES, Mode, mcp_rig
 
@@ -20,10 +26,11 @@ def _text(contents: object) -> str:
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("mode", MODES)
-async def test_the_two_workflow_prompts_are_listed_with_their_arguments(mode: Mode) -> None:
+async def test_the_workflow_prompts_are_listed_with_their_arguments(mode: Mode) -> None:
     async with mcp_rig(mode) as rig:
         prompts = {p.name: p for p in (await rig.client.list_prompts()).prompts}
-    assert set(prompts) == {"triage_request", "resolve_ticket"}
+    assert set(prompts) == {"triage_request", "resolve_ticket", "morning_triage"}
+    assert not prompts["morning_triage"].arguments
     triage = {a.name: a.required for a in prompts["triage_request"].arguments or []}
     assert triage == {"request": True, "requester_email": False}
     resolve = {a.name: a.required for a in prompts["resolve_ticket"].arguments or []}
@@ -147,8 +154,23 @@ async def test_a_ticket_uri_without_a_number_is_refused_as_invalid() -> None:
 
 
 def test_the_prompts_call_only_tools_that_exist() -> None:
-    text = triage_text("x", None) + resolve_text(1, "y")
+    text = triage_text("x", None) + resolve_text(1, "y") + MORNING_TRIAGE
     called = set(re.findall(r"\b([a-z]+(?:_[a-z]+)+)\(", text))
     assert called <= set(tool_names()), called - set(tool_names())
     workflow = {"find_contacts", "create_ticket", "add_comment", "log_hours", "update_ticket"}
     assert workflow <= called
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", MODES)
+async def test_morning_triage_walks_breached_then_at_risk_then_waiting_then_unassigned(
+    mode: Mode,
+) -> None:
+    async with mcp_rig(mode) as rig:
+        result = await rig.client.get_prompt("morning_triage", {})
+    text = "".join(getattr(m.content, "text", "") for m in result.messages)
+    assert "atera://queue" in text
+    steps = ["Breached first", "Then at risk", "Then waiting on us", "Then unassigned"]
+    positions = [text.index(step) for step in steps]
+    assert positions == sorted(positions)
+    assert "change nothing until I agree" in text

@@ -12,6 +12,7 @@ from mcp import MCPError
 from atera_mcp.auth.surface import MIRRORS
 from atera_mcp.auth.tokens import TokenFile
 from atera_mcp.guidance import REFERENCE_URI, TICKET_URI
+from atera_mcp.queue_watch import QUEUE_URI
 from atera_mcp.tools import tool_names
 from tests.harness import TECHNICIANS, settings
 from tests.server.http_rig import http_rig
@@ -47,8 +48,8 @@ async def test_a_token_without_get_ticket_neither_sees_nor_reads_the_ticket_reso
             await client.read_resource("atera://tickets/1")
         reference = await client.read_resource(REFERENCE_URI)
     assert templates == []
-    # Static text, readable by any caller, and the app of the one read tool it may use.
-    assert sorted(listed) == [REFERENCE_URI, "ui://atera/queue"]
+    # Static text, readable by any caller; the app and the queue of the read tool it may use.
+    assert sorted(listed) == sorted([REFERENCE_URI, "ui://atera/queue", QUEUE_URI])
     assert reference.contents
     assert rig.recorder.records == []  # the refused read never reached Atera
 
@@ -93,3 +94,19 @@ async def test_every_resource_but_the_static_ones_declares_the_tool_it_mirrors()
     undeclared = {uri for uri, tool in declared.items() if tool is None}
     assert undeclared == UNDECLARED
     assert set(declared.values()) - {None} <= set(tool_names())
+
+
+@pytest.mark.anyio
+async def test_a_token_without_search_tickets_neither_sees_nor_reads_the_queue(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "tokens.json"
+    limited = _token(path, ("get_ticket",))
+    async with (
+        http_rig(settings(tokens_file=path), tickets=20) as rig,
+        rig.client(limited) as client,
+    ):
+        listed = [str(r.uri) for r in (await client.list_resources()).resources]
+        with pytest.raises(MCPError, match="Unknown resource: atera://queue"):
+            await client.read_resource(QUEUE_URI)
+    assert QUEUE_URI not in listed

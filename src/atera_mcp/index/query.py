@@ -14,7 +14,9 @@ from atera_mcp.index.fts import TextQuery
 
 Sort = Literal["newest", "oldest", "priority", "recently_modified", "relevance", "sla_due"]
 Direction = Literal["ASC", "DESC"]
-NO_DUE = 1e300  # the sla_due sort key of a ticket without a running clock: after every time
+# The sla_due sort key of a ticket without a running clock: after every time. Spelled as the
+# index on the sort key (tickets_sla_order) spells it, so the planner can use that index.
+NO_DUE = "1e+300"
 
 # Each order ends on the ticket id, so it is total: a keyset cursor never skips or repeats.
 SORTS: dict[Sort, tuple[tuple[str, Direction], ...]] = {
@@ -71,6 +73,7 @@ class TicketQuery:
     sla: tuple[str, ...] = ()  # any of "breached", "at_risk"
     sla_window: float = 3600.0  # seconds: what counts as at risk
     waiting_on: str | None = None  # "us" | "customer"
+    unassigned: bool = False  # unresolved, with no technician
     now: float = 0.0
     done_statuses: tuple[str, ...] = ("resolved", "closed")
     pending_statuses: tuple[str, ...] = ("pending",)
@@ -191,13 +194,20 @@ def _filters(q: TicketQuery, dialect: Dialect) -> tuple[_Sql, str]:
     overdue = _overdue(sql, q)
     if q.overdue is not None:
         sql.where.append(overdue if q.overdue else f"NOT {overdue}")
+    if q.unassigned:
+        nobody = "t.technician_id IS NULL AND t.technician_email_key IS NULL"
+        sql.where.append(f"({nobody} AND {_unresolved(sql, q)})")
     if q.sla:
         sql.where.append(_sla(sql, q))
     if q.waiting_on == "us":
         sql.where.append(f"(t.wait_basis = 'us' AND {_unresolved(sql, q)})")
     elif q.waiting_on == "customer":
         pending = ", ".join(sql.param(s) for s in q.pending_statuses) or "NULL"
-        sql.where.append(f"(t.wait_basis = 'technician_last' AND t.status_key IN ({pending}))")
+        # Pending is never done; saying so lets the planner use the index of open tickets.
+        sql.where.append(
+            f"(t.wait_basis = 'technician_last' AND t.status_key IN ({pending}) "
+            f"AND {_unresolved(sql, q)})"
+        )
     return sql, overdue
 
 

@@ -81,9 +81,13 @@ CREATE INDEX tickets_customer ON tickets (customer_id, created);
 CREATE INDEX tickets_technician ON tickets (technician_id, status_key);
 CREATE INDEX tickets_technician_email ON tickets (technician_email_key);
 CREATE INDEX tickets_end_user_email ON tickets (end_user_email_key, created);
-CREATE INDEX tickets_sla_open ON tickets (sla_due) WHERE status_key NOT IN ('resolved', 'closed');
-CREATE INDEX tickets_wait_open ON tickets (wait_basis, status_key)
+CREATE INDEX tickets_sla_open ON tickets (sla_due, status_key, created)
     WHERE status_key NOT IN ('resolved', 'closed');
+CREATE INDEX tickets_wait_open ON tickets (wait_basis, status_key, created, sla_due)
+    WHERE status_key NOT IN ('resolved', 'closed');
+CREATE INDEX tickets_sla_order ON tickets (
+    (coalesce(CASE WHEN status_key NOT IN ('resolved', 'closed') THEN sla_due END, 1e+300)),
+    id, status_key);
 CREATE INDEX tickets_modified ON tickets (mod_lo, mod_hi);
 CREATE TABLE threads (ticket_id INTEGER PRIMARY KEY, body TEXT NOT NULL, stored_at REAL NOT NULL);
 CREATE TABLE lease (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL,

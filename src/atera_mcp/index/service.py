@@ -166,6 +166,7 @@ class TicketIndex:
         self._sleep = sleep
         self._worker = anyio.CapacityLimiter(1)
         self._delta_lock: anyio.Lock | None = None
+        self._refreshed: anyio.Event | None = None
         self._last_used: datetime | None = None
         self._lease_renewed: datetime | None = None
 
@@ -336,6 +337,7 @@ class TicketIndex:
             state = await self.state()
             if state.phase != "ready":
                 await self.engine.first_sync()
+                self._signal_refresh()
                 return 0.0
             if self.in_use() and self._stale(state):
                 await self._refresh()
@@ -368,6 +370,18 @@ class TicketIndex:
         async with self._delta_lock:
             if self._stale(await self.state()):
                 await self.engine.delta()
+                self._signal_refresh()
+
+    def _signal_refresh(self) -> None:
+        if self._refreshed is not None:
+            self._refreshed.set()
+            self._refreshed = None
+
+    async def wait_refresh(self) -> None:
+        """Until the index next reads Atera's change feed (the queue is checked after each)."""
+        if self._refreshed is None:
+            self._refreshed = anyio.Event()
+        await self._refreshed.wait()
 
     def _stale(self, state: SyncState) -> bool:
         if not has_deltas(state):

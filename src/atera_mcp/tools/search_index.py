@@ -58,14 +58,15 @@ def ticket_hit(hit: Hit, now: datetime) -> TicketHit:
     )
 
 
-def _statuses_of(ctx: ToolContext, *bases: BaseStatus) -> tuple[str, ...]:
+def statuses_of(ctx: ToolContext, *bases: BaseStatus) -> tuple[str, ...]:
+    """The case-folded names of the statuses (built-in and custom) of these base statuses."""
     names = (*BASE_STATUSES, *ctx.rules.custom)
     return tuple(n.casefold() for n in names if ctx.rules.base_of(n) in bases)
 
 
 def done_statuses(ctx: ToolContext) -> tuple[str, ...]:
     """The keys of the statuses whose base is Resolved or Closed, custom ones included."""
-    return _statuses_of(ctx, "Resolved", "Closed")
+    return statuses_of(ctx, "Resolved", "Closed")
 
 
 def _query(ctx: ToolContext, request: SearchRequest, now: datetime) -> TicketQuery:
@@ -93,8 +94,8 @@ def _query(ctx: ToolContext, request: SearchRequest, now: datetime) -> TicketQue
         sla_window=flt.sla_window_minutes * 60.0,
         waiting_on=flt.waiting_on,
         now=now.timestamp(),
-        done_statuses=_statuses_of(ctx, "Resolved", "Closed"),
-        pending_statuses=_statuses_of(ctx, "Pending"),
+        done_statuses=statuses_of(ctx, "Resolved", "Closed"),
+        pending_statuses=statuses_of(ctx, "Pending"),
         sort=request.sort,
     )
 
