@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import anyio
+import psycopg
+from psycopg import sql
 from pydantic import SecretStr
 from tests.contract.openapi_check import RecordingTransport
 
@@ -36,6 +38,16 @@ from atera_mcp.tools.directory import find_contacts, find_customers
 from bench.figures import percentile
 
 KEY = "bench-key-0123456789"
+
+
+def drop_schema(where: PostgresTarget) -> None:
+    """The bench's schema is its own: dropped when done, as the tests drop theirs."""
+    with psycopg.connect(where.url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(where.schema))
+        )
+
+
 BASE = "https://sandbox.bench/api/v3"
 SAMPLE = 200
 T = TypeVar("T")
@@ -88,6 +100,8 @@ async def main(args: argparse.Namespace) -> None:
                 await run(index, atera, settings, recorder, store)
             finally:
                 await index.close()
+                if isinstance(where, PostgresTarget):
+                    drop_schema(where)
 
 
 async def run(

@@ -19,6 +19,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import anyio
+import psycopg
+from psycopg import sql
 from pydantic import SecretStr
 from tests.contract.openapi_check import RecordingTransport
 
@@ -33,6 +35,16 @@ from atera_mcp.tools.billing import GetBillableResult, get_billable
 from atera_mcp.tools.context import ToolContext
 
 KEY = "bench-key-0123456789"
+
+
+def drop_schema(where: PostgresTarget) -> None:
+    """The bench's schema is its own: dropped when done, as the tests drop theirs."""
+    with psycopg.connect(where.url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(where.schema))
+        )
+
+
 BASE = "https://sandbox.bench/api/v3"
 Sums = dict[str, dict[int | None, int]]
 
@@ -87,6 +99,8 @@ async def main(args: argparse.Namespace) -> None:
                 await run(ctx, index, recorder, store)
             finally:
                 await index.close()
+                if isinstance(where, PostgresTarget):
+                    drop_schema(where)
 
 
 async def run(
