@@ -126,7 +126,6 @@ async def open_app(
     html = await app_html(client, tool)
     result = await call(client, tool, arguments)
     context = await browser.new_context(viewport={"width": WIDTH + 40, "height": 900})
-    await context.clock.set_fixed_time(NOW)  # the sandbox's "now", so SLA clocks are stable
     page = await context.new_page()
     shown = AppPage(page)
 
@@ -155,6 +154,7 @@ async def open_app(
             "theme": theme,
             "variables": HOST_VARIABLES[theme],
             "width": WIDTH,
+            "now": NOW.timestamp() * 1000,  # the sandbox's "now", so SLA clocks are stable
         },
     )
     try:

@@ -24,6 +24,7 @@ async def test_the_queue_shows_each_hit_and_colours_its_sla_state(browser: Brows
             await expect(rows).to_have_count(len(found["tickets"]))
             assert await column(shown, 1) == [str(t["ticket_id"]) for t in found["tickets"]]
             assert await column(shown, 2) == [t["title"] for t in found["tickets"]]
+            assert (await column(shown, 7))[0] == "16 min"  # #300, created 14:44, seen at 15:00
             await expect(shown.app.locator("p.count")).to_have_text(
                 f"20 of {found['total']} matching tickets"
             )

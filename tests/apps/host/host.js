@@ -10,7 +10,17 @@ const DEFAULT_CSP =
 
 window.hostLog = { sizes: [], initialized: false, messages: [] };
 
-window.startApp = async ({ html, args, result, theme, variables, width }) => {
+// A fixed "now" for the app, so SLA clocks and ages are the same on every run: set in the app's
+// own document before its scripts (a browser-level clock reaches a sandboxed frame too late).
+function fixedClock(now) {
+  return (
+    `<script>{const D = Date, t = ${Number(now)};
+Date = class extends D { constructor(...a) { super(...(a.length ? a : [t])); } static now() { return t; } };}</` +
+    "script>"
+  );
+}
+
+window.startApp = async ({ html, args, result, theme, variables, width, now }) => {
   const iframe = document.createElement("iframe");
   iframe.setAttribute("sandbox", "allow-scripts");
   iframe.id = "app";
@@ -47,5 +57,5 @@ window.startApp = async ({ html, args, result, theme, variables, width }) => {
     bridge.setHostContext({ ...hostContext, theme, styles: { variables } });
   await bridge.connect(new PostMessageTransport(iframe.contentWindow, iframe.contentWindow));
   const csp = `<meta http-equiv="Content-Security-Policy" content="${DEFAULT_CSP}">`;
-  iframe.srcdoc = html.replace("<head>", `<head>${csp}`);
+  iframe.srcdoc = html.replace("<head>", `<head>${csp}${now ? fixedClock(now) : ""}`);
 };
