@@ -1,9 +1,12 @@
 """The queue (search_tickets' app) in headless Chromium through the reference host."""
 
+from datetime import timedelta
+
 import pytest
 from playwright.async_api import Browser, expect
 
 from tests.apps.browser_rig import AppPage, open_app
+from tests.harness import NOW, sandbox_app
 from tests.server.mcp_rig import mcp_rig
 
 pytestmark = pytest.mark.anyio
@@ -116,4 +119,29 @@ async def test_a_hostile_title_in_the_queue_is_only_text(browser: Browser) -> No
             await expect(shown.app.locator("tr.hit td.title").first).to_have_text(hostile)
             assert await shown.app.locator("img").count() == 0
             assert await shown.app.locator("html").get_attribute("data-pwned") is None
+            shown.assert_clean()
+
+
+async def test_a_ticket_due_within_the_hour_is_shown_at_risk(browser: Browser) -> None:
+    # Created half an hour before "now" at Critical priority: its first response is due in 30 min.
+    app = sandbox_app(clock=lambda: NOW - timedelta(minutes=30))
+    async with mcp_rig(app=app) as rig:
+        contacts = await rig.ok("find_contacts", email="david.reed@")
+        created = await rig.ok(
+            "create_ticket",
+            title="Server room is flooding",
+            description="Water under the rack.",
+            priority="Critical",
+            end_user_id=contacts["contacts"][0]["id"],
+        )
+        ticket_id = created["ticket"]["ticket_id"]
+        async with open_app(browser, rig, "search_tickets", {"limit": 3}) as shown:
+            row = shown.app.locator(f"tr.hit[data-ticket-id='{ticket_id}']")
+            badge = row.locator("td.sla .badge")
+            await expect(badge).to_have_text("Due within the hour")
+            await expect(badge).to_have_class("badge tone-warning")
+            await row.click()
+            due = shown.app.locator("table.sla tbody tr").nth(0).locator(".sla-state .badge")
+            await expect(due).to_have_text("30 min left")
+            await expect(due).to_have_class("badge tone-warning")
             shown.assert_clean()
