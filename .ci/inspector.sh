@@ -3,7 +3,7 @@
 # drives `atera-mcp serve --sandbox` in its --cli mode, over stdio and over streamable HTTP.
 # Over HTTP the server requires a bearer token (made with `atera-mcp token add` in a throwaway
 # tokens file); a request without one gets 401.
-# For each transport: tools/list names all 13 tools, a tools/call succeeds with the expected
+# For each transport: tools/list names all 14 tools, a tools/call succeeds with the expected
 # JSON, and a call the rules refuse comes back as a tool error (the Inspector exits 5 on
 # isError). /healthz, /readyz and /metrics answer without a token.
 # Needs python3, node 20+ and npm; run after `make install` (or `make test`).
@@ -14,7 +14,7 @@ ATERA_MCP="$PWD/.venv/bin/atera-mcp"
 NODE_DIR="$PWD/.ci/node"
 INSPECTOR="$NODE_DIR/node_modules/.bin/mcp-inspector"
 PINNED="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dependencies"]["@modelcontextprotocol/inspector"])' "$NODE_DIR/package.json")"
-TOOLS="search_tickets get_ticket create_ticket update_ticket add_comment list_comments log_hours get_work_hours get_billable find_customers find_contacts list_technicians link_tickets"
+TOOLS="search_tickets get_ticket create_ticket update_ticket add_comment list_comments log_hours get_work_hours get_billable find_customers find_contacts list_technicians link_tickets similar_tickets"
 MISSING_TICKET=987654
 
 WORK="$(mktemp -d)"
@@ -87,7 +87,7 @@ checks() {
     shift # the target: a command line or a URL
     run "$via-list" "$@" --method tools/list
     expect_rc 0 "$via tools/list" "$via-list"
-    check "$via: tools/list names exactly the 13 tools" "$WORK/$via-list.json" \
+    check "$via: tools/list names exactly the 14 contract tools" "$WORK/$via-list.json" \
         'sorted(t["name"] for t in doc["tools"]) == sorted(tools)' "$TOOLS"
     check "$via: every tool states readOnlyHint" "$WORK/$via-list.json" \
         'all(isinstance(t.get("annotations", {}).get("readOnlyHint"), bool) for t in doc["tools"])'
@@ -97,6 +97,12 @@ checks() {
     expect_rc 0 "$via find_customers" "$via-customers"
     check "$via: find_customers(query=Acme) finds Acme Corporation" "$WORK/$via-customers.json" \
         'not doc.get("isError") and doc["structuredContent"]["customers"][0]["name"] == "Acme Corporation"'
+
+    run "$via-similar" "$@" --method tools/call --tool-name similar_tickets \
+        --tool-args-json '{"text": "VPN client will not connect from home", "limit": 3}'
+    expect_rc 0 "$via similar_tickets" "$via-similar"
+    check "$via: similar_tickets answers a ranked list of at most 3" "$WORK/$via-similar.json" \
+        'not doc.get("isError") and len(doc["structuredContent"]["tickets"]) <= 3'
 
     run "$via-missing" "$@" --method tools/call --tool-name get_ticket \
         --tool-args-json "{\"ticket_id\": $MISSING_TICKET}"

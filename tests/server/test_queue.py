@@ -43,9 +43,9 @@ class Desk:
 
 
 @asynccontextmanager
-async def desk(tmp_path: Path, mode: Mode) -> AsyncIterator[Desk]:
+async def desk(tmp_path: Path, mode: Mode, **changes: Any) -> AsyncIterator[Desk]:
     """A sandbox with a Critical ticket opened half an hour ago (due in 30 minutes: at risk),
-    an index already built, and a client of the server on that index."""
+    an index already built, and a client of the server on that index (`changes`: settings)."""
     clock = Clock(NOW - timedelta(minutes=30))
     app: Starlette = sandbox_app(tickets=200, clock=clock)
     async with AteraClient(
@@ -64,7 +64,9 @@ async def desk(tmp_path: Path, mode: Mode) -> AsyncIterator[Desk]:
         await index.first_sync()
         await index.close()
     server = build_server(
-        settings(index_path=tmp_path / "i.sqlite3"), transport=sandbox_transport(app), clock=clock
+        settings(index_path=tmp_path / "i.sqlite3", **changes),
+        transport=sandbox_transport(app),
+        clock=clock,
     )
     send, receive = anyio.create_memory_object_stream[str](10)
 
@@ -141,3 +143,24 @@ async def test_only_the_queue_can_be_subscribed_to(tmp_path: Path) -> None:
             pytest.raises(MCPError, match="Only atera://queue can be subscribed to"),
         ):
             await d.client.subscribe_resource("atera://tickets/1")
+
+
+async def test_a_server_without_search_refuses_a_2025_subscription_to_the_queue(
+    tmp_path: Path,
+) -> None:
+    async with desk(tmp_path, "legacy", tools={"get_ticket"}) as d:
+        with (
+            pytest.warns(MCPDeprecationWarning),
+            pytest.raises(MCPError, match="Unknown resource: atera://queue"),
+        ):
+            await d.client.subscribe_resource(QUEUE_URI)
+
+
+async def test_a_server_without_search_refuses_a_2026_listen_to_the_queue(tmp_path: Path) -> None:
+    async with desk(tmp_path, "auto", tools={"get_ticket"}) as d:
+        with (
+            anyio.fail_after(10),  # an accepted listen would wait for an event instead
+            pytest.raises(MCPError, match="Unknown resource: atera://queue"),
+        ):
+            async with d.client.listen(resource_subscriptions=[QUEUE_URI]) as events:
+                await events.__anext__()

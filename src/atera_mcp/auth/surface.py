@@ -5,9 +5,9 @@ tool hidden from the caller, called by name, gets the SDK's own answer for a too
 exist, so a credential's limits cannot be probed.
 
 A resource that shows what a tool returns declares that tool (`meta=mirrors("get_ticket")`).
-It is listed and read only where the tool is offered (the server-wide ATERA_READ_ONLY /
-ATERA_TOOLS) and, with an authenticated caller, only when the caller may use the tool; a
-refused read gets the SDK's answer for an unknown resource (the MCP Apps' `ui://` pages
+It is listed, read and subscribed to only where the tool is offered (the server-wide
+ATERA_READ_ONLY / ATERA_TOOLS) and, with an authenticated caller, only when the caller may use
+the tool; a refused read gets the SDK's answer for an unknown resource (the MCP Apps' `ui://` pages
 declare the tool they render). A resource that declares no tool (the field reference, static
 text) is readable by anyone who may connect.
 """
@@ -38,6 +38,16 @@ def _mirrored(meta: Mapping[str, Any] | None) -> str | None:
     return tool if isinstance(tool, str) else None
 
 
+def _named_resources(method: str, params: Mapping[str, Any]) -> list[str]:
+    """The resource URIs a read, a 2025 subscribe or a 2026 listen request names."""
+    if method != "subscriptions/listen":
+        uri = params.get("uri")
+        return [uri] if isinstance(uri, str) else []
+    wanted = params.get("notifications")
+    uris = wanted.get("resourceSubscriptions") if isinstance(wanted, Mapping) else None
+    return [u for u in uris if isinstance(u, str)] if isinstance(uris, list) else []
+
+
 class CallerToolFilter:
     """SDK middleware; `writes` maps each offered tool's name to whether it writes. `bind` it
     to the server once its resources are registered."""
@@ -62,11 +72,12 @@ class CallerToolFilter:
         self, ctx: ServerRequestContext[Any, Any], call_next: CallNext
     ) -> HandlerResult:
         caller = current_caller()
-        if ctx.method == "resources/read":
-            uri = (ctx.params or {}).get("uri")
-            if isinstance(uri, str) and not self._allowed(caller, await self._tool_of(uri)):
-                # The SDK's words for a resource it does not have.
-                raise MCPError(code=INVALID_PARAMS, message=f"Unknown resource: {uri}")
+        if ctx.method in ("resources/read", "resources/subscribe", "subscriptions/listen"):
+            # Hearing that a resource changed is reading it too (both protocol eras).
+            for uri in _named_resources(ctx.method, ctx.params or {}):
+                if not self._allowed(caller, await self._tool_of(uri)):
+                    # The SDK's words for a resource it does not have.
+                    raise MCPError(code=INVALID_PARAMS, message=f"Unknown resource: {uri}")
             return await call_next(ctx)
         if ctx.method == "tools/call" and caller is not None:
             name = (ctx.params or {}).get("name")
