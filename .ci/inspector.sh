@@ -111,7 +111,7 @@ checks() {
         "$WORK/$via-missing.json" \
         "doc.get('isError') is True and 'Ticket $MISSING_TICKET was not found' in text(doc)"
 
-    run "$via-open" "$@" --method tools/call --tool-name search_tickets \
+    run "$via-open" "$@" "${SEARCH_OPTS[@]}" --method tools/call --tool-name search_tickets \
         --tool-args-json '{"status": ["Open"], "limit": 1}'
     expect_rc 0 "$via search_tickets" "$via-open"
     check "$via: search_tickets(status=Open) finds an Open ticket" "$WORK/$via-open.json" \
@@ -128,7 +128,11 @@ checks() {
 }
 
 say "Inspector $("$INSPECTOR" --version 2>/dev/null | tail -n 1), stdio: atera-mcp serve --sandbox"
-checks stdio "$ATERA_MCP" serve --sandbox --tickets 60
+# 300 tickets: a smaller sandbox may hold no Open ticket at some hours of the day (its tickets
+# age with the clock). Each stdio call starts a new server whose index is still being built, so
+# its Open search reads Atera (ATERA_INDEX=off) rather than race the first sync.
+SEARCH_OPTS=(-e ATERA_INDEX=off)
+checks stdio "$ATERA_MCP" serve --sandbox --tickets 300
 
 TOKEN="$("$ATERA_MCP" token add --technician 101 --name "CI inspector" 2>/dev/null)"
 [ -n "$TOKEN" ] || fail "atera-mcp token add printed no token"
@@ -136,7 +140,7 @@ TOKEN="$("$ATERA_MCP" token add --technician 101 --name "CI inspector" 2>/dev/nu
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 URL="http://127.0.0.1:$PORT/mcp"
 say "HTTP: atera-mcp serve --sandbox --transport http --port $PORT"
-"$ATERA_MCP" serve --sandbox --tickets 60 --transport http --port "$PORT" >"$WORK/http.log" 2>&1 &
+"$ATERA_MCP" serve --sandbox --tickets 300 --transport http --port "$PORT" >"$WORK/http.log" 2>&1 &
 SERVER_PID=$!
 # Bounded wait: up to 60 s for the port to accept connections, failing early if the server dies.
 python3 - "$PORT" "$SERVER_PID" <<'PY' || { cat "$WORK/http.log" >&2; fail "the HTTP server did not come up"; }
@@ -155,6 +159,23 @@ while time.monotonic() < deadline:
         time.sleep(0.2)
 sys.exit("timed out")
 PY
+# Bounded wait: up to 60 s for the index's first sync (readiness says when it is done).
+python3 - "$PORT" <<'PY' || fail "the HTTP server's index was not built within 60 s"
+import json, sys, time, urllib.error, urllib.request
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/readyz", timeout=5) as answer:
+            body = answer.read()
+    except urllib.error.HTTPError as refused:  # 503 while a check fails: its body says which
+        body = refused.read()
+    detail = json.loads(body)["checks"].get("index", {}).get("detail", "")
+    if "first sync" not in detail:
+        sys.exit(0)
+    time.sleep(0.2)
+sys.exit("timed out")
+PY
+SEARCH_OPTS=()
 checks http "$URL" --header "Authorization: Bearer $TOKEN"
 
 # Without a token, or with a wrong one, the server answers 401 with a Bearer challenge.
