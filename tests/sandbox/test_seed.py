@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from collections import Counter
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -100,6 +101,21 @@ def test_comments_open_with_the_end_users_description_in_date_order(data: SeedDa
         for c in t.comments
     )
     assert min(kinds.values()) > 50
+
+
+def test_no_seeded_text_shows_an_unfilled_placeholder(data: SeedData) -> None:
+    # A reply reading "I have connected to {device}" is template text, not a desk's data.
+    texts = [
+        text
+        for t in data.tickets.values()
+        for text in (
+            t.title,
+            t.description,
+            *(c.text for c in t.comments),
+            *(w.description for w in t.work),
+        )
+    ]
+    assert not [text for text in texts if re.search(r"\{[a-z_]+\}", text or "")]
 
 
 def test_work_entries_last_15_minutes_to_4_hours_and_never_overlap(data: SeedData) -> None:

@@ -146,9 +146,10 @@ class TicketSeeder:
         )
         apply_comment(ticket, Comment(created, description, user.id, None, False))
         if tech is not None:
-            self._conversation(ticket, template, tech, sla, bound, resolve_at is not None)
+            resolving = resolve_at is not None
+            self._conversation(ticket, template, tech, sla, bound, resolving, values)
         if resolve_at is not None and tech is not None:
-            text = dice.pick(template.resolutions)
+            text = dice.pick(template.resolutions).format_map(values)
             apply_comment(ticket, Comment(resolve_at, text, None, tech, False))
             ticket.resolved = resolve_at
             if status == "Closed":
@@ -170,6 +171,7 @@ class TicketSeeder:
         sla: timedelta,
         bound: datetime,
         resolving: bool,
+        values: dict[str, str],  # the ticket's {device}, {server}, ... for the replies' text
     ) -> None:
         dice, created, user = self._dice, ticket.created, ticket.end_user_id
         # Most first replies land inside the SLA; some breach it, as in real life.
@@ -179,7 +181,7 @@ class TicketSeeder:
             if not resolving:
                 return  # not answered yet
             reply = created + timedelta(seconds=int((bound - created).total_seconds() * 0.3))
-        text = dice.pick(template.updates)
+        text = dice.pick(template.updates).format_map(values)
         apply_comment(ticket, Comment(reply, text, None, tech, False))
         cursor = reply
         for _ in range(dice.between(0, 3)):
@@ -190,7 +192,7 @@ class TicketSeeder:
             if roll < 0.4:
                 comment = Comment(at, dice.pick(templates.END_USER_FOLLOWUPS), user, None, False)
             elif roll < 0.7:
-                note = dice.pick(template.notes + templates.INTERNAL_NOTES)
+                note = dice.pick(template.notes + templates.INTERNAL_NOTES).format_map(values)
                 comment = Comment(at, note, None, tech, True)
             else:
                 comment = Comment(at, dice.pick(templates.TECHNICIAN_CHECKINS), None, tech, False)
