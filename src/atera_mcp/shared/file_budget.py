@@ -131,8 +131,20 @@ class FileBudget:
         return await anyio.to_thread.run_sync(self._waiting_step, op, value)
 
     def _waiting_step(self, op: str, value: float | None) -> tuple[float, float | None]:
+        # SQLite answers "locked" at once, past its busy handler, in a few moments: while
+        # another process turns a new file to WAL or recovers it. Those are tried again
+        # (in this worker thread) until the busy timeout has passed.
+        deadline = time.monotonic() + BUSY_SECONDS
         with self._guard:
-            return self._step_now(op, value, wait=True)
+            while True:
+                try:
+                    return self._step_now(op, value, wait=True)
+                except _Busy as busy:
+                    if time.monotonic() >= deadline:
+                        cause = busy.__cause__
+                        met = cause if isinstance(cause, Exception) else busy
+                        raise _unavailable(met) from None
+                time.sleep(0.01)
 
     def _step_now(self, op: str, value: float | None, *, wait: bool) -> tuple[float, float | None]:
         try:
@@ -148,8 +160,18 @@ class FileBudget:
                 raise
             connection.execute("COMMIT")
             return answer
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise _unavailable(exc) from None
+            self._end_transaction()
+            raise _Busy from exc
         except (OSError, sqlite3.Error) as exc:
             raise _unavailable(exc) from None
+
+    def _end_transaction(self) -> None:
+        """Roll back what a step that met a busy file left open, so the next step can begin."""
+        if self._connection is not None and self._connection.in_transaction:
+            self._connection.execute("ROLLBACK")
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
