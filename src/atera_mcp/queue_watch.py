@@ -6,10 +6,10 @@
 - 2026-07-28: `subscriptions/listen`, served by the SDK over `QueueWatch.bus`; an update is
   published on the bus and reaches every stream that named the queue's URI.
 
-The watch checks the queue after each index refresh (and at least once per refresh interval,
-so a replica without the sync lease checks the shared index too) and tells subscribers only
-when its content changed; a ticket crossing its due time is a change. While anyone listens,
-the index counts as in use, so its background deltas keep running.
+While anyone subscribes, the watch checks the queue after each index refresh (and at least
+once per refresh interval, so a replica without the sync lease checks the shared index too)
+and tells subscribers only when its content changed; a ticket crossing its due time is a
+change. While anyone listens, the index counts as in use, so its background deltas keep running.
 """
 
 from __future__ import annotations
@@ -135,10 +135,15 @@ class QueueWatch:
             return
         failures: tuple[type[Exception], ...] = (AteraMcpError, *index.store.failures)
         while True:
-            try:
-                await self.check(ctx)
-            except failures as exc:
-                log.warning("Could not check the queue for its subscribers: %s", exc)
+            if not self.listening():
+                # Nobody to tell: no reads of the index for nothing. The next subscriber's
+                # first read (or the first check after it) sets what later checks compare with.
+                self._seen = None
+            else:
+                try:
+                    await self.check(ctx)
+                except failures as exc:
+                    log.warning("Could not check the queue for its subscribers: %s", exc)
             with anyio.move_on_after(index.refresh.total_seconds()):
                 await index.wait_refresh()
 
