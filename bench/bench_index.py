@@ -227,7 +227,8 @@ def serve_sandbox(app: Any) -> tuple[str, uvicorn.Server]:
     return f"http://127.0.0.1:{port}/api/v3", server
 
 
-async def over_stdio(app: Any, path: Path, calls: int) -> None:
+async def over_stdio(app: Any, path: Path, calls: int) -> list[str]:
+    """Warm searches through a stdio server; the totals of QUERIES, as printed."""
     base_url, sandbox = serve_sandbox(app)
     env = {
         **os.environ,
@@ -250,6 +251,7 @@ async def over_stdio(app: Any, path: Path, calls: int) -> None:
             await call(QUERIES[0])
             line("index, MCP over stdio", await timed(calls, call))
             print(f"    totals: {', '.join(totals[1 : len(QUERIES) + 1])}")
+            return totals[1 : len(QUERIES) + 1]
     finally:
         sandbox.should_exit = True
 

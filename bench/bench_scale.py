@@ -7,7 +7,9 @@ Run on demand: `make bench-scale`, or
   a search of the open statuses answers `complete: true`, against the pages it needs;
 - the first sync with the limit raised (`--fast-rpm`): throughput, CPU seconds, index size;
 - warm search p50/p95 over stdio on the same mixed queries as bench_index at 50,000, their
-  totals, and the stdio server's peak RSS (a process of its own, not the sandbox's).
+  totals, and the stdio server's peak RSS (a process of its own, not the sandbox's);
+- each query's total against the one counted by brute force over the sandbox's records
+  (`scale_oracle`), and `exact: N of M`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import os
 import resource
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ from mcp import Client
 from atera_mcp.sandbox import SandboxConfig, create_app, sandbox_state, sandbox_transport
 from atera_mcp.server import build_server
 from bench.bench_index import KEY, QUERIES, Counter, cold_sync, over_stdio, settings
+from bench.scale_oracle import expected_total
 
 OPEN_WORK = ["Open", "Pending", "Waiting on vendor"]
 CUSTOM = {"Waiting on vendor": "Pending"}
@@ -103,10 +107,23 @@ async def searches(app: Any, path: Path, queries: int) -> None:
     peaks: list[int] = []
     async with anyio.create_task_group() as group:
         group.start_soon(watch_server_memory, peaks)
-        await over_stdio(app, path, queries)
+        totals = await over_stdio(app, path, queries)
         group.cancel_scope.cancel()
     peak = max(peaks, default=0) / 1024
     print(f"stdio server peak RSS: {peak:.0f} MiB; this process (sandbox) {rss():.0f} MiB")
+    check_totals(app, totals)
+
+
+def check_totals(app: Any, totals: list[str]) -> None:
+    """Each query's total against a brute-force count over the sandbox's records."""
+    store, now = sandbox_state(app).store, datetime.now(UTC)
+    print(f"totals against the sandbox's records ({len(store.tickets):,} tickets, brute force):")
+    exact = 0
+    for query, total in zip(QUERIES, totals, strict=True):
+        expected = expected_total(store, query, now)
+        exact += total == str(expected)
+        print(f"  {query}: total {total}, expected {expected}")
+    print(f"exact: {exact} of {len(QUERIES)}")
 
 
 async def watch_server_memory(peaks: list[int]) -> None:
