@@ -301,3 +301,34 @@ def shared_budget(rpm: int, sync_rpm: int | None = None) -> RateBudget:
         if budget is None:
             budget = _shared[key] = RateBudget(*key)
         return budget
+
+
+class SteppedBudget:
+    """A budget whose every move is one atomic step of the `Schedule` on shared state (Redis
+    for replicas, a file for one machine's processes): `_step(op, value)` runs it, and
+    acquiring, pausing and reading the pause are the same loop over it for every store."""
+
+    async def _step(self, op: str, value: float | None = None) -> tuple[float, float | None]:
+        raise NotImplementedError
+
+    async def acquire(self, sleep: Sleep, request_class: RequestClass = "interactive") -> float:
+        """Wait until one request of `request_class` may go; return the time waited.
+
+        Send right after it returns. Raises `SharedStateUnavailable` when the shared state
+        cannot be reached (nothing was sent)."""
+        waited = 0.0
+        reserved: float | None = None
+        while True:
+            wait, reserved = await self._step(request_class, reserved)
+            if wait <= 0:
+                return waited
+            await sleep(wait)
+            waited += wait
+
+    async def pause_for(self, seconds: float) -> None:
+        """Hold back every caller sharing this budget for `seconds` (Atera's Retry-After)."""
+        await self._step("pause", seconds)
+
+    async def pause_left(self) -> float:
+        """Seconds until a pause set by anyone sharing this budget ends (0 when none runs)."""
+        return (await self._step("pause_left"))[0]

@@ -37,9 +37,8 @@ from atera_mcp.client.ratelimit import (
     DEFAULT_MARGIN,
     WINDOW_SECONDS,
     Clock,
-    RequestClass,
     Schedule,
-    Sleep,
+    SteppedBudget,
     default_burst,
     default_sync_rpm,
 )
@@ -52,7 +51,7 @@ BUSY_SECONDS = 5.0  # a step holds the file for well under a millisecond
 _TABLE = "CREATE TABLE IF NOT EXISTS budget (id INTEGER PRIMARY KEY, written REAL, state TEXT)"
 
 
-class FileBudget:
+class FileBudget(SteppedBudget):
     """The account's budget, shared through the SQLite file at `path` by every process on
     this machine built alike. `clock` is injectable for tests (seconds, shared by every
     instance in the test); `margin` widens the counted minute as in `RateBudget`."""
@@ -94,28 +93,6 @@ class FileBudget:
 
     def __repr__(self) -> str:
         return f"FileBudget(rpm={self.rpm}, sync_rpm={self.sync_rpm}, burst={self.burst})"
-
-    async def acquire(self, sleep: Sleep, request_class: RequestClass = "interactive") -> float:
-        """Wait until one request of `request_class` may go; return the time waited.
-
-        Send right after it returns. Raises `SharedStateUnavailable` when the file cannot be
-        written (busy past its timeout, or not writable)."""
-        waited = 0.0
-        reserved: float | None = None
-        while True:
-            wait, reserved = await self._step(request_class, reserved)
-            if wait <= 0:
-                return waited
-            await sleep(wait)
-            waited += wait
-
-    async def pause_for(self, seconds: float) -> None:
-        """Hold back every caller of every process for `seconds` (Atera's Retry-After)."""
-        await self._step("pause", seconds)
-
-    async def pause_left(self) -> float:
-        """Seconds until a pause set by any process ends (0 when none is running)."""
-        return (await self._step("pause_left"))[0]
 
     async def _step(self, op: str, value: float | None = None) -> tuple[float, float | None]:
         # Nearly always the file is free: one step takes a fraction of a millisecond, done

@@ -31,8 +31,7 @@ from atera_mcp.client.ratelimit import (
     DEFAULT_MARGIN,
     WINDOW_SECONDS,
     Clock,
-    RequestClass,
-    Sleep,
+    SteppedBudget,
     default_burst,
     default_sync_rpm,
 )
@@ -41,7 +40,7 @@ from atera_mcp.shared.redis_link import SharedRedis
 _SCRIPT = files("atera_mcp.shared").joinpath("redis_budget.lua").read_text(encoding="utf-8")
 
 
-class RedisBudget:
+class RedisBudget(SteppedBudget):
     """The account's budget, shared through `redis` by every replica built alike.
 
     `clock` replaces Redis's clock (seconds, shared by every instance in a test); `margin`
@@ -100,25 +99,3 @@ class RedisBudget:
 
         wait, reserved = await self.redis.run("rate budget", call)
         return float(wait), float(reserved) if reserved else None
-
-    async def acquire(self, sleep: Sleep, request_class: RequestClass = "interactive") -> float:
-        """Wait until one request of `request_class` may go; return the time waited.
-
-        Send right after it returns. Raises `SharedStateUnavailable` when Redis does not answer.
-        """
-        waited = 0.0
-        reserved: float | None = None
-        while True:
-            wait, reserved = await self._step(request_class, reserved)
-            if wait <= 0:
-                return waited
-            await sleep(wait)
-            waited += wait
-
-    async def pause_for(self, seconds: float) -> None:
-        """Hold back every caller on every replica for `seconds` (Atera's Retry-After)."""
-        await self._step("pause", seconds)
-
-    async def pause_left(self) -> float:
-        """Seconds until a pause set by any replica ends (0 when none is running)."""
-        return (await self._step("pause_left"))[0]
